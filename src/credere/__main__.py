@@ -1,0 +1,3 @@
+from credere.cli import main
+
+main()

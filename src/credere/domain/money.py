@@ -1,0 +1,134 @@
+"""Money: a Decimal amount with an ISO 4217 currency, never a float.
+
+Amounts are quantised to the currency's minor unit (2 decimals for EUR, 0 for JPY,
+3 for BHD...). Rounding is explicit: ``ROUND_HALF_EVEN`` unless a caller asks for
+another mode. Storage uses a fixed scale of 4 decimal places (see ADR 0001), so every
+currency's minor unit fits exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+#: Number of decimal places in storage (scaled integers); ADR 0001.
+STORAGE_PLACES = 4
+STORAGE_SCALE = 10**STORAGE_PLACES
+
+# ISO 4217 minor units that differ from 2. Everything else has 2 decimals.
+_MINOR_UNITS: dict[str, int] = {
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0,
+}
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be a money value."""
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of the currency's minor unit."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def check_currency(currency: str) -> str:
+    """Return the currency code if it looks like an ISO 4217 code, else raise."""
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise MoneyError(f"'{currency}' is not an ISO 4217 currency code (three capital letters)")
+    return currency
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def quantize(amount: Decimal, currency: str, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """Round ``amount`` to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=rounding)
+
+
+def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
+    """Parse a user-supplied amount exactly; reject floats and sub-minor-unit precision.
+
+    Accepts ``"1234.50"``, ``"-12"``, ``Decimal``. Thousands separators are not guessed
+    here (the import adapters normalise them per source format).
+    """
+    if isinstance(text, float) or isinstance(text, bool):
+        raise MoneyError("amounts must not be floats")
+    try:
+        value = Decimal(text) if not isinstance(text, Decimal) else text
+    except (InvalidOperation, ValueError, TypeError):
+        raise MoneyError(f"'{text}' is not a number") from None
+    if not value.is_finite():
+        raise MoneyError(f"'{text}' is not a finite number")
+    q = quantize(value, currency)
+    if q != value:
+        raise MoneyError(
+            f"'{text}' has more decimals than {currency} allows ({minor_units(currency)})"
+        )
+    if abs(q) >= Decimal("1e14"):
+        raise MoneyError(f"'{text}' is too large")
+    return q + Decimal(0).quantize(quantum(currency))  # normalise exponent, e.g. 5 -> 5.00
+
+
+def to_storage(amount: Decimal) -> int:
+    """Scaled integer for storage (exact; raises if the amount has more than 4 decimals)."""
+    scaled = amount.scaleb(STORAGE_PLACES)
+    integral = scaled.to_integral_value()
+    if integral != scaled:
+        raise MoneyError(f"{amount} has more than {STORAGE_PLACES} decimals")
+    return int(integral)
+
+
+def from_storage(value: int, currency: str | None = None) -> Decimal:
+    d = Decimal(value).scaleb(-STORAGE_PLACES)
+    return quantize(d, currency) if currency else d
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, float):
+            raise MoneyError("Money amounts must not be floats")
+        check_currency(self.currency)
+        if not isinstance(self.amount, Decimal):
+            object.__setattr__(self, "amount", Decimal(self.amount))
+        object.__setattr__(self, "amount", quantize(self.amount, self.currency))
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise MoneyError(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

@@ -1,0 +1,36 @@
+"""Roles and what each may do. One table, used by the API, the CLI and the web pages.
+
+Each *action* is a Django permission ``identity.<action>``; each role is a Django group
+holding a set of actions. :func:`credere.identity.authz.authorize` is the one check.
+"""
+
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {
+    "view_ledger": "View customers, open items, payments and reports",
+    "export_data": "Export entities and reports to CSV/XLSX",
+    "edit_customers": "Create and change customers and contacts",
+    "edit_items": "Create and change open items (invoices, credit and debit notes)",
+    "edit_payments": "Record payments received",
+    "allocate": "Allocate payments and credit notes to items, and reverse allocations",
+    "edit_fx": "Load and change FX rates",
+    "edit_mappings": "Save import header mappings",
+    "view_audit": "Browse and export the audit trail",
+    "verify_audit": "Verify the audit chain",
+    "manage_users": "Create users, assign roles and issue API tokens",
+}
+
+ROLES: dict[str, tuple[str, list[str]]] = {
+    "administrator": ("Administrator", list(ACTIONS)),
+    "credit_manager": ("Credit manager", [
+        "view_ledger", "export_data", "edit_customers", "edit_items", "allocate", "edit_fx",
+        "edit_mappings",
+    ]),
+    "credit_analyst": ("Credit analyst", ["view_ledger", "export_data", "edit_customers"]),
+    "collector": ("Collector", ["view_ledger", "export_data"]),
+    "cash_clerk": ("Cash-application clerk", [
+        "view_ledger", "export_data", "edit_payments", "allocate", "edit_fx", "edit_mappings",
+    ]),
+    "sales": ("Sales (read-only)", ["view_ledger"]),
+    "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit"]),
+}

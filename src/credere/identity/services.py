@@ -1,0 +1,117 @@
+"""Users, roles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from credere.audit.services import record
+from credere.identity.authz import authorize
+from credere.identity.models import ApiToken
+from credere.identity.roles import ROLES
+
+TOKEN_PREFIX = "crd_"
+
+
+class IdentityError(ValueError):
+    pass
+
+
+def sync_roles() -> None:
+    """Create or update one group per role with exactly its actions."""
+    perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="identity")}
+    for key, (_label, actions) in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=key)
+        group.permissions.set([perms[a] for a in actions if a in perms])
+
+
+def sync_roles_after_migrate(**kwargs: Any) -> None:
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(kwargs["app_config"], verbosity=0, using=kwargs.get("using", "default"))
+    sync_roles()
+
+
+def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
+                password: str | None = None) -> AbstractUser:
+    """Create a user with the given roles. ``actor=None`` is the local operator (CLI setup)."""
+    if actor is not None:
+        authorize(actor, "manage_users")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise IdentityError(f"unknown role(s): {', '.join(unknown)}; choose from {', '.join(ROLES)}")
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise IdentityError(f"user '{username}' already exists")
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, email=email, password=password)
+        if "administrator" in roles:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.set(Group.objects.filter(name__in=roles))
+        record(actor=actor or "system:cli", action="user.created", obj=user,
+               after={"username": username, "email": email, "roles": sorted(roles)})
+    return user
+
+
+def set_roles(*, actor: Any, user: AbstractUser, roles: list[str]) -> None:
+    if actor is not None:
+        authorize(actor, "manage_users")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise IdentityError(f"unknown role(s): {', '.join(unknown)}")
+    with transaction.atomic():
+        before = sorted(user.groups.values_list("name", flat=True))
+        user.groups.set(Group.objects.filter(name__in=roles))
+        record(actor=actor or "system:cli", action="user.roles_changed", obj=user,
+               before={"roles": before}, after={"roles": sorted(roles)})
+
+
+def roles_of(user: Any) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(*, actor: Any, user: AbstractUser, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; the secret is returned once and never stored."""
+    if actor is not None:
+        authorize(actor, "manage_users")
+    body = secrets.token_urlsafe(32)
+    prefix = body[:8]
+    secret = f"{TOKEN_PREFIX}{body}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=_digest(secret))
+        record(actor=actor or "system:cli", action="token.issued", obj=token,
+               after={"user": user.get_username(), "name": name, "prefix": prefix})
+    return token, secret
+
+
+def revoke_token(*, actor: Any, token: ApiToken) -> None:
+    if actor is not None:
+        authorize(actor, "manage_users")
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(actor=actor or "system:cli", action="token.revoked", obj=token)
+
+
+def user_for_token(secret: str) -> Any | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) < len(TOKEN_PREFIX) + 8:
+        return None
+    prefix = secret[len(TOKEN_PREFIX):len(TOKEN_PREFIX) + 8]
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+        return None
+    if not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,232 @@
+"""The receivables ledger: companies, customers, open items, payments, allocations, FX."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from credere.core.fields import AmountField
+
+
+class Company(models.Model):
+    """One of our legal entities; it owns receivables in its base currency."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    base_currency = models.CharField(max_length=3)
+    country = models.CharField(max_length=2, blank=True, default="")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PaymentTerms(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    description = models.CharField(max_length=200, blank=True, default="")
+    net_days = models.PositiveIntegerField()
+    discount_days = models.PositiveIntegerField(null=True, blank=True)
+    discount_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "payment terms"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Customer(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        BLOCKED = "blocked", "Blocked"
+        CLOSED = "closed", "Closed"
+
+    account_number = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    registration_id = models.CharField(max_length=60, blank=True, default="")
+    tax_id = models.CharField(max_length=60, blank=True, default="")
+    country = models.CharField(max_length=2, blank=True, default="")
+    industry_code = models.CharField(max_length=10, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    payment_terms = models.ForeignKey(PaymentTerms, null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_number"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["parent"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.name}"
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        ordering = ["customer_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpenItem(models.Model):
+    """An invoice, credit note or debit note. Amounts are signed (credit notes < 0)."""
+
+    class Type(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        DEBIT_NOTE = "debit_note", "Debit note"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="items")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items")
+    document_type = models.CharField(max_length=12, choices=Type.choices)
+    document_number = models.CharField(max_length=60)
+    order_reference = models.CharField(max_length=60, blank=True, default="")
+    billing_reference = models.CharField(max_length=60, blank=True, default="")
+    customer_reference = models.CharField(max_length=100, blank=True, default="")
+    document_date = models.DateField()
+    posting_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    #: Denormalised ``amount - allocated`` (invoices) or ``amount + used`` (credit notes),
+    #: maintained only by the allocation services under row locks.
+    open_amount = AmountField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "document_type", "document_number"], name="uniq_item_document"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(document_type="credit_note", amount__lt=0, open_amount__lte=0, open_amount__gte=models.F("amount"))
+                    | (
+                        ~Q(document_type="credit_note")
+                        & Q(amount__gt=0, open_amount__gte=0, open_amount__lte=models.F("amount"))
+                    )
+                ),
+                name="item_open_within_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "due_date"]),
+            models.Index(fields=["document_number"]),
+            models.Index(fields=["posting_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} {self.document_number}"
+
+    @property
+    def is_target(self) -> bool:
+        return self.document_type != self.Type.CREDIT_NOTE
+
+
+class Payment(models.Model):
+    """Money received from a customer (positive amount)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="payments")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    reference = models.CharField(max_length=60, help_text="Unique per company (bank reference or ERP number)")
+    received_on = models.DateField()
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    #: Denormalised amount - allocated, maintained by the allocation services.
+    unapplied_amount = AmountField()
+    payer_name = models.CharField(max_length=200, blank=True, default="")
+    payer_account = models.CharField(max_length=60, blank=True, default="")
+    reference_text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "reference"], name="uniq_payment_reference"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, unapplied_amount__gte=0, unapplied_amount__lte=models.F("amount")),
+                name="payment_unapplied_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "received_on"])]
+
+    def __str__(self) -> str:
+        return f"Payment {self.reference}"
+
+
+class Allocation(models.Model):
+    """Part of a payment or credit note applied to an invoice or debit note.
+
+    Never deleted: a reversal sets ``reversed_on`` so that reports as of an earlier date
+    still see it.
+    """
+
+    target = models.ForeignKey(OpenItem, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        OpenItem, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_allocations"
+    )
+    amount = AmountField(help_text="In the target item's currency")
+    source_amount = AmountField(help_text="In the payment's or credit note's currency")
+    applied_on = models.DateField()
+    reversed_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["applied_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False, credit_note__isnull=True) | Q(payment__isnull=True, credit_note__isnull=False)),
+                name="allocation_one_source",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0, source_amount__gt=0), name="allocation_positive"),
+        ]
+        indexes = [models.Index(fields=["applied_on"]), models.Index(fields=["reversed_on"])]
+
+    @property
+    def is_active(self) -> bool:
+        return self.reversed_on is None
+
+
+class FxRate(models.Model):
+    """Units of ``quote`` per one unit of ``base`` on ``rate_date`` (ECB style: EUR→USD 1.08)."""
+
+    rate_date = models.DateField()
+    base = models.CharField(max_length=3)
+    quote = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    source = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        ordering = ["-rate_date", "base", "quote"]
+        constraints = [
+            models.UniqueConstraint(fields=["rate_date", "base", "quote"], name="uniq_fx_rate"),
+            models.CheckConstraint(condition=Q(rate__gt=Decimal(0)), name="fx_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate_date} 1 {self.base} = {self.rate} {self.quote}"

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user holding the given roles: ``make_user("cash_clerk")``."""
+    from credere.identity.services import create_user
+
+    counter = {"n": 0}
+
+    def make(*roles: str, username: str | None = None):
+        counter["n"] += 1
+        return create_user(actor=None, username=username or f"{'-'.join(roles) or 'norole'}-{counter['n']}",
+                           roles=list(roles), password="correct horse battery staple")
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("administrator", username="admin")
+
+
+@pytest.fixture
+def company(admin):
+    from credere.ledger.services import upsert_company
+
+    return upsert_company(actor=admin, code="DE01", name="Credere Demo GmbH", base_currency="EUR", country="DE")[0]
+
+
+@pytest.fixture
+def customer(admin):
+    from credere.ledger.services import upsert_customer
+
+    return upsert_customer(actor=admin, account_number="C1000", name="Northwind Logistics Ltd", country="GB")[0]
+
+
+@pytest.fixture
+def invoice(admin, company, customer):
+    from credere.ledger.services import upsert_item
+
+    return upsert_item(actor=admin, company=company, customer=customer, document_type="invoice",
+                       document_number="INV-1", document_date=dt.date(2026, 1, 1), due_date=dt.date(2026, 1, 31),
+                       currency="EUR", amount=Decimal("1000.00"))[0]
+
+
+@pytest.fixture
+def payment(admin, company, customer):
+    from credere.ledger.services import record_payment
+
+    return record_payment(actor=admin, company=company, customer=customer, reference="BANK-1",
+                          received_on=dt.date(2026, 2, 5), currency="EUR", amount=Decimal("600.00"))[0]
