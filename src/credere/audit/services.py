@@ -87,6 +87,40 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None, object_t
     return event
 
 
+def record_many(*, actor: Any, events: list[dict[str, Any]]) -> int:
+    """Append many events under one chain lock (bulk imports, generators).
+
+    Each event is a dict with ``action``, ``object_type``, ``object_id`` and optionally
+    ``object_repr``, ``before``, ``after``, ``reason``. Must run inside the caller's
+    transaction. Returns the number of events written.
+    """
+    if not events:
+        return 0
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        prev = head.last_hash or audit_chain.GENESIS
+        seq = head.last_seq
+        now = timezone.now().isoformat(timespec="microseconds")
+        who = actor_name(actor)
+        rows = []
+        for ev in events:
+            seq += 1
+            entry: dict[str, Any] = {
+                "seq": seq, "occurred_at": now, "actor": who, "action": ev["action"],
+                "object_type": ev["object_type"], "object_id": str(ev["object_id"]),
+                "object_repr": str(ev.get("object_repr", ""))[:300], "before": _jsonable(ev.get("before")),
+                "after": _jsonable(ev.get("after")), "reason": ev.get("reason", ""),
+            }
+            digest = audit_chain.seal(prev, entry)
+            rows.append(AuditEvent(**{**entry, "occurred_at": dt.datetime.fromisoformat(now)},
+                                   prev_hash=prev, hash=digest))
+            prev = digest
+        AuditEvent.objects.bulk_create(rows, batch_size=2000)
+        head.last_seq, head.last_hash = seq, prev
+        head.save(update_fields=["last_seq", "last_hash"])
+    return len(rows)
+
+
 def _entries() -> Iterator[dict[str, Any]]:
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         yield {
