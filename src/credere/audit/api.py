@@ -1,3 +1,81 @@
-from ninja import Router
+"""Audit trail endpoints (auditors and administrators)."""
 
-router = Router()
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from credere.adapters import tables
+from credere.audit.models import AuditEvent
+from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
+from credere.audit.services import verify_chain
+from credere.identity.authz import authorize
+from credere.ledger.api import Page
+
+router = Router(tags=["audit"])
+
+
+class EventOut(Schema):
+    seq: int
+    occurred_at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: Any
+    after: Any
+    reason: str
+    hash: str
+
+
+class EventFilters(Schema):
+    object_type: str | None = Field(None, max_length=80, description="e.g. ledger.customer")
+    object_id: str | None = Field(None, max_length=80)
+    actor: str | None = Field(None, max_length=150)
+    action: str | None = Field(None, max_length=80, description="Prefix, e.g. 'allocation'")
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class ProblemOut(Schema):
+    seq: int
+    code: str
+    message: str
+
+
+class VerifyOut(Schema):
+    intact: bool
+    entries: int
+    problems: list[ProblemOut]
+
+
+@router.get("/events", response=list[EventOut])
+@paginate(Page)
+def list_events(request: HttpRequest, filters: Query[EventFilters]) -> QuerySet[AuditEvent]:
+    authorize(request.auth, "view_audit")  # type: ignore[attr-defined]
+    return events(**filters.dict())
+
+
+@router.get("/events/export")
+def export_events(request: HttpRequest, filters: Query[EventFilters],
+                  format: Literal["csv", "xlsx", "json"] = "csv") -> HttpResponse:
+    authorize(request.auth, "view_audit")  # type: ignore[attr-defined]
+    data = tables.render(format, EXPORT_COLUMNS, export_rows(events(**filters.dict())), "Audit trail")
+    types = {"csv": "text/csv", "json": "application/json",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    response = HttpResponse(data, content_type=types[format])
+    response["Content-Disposition"] = f'attachment; filename="audit-trail.{format}"'
+    return response
+
+
+@router.post("/verify", response=VerifyOut)
+def verify(request: HttpRequest) -> dict[str, Any]:
+    authorize(request.auth, "verify_audit")  # type: ignore[attr-defined]
+    count, problems = verify_chain()
+    return {"intact": not problems, "entries": count,
+            "problems": [{"seq": p.seq, "code": p.code, "message": p.message} for p in problems]}

@@ -24,7 +24,9 @@ def actor_name(actor: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        # One spelling per number, so that 600.00 and 600.0000 are the same value in the trail.
+        cents = value.quantize(Decimal("0.01")) if value.is_finite() else value
+        return str(cents) if cents == value else format(value.normalize(), "f")
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):

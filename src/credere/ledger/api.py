@@ -1,3 +1,511 @@
-from ninja import Router
+"""REST endpoints of the ledger: customers, open items, payments, allocations, companies, FX rates."""
+
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import StringConstraints, field_validator
+
+from credere.core.errors import BusinessError
+from credere.identity.authz import authorize
+from credere.ledger import services
+from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
 
 router = Router()
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Text = Annotated[str, StringConstraints(max_length=200)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+AmountText = Annotated[str, StringConstraints(pattern=r"^-?\d{1,14}(\.\d{1,4})?$")]
+
+
+def _amount(value: Decimal) -> str:
+    return str(value)
+
+
+class Page(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=10**9)
+
+
+# ----------------------------------------------------------------------------- schemas
+
+
+class CompanyOut(Schema):
+    id: int
+    code: str
+    name: str
+    base_currency: str
+    country: str
+
+
+class CustomerIn(Schema):
+    account_number: Code
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    registration_id: Annotated[str, StringConstraints(max_length=60)] = ""
+    tax_id: Annotated[str, StringConstraints(max_length=60)] = ""
+    country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] = ""
+    industry_code: Annotated[str, StringConstraints(max_length=10)] = ""
+    language: Annotated[str, StringConstraints(max_length=8)] = ""
+    status: Literal["active", "on_hold", "blocked", "closed"] = "active"
+    parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
+    payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class CustomerUpdate(Schema):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    registration_id: Annotated[str, StringConstraints(max_length=60)] | None = None
+    tax_id: Annotated[str, StringConstraints(max_length=60)] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] | None = None
+    industry_code: Annotated[str, StringConstraints(max_length=10)] | None = None
+    language: Annotated[str, StringConstraints(max_length=8)] | None = None
+    status: Literal["active", "on_hold", "blocked", "closed"] | None = None
+    parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
+    payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class CustomerOut(Schema):
+    id: int
+    account_number: str
+    name: str
+    registration_id: str
+    tax_id: str
+    country: str
+    industry_code: str
+    language: str
+    status: str
+    parent_account: str | None
+    payment_terms: str | None
+
+    @staticmethod
+    def resolve_parent_account(obj: Customer) -> str | None:
+        return obj.parent.account_number if obj.parent_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_payment_terms(obj: Customer) -> str | None:
+        return obj.payment_terms.code if obj.payment_terms_id else None  # type: ignore[union-attr]
+
+
+class CustomerFilters(Schema):
+    q: str | None = Field(None, max_length=200, description="Name or account number contains")
+    country: str | None = Field(None, max_length=2)
+    industry_code: str | None = Field(None, max_length=10)
+    status: Literal["active", "on_hold", "blocked", "closed"] | None = None
+    parent_account: str | None = Field(None, max_length=40, description="Direct subsidiaries of this account")
+
+
+class ItemIn(Schema):
+    company: Code
+    customer_account: Code
+    document_type: Literal["invoice", "credit_note", "debit_note"]
+    document_number: Code
+    document_date: dt.date
+    posting_date: dt.date | None = None
+    due_date: dt.date
+    currency: Currency
+    amount: AmountText = Field(description="Decimal string, e.g. \"1250.00\" (credit notes may be given positive)")
+    order_reference: Annotated[str, StringConstraints(max_length=60)] = ""
+    billing_reference: Annotated[str, StringConstraints(max_length=60)] = ""
+    customer_reference: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class ItemOut(Schema):
+    id: int
+    company: str
+    customer_account: str
+    document_type: str
+    document_number: str
+    order_reference: str
+    billing_reference: str
+    customer_reference: str
+    document_date: dt.date
+    posting_date: dt.date
+    due_date: dt.date
+    currency: str
+    amount: str
+    open_amount: str
+
+    @staticmethod
+    def resolve_company(obj: OpenItem) -> str:
+        return obj.company.code
+
+    @staticmethod
+    def resolve_customer_account(obj: OpenItem) -> str:
+        return obj.customer.account_number
+
+    @staticmethod
+    def resolve_amount(obj: OpenItem) -> str:
+        return _amount(obj.amount)
+
+    @staticmethod
+    def resolve_open_amount(obj: OpenItem) -> str:
+        return _amount(obj.open_amount)
+
+
+class ItemFilters(Schema):
+    company: str | None = Field(None, max_length=40)
+    customer_account: str | None = Field(None, max_length=40)
+    document_type: Literal["invoice", "credit_note", "debit_note"] | None = None
+    document_number: str | None = Field(None, max_length=60)
+    currency: str | None = Field(None, max_length=3)
+    status: Literal["open", "settled"] | None = None
+    due_before: dt.date | None = None
+    due_after: dt.date | None = None
+
+
+class PaymentIn(Schema):
+    company: Code
+    reference: Code
+    received_on: dt.date
+    currency: Currency
+    amount: AmountText
+    customer_account: Annotated[str, StringConstraints(max_length=40)] | None = None
+    payer_name: Text = ""
+    payer_account: Annotated[str, StringConstraints(max_length=60)] = ""
+    reference_text: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class PaymentOut(Schema):
+    id: int
+    company: str
+    reference: str
+    received_on: dt.date
+    currency: str
+    amount: str
+    unapplied_amount: str
+    customer_account: str | None
+    payer_name: str
+    payer_account: str
+    reference_text: str
+
+    @staticmethod
+    def resolve_company(obj: Payment) -> str:
+        return obj.company.code
+
+    @staticmethod
+    def resolve_customer_account(obj: Payment) -> str | None:
+        return obj.customer.account_number if obj.customer_id else None  # type: ignore[union-attr]
+
+    @staticmethod
+    def resolve_amount(obj: Payment) -> str:
+        return _amount(obj.amount)
+
+    @staticmethod
+    def resolve_unapplied_amount(obj: Payment) -> str:
+        return _amount(obj.unapplied_amount)
+
+
+class PaymentFilters(Schema):
+    company: str | None = Field(None, max_length=40)
+    customer_account: str | None = Field(None, max_length=40)
+    unapplied: bool | None = None
+    received_after: dt.date | None = None
+    received_before: dt.date | None = None
+
+
+class AllocationIn(Schema):
+    target_id: int = Field(ge=1, le=2**62)
+    payment_id: int | None = Field(None, ge=1, le=2**62)
+    credit_note_id: int | None = Field(None, ge=1, le=2**62)
+    amount: AmountText
+    source_amount: AmountText | None = None
+    applied_on: dt.date
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+    @field_validator("amount", "source_amount")
+    @classmethod
+    def _positive(cls, v: str | None) -> str | None:
+        if v is not None and Decimal(v) <= 0:
+            raise ValueError("must be greater than zero")
+        return v
+
+
+class ReversalIn(Schema):
+    reversed_on: dt.date
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class AllocationOut(Schema):
+    id: int
+    target_id: int
+    payment_id: int | None
+    credit_note_id: int | None
+    amount: str
+    source_amount: str
+    applied_on: dt.date
+    reversed_on: dt.date | None
+    note: str
+
+    @staticmethod
+    def resolve_amount(obj: Allocation) -> str:
+        return _amount(obj.amount)
+
+    @staticmethod
+    def resolve_source_amount(obj: Allocation) -> str:
+        return _amount(obj.source_amount)
+
+
+class AllocationFilters(Schema):
+    target_id: int | None = Field(None, ge=1, le=2**62)
+    payment_id: int | None = Field(None, ge=1, le=2**62)
+    credit_note_id: int | None = Field(None, ge=1, le=2**62)
+    active: bool | None = None
+
+
+class FxRateOut(Schema):
+    rate_date: dt.date
+    base: str
+    quote: str
+    rate: str
+
+    @staticmethod
+    def resolve_rate(obj: FxRate) -> str:
+        return str(obj.rate.normalize())
+
+
+class FxFilters(Schema):
+    base: str | None = Field(None, max_length=3)
+    quote: str | None = Field(None, max_length=3)
+    on: dt.date | None = None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _company(code: str) -> Company:
+    company = Company.objects.filter(code=code).first()
+    if company is None:
+        raise BusinessError(f"no company with code '{code}'", fields=[{"field": "company", "message": "not found"}])
+    return company
+
+
+def _customer(account: str, field: str = "customer_account") -> Customer:
+    customer = Customer.objects.filter(account_number=account).first()
+    if customer is None:
+        raise BusinessError(f"no customer with account number '{account}'",
+                            fields=[{"field": field, "message": "not found"}])
+    return customer
+
+
+def _get(model: Any, pk: int, what: str) -> Any:
+    obj = model.objects.filter(pk=pk).first() if 0 < pk < 2**62 else None
+    if obj is None:
+        raise BusinessError(f"no {what} with id {pk}", code="not_found", status=404)
+    return obj
+
+
+# ----------------------------------------------------------------------------- companies
+
+
+@router.get("/companies", response=list[CompanyOut], tags=["ledger"])
+def list_companies(request: HttpRequest) -> QuerySet[Company]:
+    authorize(_user(request), "view_ledger")
+    return Company.objects.all()
+
+
+# ----------------------------------------------------------------------------- customers
+
+
+@router.get("/customers", response=list[CustomerOut], tags=["customers"])
+@paginate(Page)
+def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
+    authorize(_user(request), "view_ledger")
+    qs = Customer.objects.select_related("parent", "payment_terms").order_by("account_number")
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(account_number__icontains=filters.q))
+    if filters.country:
+        qs = qs.filter(country=filters.country.upper())
+    if filters.industry_code:
+        qs = qs.filter(industry_code=filters.industry_code)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.parent_account:
+        qs = qs.filter(parent__account_number=filters.parent_account)
+    return qs
+
+
+@router.get("/customers/{account_number}", response=CustomerOut, tags=["customers"])
+def get_customer(request: HttpRequest, account_number: str) -> Customer:
+    authorize(_user(request), "view_ledger")
+    customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
+    if customer is None:
+        raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
+    return customer
+
+
+@router.post("/customers", response={201: CustomerOut, 200: CustomerOut}, tags=["customers"])
+def create_customer(request: HttpRequest, data: CustomerIn) -> tuple[int, Customer]:
+    """Create a customer; posting an existing account number updates it (idempotent)."""
+    values = data.dict()
+    customer, outcome = services.upsert_customer(actor=_user(request), **values)
+    return (201 if outcome == "created" else 200), customer
+
+
+@router.patch("/customers/{account_number}", response=CustomerOut, tags=["customers"])
+def update_customer(request: HttpRequest, account_number: str, data: CustomerUpdate) -> Customer:
+    authorize(_user(request), "edit_customers")
+    customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
+    if customer is None:
+        raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
+    current = {
+        "name": customer.name, "registration_id": customer.registration_id, "tax_id": customer.tax_id,
+        "country": customer.country, "industry_code": customer.industry_code, "language": customer.language,
+        "status": customer.status,
+    }
+    changes = data.dict(exclude_unset=True)
+    values = {**current, **{k: v for k, v in changes.items() if k in current and v is not None}}
+    updated, _ = services.upsert_customer(
+        actor=_user(request), account_number=account_number,
+        parent_account=changes.get("parent_account"), payment_terms=changes.get("payment_terms"), **values,
+    )
+    return updated
+
+
+# ----------------------------------------------------------------------------- open items
+
+
+@router.get("/items", response=list[ItemOut], tags=["open items"])
+@paginate(Page)
+def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[OpenItem]:
+    authorize(_user(request), "view_ledger")
+    qs = OpenItem.objects.select_related("company", "customer").order_by("due_date", "id")
+    if filters.company:
+        qs = qs.filter(company__code=filters.company)
+    if filters.customer_account:
+        qs = qs.filter(customer__account_number=filters.customer_account)
+    if filters.document_type:
+        qs = qs.filter(document_type=filters.document_type)
+    if filters.document_number:
+        qs = qs.filter(document_number=filters.document_number)
+    if filters.currency:
+        qs = qs.filter(currency=filters.currency.upper())
+    if filters.status == "open":
+        qs = qs.exclude(open_amount=Decimal(0))
+    elif filters.status == "settled":
+        qs = qs.filter(open_amount=Decimal(0))
+    if filters.due_before:
+        qs = qs.filter(due_date__lt=filters.due_before)
+    if filters.due_after:
+        qs = qs.filter(due_date__gt=filters.due_after)
+    return qs
+
+
+@router.get("/items/{item_id}", response=ItemOut, tags=["open items"])
+def get_item(request: HttpRequest, item_id: int) -> OpenItem:
+    authorize(_user(request), "view_ledger")
+    return _get(OpenItem.objects.select_related("company", "customer"), item_id, "open item")  # type: ignore[arg-type]
+
+
+@router.post("/items", response={201: ItemOut, 200: ItemOut}, tags=["open items"])
+def create_item(request: HttpRequest, data: ItemIn) -> tuple[int, OpenItem]:
+    """Create an open item; posting an existing (company, type, number) updates it (idempotent)."""
+    authorize(_user(request), "edit_items")
+    values = data.dict()
+    company = _company(values.pop("company"))
+    customer = _customer(values.pop("customer_account"))
+    item, outcome = services.upsert_item(actor=_user(request), company=company, customer=customer, **values)
+    return (201 if outcome == "created" else 200), item
+
+
+# ----------------------------------------------------------------------------- payments
+
+
+@router.get("/payments", response=list[PaymentOut], tags=["payments"])
+@paginate(Page)
+def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> QuerySet[Payment]:
+    authorize(_user(request), "view_ledger")
+    qs = Payment.objects.select_related("company", "customer").order_by("-received_on", "id")
+    if filters.company:
+        qs = qs.filter(company__code=filters.company)
+    if filters.customer_account:
+        qs = qs.filter(customer__account_number=filters.customer_account)
+    if filters.unapplied is True:
+        qs = qs.exclude(unapplied_amount=Decimal(0))
+    elif filters.unapplied is False:
+        qs = qs.filter(unapplied_amount=Decimal(0))
+    if filters.received_after:
+        qs = qs.filter(received_on__gt=filters.received_after)
+    if filters.received_before:
+        qs = qs.filter(received_on__lt=filters.received_before)
+    return qs
+
+
+@router.get("/payments/{payment_id}", response=PaymentOut, tags=["payments"])
+def get_payment(request: HttpRequest, payment_id: int) -> Payment:
+    authorize(_user(request), "view_ledger")
+    return _get(Payment.objects.select_related("company", "customer"), payment_id, "payment")  # type: ignore[arg-type]
+
+
+@router.post("/payments", response={201: PaymentOut, 200: PaymentOut}, tags=["payments"])
+def create_payment(request: HttpRequest, data: PaymentIn) -> tuple[int, Payment]:
+    """Record a payment received; posting an existing (company, reference) updates it (idempotent)."""
+    authorize(_user(request), "edit_payments")
+    values = data.dict()
+    company = _company(values.pop("company"))
+    account = values.pop("customer_account")
+    customer = _customer(account) if account else None
+    payment, outcome = services.record_payment(actor=_user(request), company=company, customer=customer, **values)
+    return (201 if outcome == "created" else 200), payment
+
+
+# ----------------------------------------------------------------------------- allocations
+
+
+@router.get("/allocations", response=list[AllocationOut], tags=["allocations"])
+@paginate(Page)
+def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) -> QuerySet[Allocation]:
+    authorize(_user(request), "view_ledger")
+    qs = Allocation.objects.order_by("id")
+    if filters.target_id:
+        qs = qs.filter(target_id=filters.target_id)
+    if filters.payment_id:
+        qs = qs.filter(payment_id=filters.payment_id)
+    if filters.credit_note_id:
+        qs = qs.filter(credit_note_id=filters.credit_note_id)
+    if filters.active is True:
+        qs = qs.filter(reversed_on__isnull=True)
+    elif filters.active is False:
+        qs = qs.filter(reversed_on__isnull=False)
+    return qs
+
+
+@router.post("/allocations", response={201: AllocationOut}, tags=["allocations"])
+def create_allocation(request: HttpRequest, data: AllocationIn) -> tuple[int, Allocation]:
+    allocation = services.allocate(actor=_user(request), target_id=data.target_id, payment_id=data.payment_id,
+                                   credit_note_id=data.credit_note_id, amount=Decimal(data.amount),
+                                   source_amount=Decimal(data.source_amount) if data.source_amount else None,
+                                   applied_on=data.applied_on, note=data.note)
+    return 201, allocation
+
+
+@router.post("/allocations/{allocation_id}/reverse", response=AllocationOut, tags=["allocations"])
+def reverse_allocation(request: HttpRequest, allocation_id: int, data: ReversalIn) -> Allocation:
+    return services.reverse_allocation(actor=_user(request), allocation_id=allocation_id,
+                                       reversed_on=data.reversed_on, reason=data.reason)
+
+
+# ----------------------------------------------------------------------------- FX
+
+
+@router.get("/fx-rates", response=list[FxRateOut], tags=["fx"])
+@paginate(Page)
+def list_fx_rates(request: HttpRequest, filters: Query[FxFilters]) -> QuerySet[FxRate]:
+    authorize(_user(request), "view_ledger")
+    qs = FxRate.objects.order_by("-rate_date", "base", "quote")
+    if filters.base:
+        qs = qs.filter(base=filters.base.upper())
+    if filters.quote:
+        qs = qs.filter(quote=filters.quote.upper())
+    if filters.on:
+        qs = qs.filter(rate_date=filters.on)
+    return qs
