@@ -47,8 +47,16 @@ def error_response(request: HttpRequest, status: int, code: str, message: str,
     )
 
 
+_PLACES = ("body", "query", "path", "form", "file", "header", "cookie")
+
+
 def _loc(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header", "cookie")]
+    """``("body", "data", "amount")`` -> ``"amount"``: drop the place and the handler's parameter name."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _PLACES:
+        parts = parts[1:]
+        if len(parts) > 1:
+            parts = parts[1:]
     return ".".join(parts) or "request"
 
 

@@ -9,6 +9,14 @@ from django.db import models
 
 from credere.domain.money import from_storage, to_storage
 
+_CENT = Decimal("0.01")
+
+
+def canonical(amount: Decimal) -> Decimal:
+    """The shortest spelling with at least two decimals: 190.0000 -> 190.00, 1.2340 -> 1.234."""
+    cents = amount.quantize(_CENT)
+    return cents if cents == amount else amount.normalize()
+
 
 class AmountField(models.BigIntegerField):  # type: ignore[type-arg]
     """A money amount stored as an exact scaled integer (4 decimals; ADR 0001).
@@ -22,7 +30,7 @@ class AmountField(models.BigIntegerField):  # type: ignore[type-arg]
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
             return None
-        return from_storage(int(value))
+        return canonical(from_storage(int(value)))
 
     def to_python(self, value: Any) -> Decimal | None:
         if value is None or isinstance(value, Decimal):

@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints, field_validator
 
 from credere.core.errors import BusinessError
+from credere.domain.money import quantize
 from credere.identity.authz import authorize
 from credere.ledger import services
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
@@ -24,8 +25,8 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 AmountText = Annotated[str, StringConstraints(pattern=r"^-?\d{1,14}(\.\d{1,4})?$")]
 
 
-def _amount(value: Decimal) -> str:
-    return str(value)
+def _amount(value: Decimal, currency: str) -> str:
+    return str(quantize(value, currency))
 
 
 class Page(LimitOffsetPagination):
@@ -141,11 +142,11 @@ class ItemOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: OpenItem) -> str:
-        return _amount(obj.amount)
+        return _amount(obj.amount, obj.currency)
 
     @staticmethod
     def resolve_open_amount(obj: OpenItem) -> str:
-        return _amount(obj.open_amount)
+        return _amount(obj.open_amount, obj.currency)
 
 
 class ItemFilters(Schema):
@@ -194,11 +195,11 @@ class PaymentOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: Payment) -> str:
-        return _amount(obj.amount)
+        return _amount(obj.amount, obj.currency)
 
     @staticmethod
     def resolve_unapplied_amount(obj: Payment) -> str:
-        return _amount(obj.unapplied_amount)
+        return _amount(obj.unapplied_amount, obj.currency)
 
 
 class PaymentFilters(Schema):
@@ -244,11 +245,12 @@ class AllocationOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: Allocation) -> str:
-        return _amount(obj.amount)
+        return _amount(obj.amount, obj.target.currency)
 
     @staticmethod
     def resolve_source_amount(obj: Allocation) -> str:
-        return _amount(obj.source_amount)
+        source = obj.payment or obj.credit_note
+        return _amount(obj.source_amount, source.currency if source else obj.target.currency)
 
 
 class AllocationFilters(Schema):
@@ -297,8 +299,8 @@ def _customer(account: str, field: str = "customer_account") -> Customer:
     return customer
 
 
-def _get(model: Any, pk: int, what: str) -> Any:
-    obj = model.objects.filter(pk=pk).first() if 0 < pk < 2**62 else None
+def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
+    obj = qs.filter(pk=pk).first() if 0 < pk < 2**62 else None
     if obj is None:
         raise BusinessError(f"no {what} with id {pk}", code="not_found", status=404)
     return obj
@@ -403,7 +405,7 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[Op
 @router.get("/items/{item_id}", response=ItemOut, tags=["open items"])
 def get_item(request: HttpRequest, item_id: int) -> OpenItem:
     authorize(_user(request), "view_ledger")
-    return _get(OpenItem.objects.select_related("company", "customer"), item_id, "open item")  # type: ignore[arg-type]
+    return _get(OpenItem.objects.select_related("company", "customer"), item_id, "open item")
 
 
 @router.post("/items", response={201: ItemOut, 200: ItemOut}, tags=["open items"])
@@ -443,7 +445,7 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> Query
 @router.get("/payments/{payment_id}", response=PaymentOut, tags=["payments"])
 def get_payment(request: HttpRequest, payment_id: int) -> Payment:
     authorize(_user(request), "view_ledger")
-    return _get(Payment.objects.select_related("company", "customer"), payment_id, "payment")  # type: ignore[arg-type]
+    return _get(Payment.objects.select_related("company", "customer"), payment_id, "payment")
 
 
 @router.post("/payments", response={201: PaymentOut, 200: PaymentOut}, tags=["payments"])
@@ -465,7 +467,7 @@ def create_payment(request: HttpRequest, data: PaymentIn) -> tuple[int, Payment]
 @paginate(Page)
 def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) -> QuerySet[Allocation]:
     authorize(_user(request), "view_ledger")
-    qs = Allocation.objects.order_by("id")
+    qs = Allocation.objects.select_related("target", "payment", "credit_note").order_by("id")
     if filters.target_id:
         qs = qs.filter(target_id=filters.target_id)
     if filters.payment_id:
