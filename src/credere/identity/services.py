@@ -51,9 +51,9 @@ def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
         raise IdentityError(f"user '{username}' already exists")
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password)
-        if "administrator" in roles:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+        # Staff status only opens the read-only browsing pages; roles decide everything else.
+        user.is_staff = bool(roles)
+        user.save(update_fields=["is_staff"])
         user.groups.set(Group.objects.filter(name__in=roles))
         record(actor=actor or "system:cli", action="user.created", obj=user,
                after={"username": username, "email": email, "roles": sorted(roles)})

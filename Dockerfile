@@ -1,0 +1,10 @@
+FROM python:3.12-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CREDERE_HOME=/var/lib/credere
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install --no-cache-dir . && useradd --system --home /var/lib/credere credere \
+    && mkdir -p /var/lib/credere && chown credere /var/lib/credere
+USER credere
+EXPOSE 8000
+CMD ["credere", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "3"]
