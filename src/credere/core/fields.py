@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from credere.domain.money import from_storage, to_storage
 
@@ -18,12 +19,22 @@ def canonical(amount: Decimal) -> Decimal:
     return cents if cents == amount else amount.normalize()
 
 
-class AmountField(models.BigIntegerField):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _Base = models.BigIntegerField[Decimal | int | Combinable, Decimal]
+else:
+    _Base = models.BigIntegerField
+
+
+class AmountField(_Base):
     """A money amount stored as an exact scaled integer (4 decimals; ADR 0001).
 
     Python side it is always a ``Decimal``; SQL ``SUM`` over it is exact on SQLite and
     PostgreSQL alike. The currency lives in a sibling column.
     """
+
+    _pyi_private_set_type: Decimal | int | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int  # type: ignore[assignment]
 
     description = "Money amount (Decimal, stored as integer 1/10000 units)"
 

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ def sync_roles_after_migrate(**kwargs: Any) -> None:
 
 
 def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
-                password: str | None = None) -> AbstractUser:
+                password: str | None = None) -> Any:
     """Create a user with the given roles. ``actor=None`` is the local operator (CLI setup)."""
     if actor is not None:
         authorize(actor, "manage_users")
@@ -60,7 +60,7 @@ def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
     return user
 
 
-def set_roles(*, actor: Any, user: AbstractUser, roles: list[str]) -> None:
+def set_roles(*, actor: Any, user: Any, roles: list[str]) -> None:
     if actor is not None:
         authorize(actor, "manage_users")
     unknown = [r for r in roles if r not in ROLES]
@@ -81,7 +81,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(*, actor: Any, user: AbstractUser, name: str) -> tuple[ApiToken, str]:
+def issue_token(*, actor: Any, user: Any, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; the secret is returned once and never stored."""
     if actor is not None:
         authorize(actor, "manage_users")

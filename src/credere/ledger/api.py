@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -299,7 +300,7 @@ def _customer(account: str, field: str = "customer_account") -> Customer:
     return customer
 
 
-def _get(qs: QuerySet[Any], pk: int, what: str) -> Any:
+def _get[M: models.Model](qs: QuerySet[M], pk: int, what: str) -> M:
     obj = qs.filter(pk=pk).first() if 0 < pk < 2**62 else None
     if obj is None:
         raise BusinessError(f"no {what} with id {pk}", code="not_found", status=404)

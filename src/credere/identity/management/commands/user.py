@@ -63,6 +63,7 @@ class Command(BaseCommand):
         action = options["action"]
         actor = self._actor(options)
         User = get_user_model()
+        user: Any
         try:
             if action == "create":
                 password = options.get("password")

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
@@ -53,7 +54,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = resolve_actor(options)
-        day = options.get("date") or dt.date.today()
+        day = options.get("date") or timezone.localdate()
         try:
             if options["action"] == "apply":
                 target = OpenItem.objects.filter(
