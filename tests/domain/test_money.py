@@ -44,3 +44,10 @@ def test_storage_roundtrip_is_exact(value):
 @given(st.lists(st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2), max_size=50))
 def test_sum_of_storage_equals_sum_of_amounts(values):
     assert from_storage(sum(to_storage(v) for v in values)) == quantize(sum(values, Decimal(0)), "EUR")
+
+
+def test_huge_amounts_are_refused_not_crashing():
+    with pytest.raises(MoneyError, match="too large"):
+        parse_amount("1e26", "EUR")
+    with pytest.raises(MoneyError, match="too large"):
+        parse_amount("123456789012345.00", "EUR")

@@ -113,3 +113,14 @@ def test_bad_inputs_name_the_field(admin, company, customer):
         upsert_item(**{**base, "due_date": dt.date(2025, 1, 1)}, document_type="invoice", currency="EUR", amount="5")
     assert exc.value.fields[0]["field"] == "due_date"
     assert OpenItem.objects.count() == 0 and Payment.objects.count() == 0
+
+
+def test_recording_a_payment_again_without_customer_keeps_the_learnt_customer(admin, company, invoice):
+    from credere.ledger.services import record_payment
+
+    kwargs = dict(actor=admin, company=company, reference="BANK-9", received_on=dt.date(2026, 2, 5), currency="EUR",
+                  amount=D("100.00"))
+    p = record_payment(**kwargs)[0]
+    allocate(actor=admin, target_id=invoice.pk, payment_id=p.pk, amount=D("100.00"), applied_on=dt.date(2026, 2, 5))
+    again, outcome = record_payment(**kwargs)
+    assert outcome == "unchanged" and again.customer_id == invoice.customer_id

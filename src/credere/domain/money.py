@@ -55,7 +55,7 @@ def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
     Accepts ``"1234.50"``, ``"-12"``, ``Decimal``. Thousands separators are not guessed
     here (the import adapters normalise them per source format).
     """
-    if isinstance(text, float) or isinstance(text, bool):
+    if isinstance(text, (float, bool)):
         raise MoneyError("amounts must not be floats")
     try:
         value = Decimal(text) if not isinstance(text, Decimal) else text
@@ -63,6 +63,8 @@ def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
         raise MoneyError(f"'{text}' is not a number") from None
     if not value.is_finite():
         raise MoneyError(f"'{text}' is not a finite number")
+    if value != 0 and value.adjusted() >= 14:
+        raise MoneyError(f"'{text}' is too large")
     q = quantize(value, currency)
     if q != value:
         raise MoneyError(

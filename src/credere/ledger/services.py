@@ -56,6 +56,100 @@ def _country(value: str) -> str:
     return value.upper()
 
 
+# --------------------------------------------------------------------------- validation rules
+# Used by the services below and by the bulk import path, so that each rule exists once.
+
+
+def clean_item(*, document_type: str, document_number: str, document_date: dt.date, due_date: dt.date,
+               currency: str, amount: Any, posting_date: dt.date | None = None, order_reference: str = "",
+               billing_reference: str = "", customer_reference: str = "") -> dict[str, Any]:
+    """The field values of an open item (without company and customer), or :class:`BusinessError`."""
+    if document_type not in OpenItem.Type.values:
+        raise _field_error("document_type", f"must be one of {', '.join(OpenItem.Type.values)}")
+    if not (document_number or "").strip():
+        raise _field_error("document_number", "is required")
+    currency = _currency("currency", currency)
+    value = _amount("amount", amount, currency)
+    if value == 0:
+        raise _field_error("amount", "must not be zero")
+    if document_type == OpenItem.Type.CREDIT_NOTE:
+        value = -abs(value)
+    elif value < 0:
+        raise _field_error("amount", f"a {document_type.replace('_', ' ')} must have a positive amount")
+    posting_date = posting_date or document_date
+    if due_date < document_date:
+        raise _field_error("due_date", "is before the document date")
+    return {
+        "document_date": document_date, "posting_date": posting_date, "due_date": due_date, "currency": currency,
+        "amount": value, "order_reference": order_reference or "", "billing_reference": billing_reference or "",
+        "customer_reference": customer_reference or "",
+    }
+
+
+def apply_item_update(item: OpenItem, values: dict[str, Any]) -> None:
+    """Set new values on an existing item, keeping what is allocated (or raise :class:`Conflict`)."""
+    value = values["amount"]
+    settled = item.amount - item.open_amount  # allocated (target) or -used (credit note)
+    if values["currency"] != item.currency and settled != 0:
+        raise Conflict(f"{item}: cannot change the currency of an item with allocations", code="has_allocations",
+                       fields=[{"field": "currency", "message": "item has allocations"}])
+    if abs(value) < abs(settled):
+        raise Conflict(
+            f"{item}: the new amount {value} is less than what is already allocated ({abs(settled)})",
+            code="below_allocated", fields=[{"field": "amount", "message": "less than already allocated"}],
+        )
+    for k, v in values.items():
+        setattr(item, k, v)
+    item.open_amount = value - settled
+
+
+def clean_payment(*, reference: str, received_on: dt.date, currency: str, amount: Any,
+                  customer: Customer | None = None, payer_name: str = "", payer_account: str = "",
+                  reference_text: str = "") -> dict[str, Any]:
+    if not (reference or "").strip():
+        raise _field_error("reference", "is required")
+    currency = _currency("currency", currency)
+    value = _amount("amount", amount, currency)
+    if value <= 0:
+        raise _field_error("amount", "a payment received must be greater than zero")
+    return {"customer": customer, "received_on": received_on, "currency": currency, "amount": value,
+            "payer_name": payer_name or "", "payer_account": payer_account or "",
+            "reference_text": reference_text or ""}
+
+
+def apply_payment_update(payment: Payment, values: dict[str, Any]) -> None:
+    used = payment.amount - payment.unapplied_amount
+    customer = values["customer"]
+    if used and (values["currency"] != payment.currency or values["amount"] < used
+                 or (customer is not None and payment.customer_id not in (None, customer.pk))):
+        raise Conflict(f"{payment} is already allocated ({used} {payment.currency}); reverse its "
+                       "allocations before changing its amount, currency or customer", code="has_allocations")
+    if customer is None:  # no customer given: keep the one the payment has (e.g. learnt by an allocation)
+        values = {k: v for k, v in values.items() if k != "customer"}
+    for k, v in values.items():
+        setattr(payment, k, v)
+    payment.unapplied_amount = values["amount"] - used
+
+
+def clean_fx_rate(*, base: str, quote: str, rate: Any) -> tuple[str, str, Decimal]:
+    base, quote = _currency("base", base), _currency("quote", quote)
+    if base == quote:
+        raise _field_error("quote", "must differ from the base currency")
+    if isinstance(rate, float):
+        raise _field_error("rate", "must be a decimal string, not a float")
+    try:
+        value = Decimal(str(rate))
+    except Exception:
+        raise _field_error("rate", f"'{rate}' is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise _field_error("rate", "must be a positive number")
+    if value.adjusted() >= 10:
+        raise _field_error("rate", "has more than 10 decimals or is too large")
+    if value != value.quantize(Decimal("1e-10")) or value >= Decimal("1e10"):
+        raise _field_error("rate", "has more than 10 decimals or is too large")
+    return base, quote, value
+
+
 # --------------------------------------------------------------------------- companies
 
 
@@ -191,47 +285,21 @@ def upsert_item(*, actor: Any, company: Company, customer: Customer, document_ty
     has allocations is allowed only while the allocations still fit.
     """
     authorize(actor, "edit_items")
-    if document_type not in OpenItem.Type.values:
-        raise _field_error("document_type", f"must be one of {', '.join(OpenItem.Type.values)}")
-    if not (document_number or "").strip():
-        raise _field_error("document_number", "is required")
-    currency = _currency("currency", currency)
-    value = _amount("amount", amount, currency)
-    if value == 0:
-        raise _field_error("amount", "must not be zero")
-    if document_type == OpenItem.Type.CREDIT_NOTE:
-        value = -abs(value)
-    elif value < 0:
-        raise _field_error("amount", f"a {document_type.replace('_', ' ')} must have a positive amount")
-    posting_date = posting_date or document_date
-    if due_date < document_date:
-        raise _field_error("due_date", "is before the document date")
-    values = {
-        "customer": customer, "document_date": document_date, "posting_date": posting_date,
-        "due_date": due_date, "currency": currency, "amount": value, "order_reference": order_reference or "",
-        "billing_reference": billing_reference or "", "customer_reference": customer_reference or "",
-    }
+    values = clean_item(document_type=document_type, document_number=document_number, document_date=document_date,
+                        due_date=due_date, currency=currency, amount=amount, posting_date=posting_date,
+                        order_reference=order_reference, billing_reference=billing_reference,
+                        customer_reference=customer_reference)
+    values["customer"] = customer
     with transaction.atomic():
         item = (OpenItem.objects.select_for_update()
                 .filter(company=company, document_type=document_type, document_number=document_number).first())
         if item is None:
             item = OpenItem.objects.create(company=company, document_type=document_type,
-                                           document_number=document_number, open_amount=value, **values)
+                                           document_number=document_number, open_amount=values["amount"], **values)
             record(actor=actor, action="item.created", obj=item, after=snapshot(item), reason=reason)
             return item, "created"
         before = snapshot(item)
-        settled = item.amount - item.open_amount  # allocated (target) or -used (credit note)
-        if currency != item.currency and settled != 0:
-            raise Conflict(f"{item}: cannot change the currency of an item with allocations", code="has_allocations",
-                           fields=[{"field": "currency", "message": "item has allocations"}])
-        if abs(value) < abs(settled):
-            raise Conflict(
-                f"{item}: the new amount {value} is less than what is already allocated ({abs(settled)})",
-                code="below_allocated", fields=[{"field": "amount", "message": "less than already allocated"}],
-            )
-        for k, v in values.items():
-            setattr(item, k, v)
-        item.open_amount = value - settled
+        apply_item_update(item, values)
         b, a = changes(before, snapshot(item))
         if not a:
             return item, "unchanged"
@@ -248,30 +316,18 @@ def record_payment(*, actor: Any, company: Company, reference: str, received_on:
                    reference_text: str = "", reason: str = "") -> tuple[Payment, Outcome]:
     """Create or update a payment received, keyed by (company, reference)."""
     authorize(actor, "edit_payments")
-    if not (reference or "").strip():
-        raise _field_error("reference", "is required")
-    currency = _currency("currency", currency)
-    value = _amount("amount", amount, currency)
-    if value <= 0:
-        raise _field_error("amount", "a payment received must be greater than zero")
-    values = {"customer": customer, "received_on": received_on, "currency": currency, "amount": value,
-              "payer_name": payer_name or "", "payer_account": payer_account or "",
-              "reference_text": reference_text or ""}
+    values = clean_payment(reference=reference, received_on=received_on, currency=currency, amount=amount,
+                           customer=customer, payer_name=payer_name, payer_account=payer_account,
+                           reference_text=reference_text)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(company=company, reference=reference).first()
         if payment is None:
-            payment = Payment.objects.create(company=company, reference=reference, unapplied_amount=value, **values)
+            payment = Payment.objects.create(company=company, reference=reference, unapplied_amount=values["amount"],
+                                             **values)
             record(actor=actor, action="payment.created", obj=payment, after=snapshot(payment), reason=reason)
             return payment, "created"
         before = snapshot(payment)
-        used = payment.amount - payment.unapplied_amount
-        if used and (currency != payment.currency or value < used
-                     or (customer is not None and payment.customer_id not in (None, customer.pk))):
-            raise Conflict(f"{payment} is already allocated ({used} {payment.currency}); reverse its "
-                           "allocations before changing its amount, currency or customer", code="has_allocations")
-        for k, v in values.items():
-            setattr(payment, k, v)
-        payment.unapplied_amount = value - used
+        apply_payment_update(payment, values)
         b, a = changes(before, snapshot(payment))
         if not a:
             return payment, "unchanged"
@@ -420,19 +476,7 @@ def reverse_allocation(*, actor: Any, allocation_id: int, reversed_on: dt.date, 
 def upsert_fx_rate(*, actor: Any, rate_date: dt.date, base: str, quote: str, rate: Any,
                    source: str = "") -> tuple[FxRate, Outcome]:
     authorize(actor, "edit_fx")
-    base, quote = _currency("base", base), _currency("quote", quote)
-    if base == quote:
-        raise _field_error("quote", "must differ from the base currency")
-    if isinstance(rate, float):
-        raise _field_error("rate", "must be a decimal string, not a float")
-    try:
-        value = Decimal(str(rate))
-    except Exception:
-        raise _field_error("rate", f"'{rate}' is not a number") from None
-    if not value.is_finite() or value <= 0:
-        raise _field_error("rate", "must be a positive number")
-    if value != value.quantize(Decimal("1e-10")) or value >= Decimal("1e10"):
-        raise _field_error("rate", "has more than 10 decimals or is too large")
+    base, quote, value = clean_fx_rate(base=base, quote=quote, rate=rate)
     with transaction.atomic():
         fx = FxRate.objects.select_for_update().filter(rate_date=rate_date, base=base, quote=quote).first()
         if fx is None:
