@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "credere.web",  # before allauth: its templates override allauth's
+    "allauth",
+    "allauth.account",
     "credere.core",
     "credere.audit",
     "credere.identity",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "credere.web.middleware.UserLocaleMiddleware",
 ]
 
 ROOT_URLCONF = "credere.urls"
@@ -77,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "credere.web.context_processors.shell",
             ]
         },
     }
@@ -130,6 +136,31 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("CREDERE_EMAIL_FROM", "credere@localhost")
+
+# --------------------------------------------------------------------------- web application and login
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ADAPTER = "credere.web.accounts.StaffAccountAdapter"  # no self sign-up: administrators create users
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+#: Shared by the web processes and the workers (import progress, login rate limits): a file cache
+#: beside the embedded database by default; point it at Redis or Memcached across machines.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CREDERE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"),
+        "LOCATION": os.environ.get("CREDERE_CACHE_LOCATION", str(HOME / "cache")),
+    }
+}
+#: Uploads larger than this many bytes are previewed and imported by the background worker.
+CREDERE_WEB_BACKGROUND_IMPORT_BYTES = int(os.environ.get("CREDERE_WEB_BACKGROUND_IMPORT_BYTES", str(2 * 1024 * 1024)))
 
 #: Currency all-company figures are converted to.
 CREDERE_REPORTING_CURRENCY = os.environ.get("CREDERE_REPORTING_CURRENCY", "EUR")

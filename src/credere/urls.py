@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from credere.api import api
 
@@ -11,8 +10,9 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
-    path("admin/", admin.site.urls),
+    path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("health", health),
+    path("accounts/", include("allauth.urls")),
+    path("", include("credere.web.urls")),
 ]

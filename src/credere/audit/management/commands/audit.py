@@ -26,10 +26,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,list,export}")
-        p = sub.add_parser("verify", help="Check the hash chain: report edited, inserted or deleted entries")
+        verify_text = "Check the hash chain: report edited, inserted or deleted entries"
+        p = sub.add_parser("verify", help=verify_text, description=verify_text)
         add_actor_argument(p)
         for name, text in (("list", "Show audit events (filters below)"), ("export", "Export audit events to a file")):
-            p = sub.add_parser(name, help=text)
+            p = sub.add_parser(name, help=text, description=text)
             add_actor_argument(p)
             p.add_argument("--object", help="TYPE:ID, e.g. ledger.customer:12")
             p.add_argument("--actor", help="Only events by this user")

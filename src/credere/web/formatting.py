@@ -1,0 +1,131 @@
+"""Numbers, amounts and dates written for the user's locale (Babel's CLDR data).
+
+The locale of the current request is kept in a context variable set by
+:class:`credere.web.middleware.UserLocaleMiddleware`: the user's own choice (kept in the
+session), else the browser's ``Accept-Language``, else English. Amounts stay ``Decimal``
+all the way; they are only turned into text here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextvars import ContextVar
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from django.utils import timezone
+
+DEFAULT_LOCALE = "en"
+#: Locales offered in the user menu (any valid locale is accepted from the browser).
+CHOICES: tuple[tuple[str, str], ...] = (
+    ("en", "English (US)"), ("en_GB", "English (UK)"), ("de_DE", "Deutsch (Deutschland)"),
+    ("de_CH", "Deutsch (Schweiz)"), ("fr_FR", "Français"), ("nl_NL", "Nederlands"), ("pl_PL", "Polski"),
+    ("sv_SE", "Svenska"), ("es_ES", "Español"), ("it_IT", "Italiano"), ("ja_JP", "日本語"),
+)
+
+_current: ContextVar[str] = ContextVar("credere_locale", default=DEFAULT_LOCALE)
+
+
+def parse_locale(tag: str) -> str | None:
+    """A Babel locale identifier for a language tag (``de-CH`` → ``de_CH``), or None if unknown."""
+    tag = (tag or "").strip().replace("-", "_")
+    if not tag or len(tag) > 20 or tag == "*":
+        return None
+    try:
+        return str(Locale.parse(tag))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
+def from_accept_language(header: str) -> str | None:
+    """The first locale of an ``Accept-Language`` header that Babel knows (by quality)."""
+    weighted: list[tuple[float, int, str]] = []
+    for i, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        weighted.append((-q, i, tag))
+    for _q, _i, tag in sorted(weighted):
+        found = parse_locale(tag)
+        if found:
+            return found
+    return None
+
+
+def activate(locale: str) -> Any:
+    return _current.set(locale)
+
+
+def deactivate(token: Any) -> None:
+    _current.reset(token)
+
+
+def current() -> str:
+    return _current.get()
+
+
+def money(amount: Decimal | None, currency: str | None) -> str:
+    """``1234.5 EUR`` → ``€1,234.50`` (en) or ``1.234,50 €`` (de_DE); the currency's own decimals."""
+    if not isinstance(amount, Decimal | int):
+        return "—"
+    if not currency:
+        return number(amount)
+    return format_currency(amount, currency, locale=current())
+
+
+def money_plain(amount: Decimal | None, currency: str | None) -> str:
+    """The amount with the currency's decimals and no symbol (for columns headed by the currency)."""
+    if amount is None:
+        return "—"
+    from credere.domain.money import minor_units
+
+    try:
+        digits = minor_units(currency) if currency else 2
+    except Exception:
+        digits = 2
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(amount, format=pattern, locale=current(), decimal_quantization=True)
+
+
+def symbol(currency: str) -> str:
+    return get_currency_symbol(currency, locale=current())
+
+
+def number(value: Decimal | int | None, decimals: int | None = None) -> str:
+    if not isinstance(value, Decimal | int | float):
+        return "—"
+    if decimals is None:
+        return format_decimal(value, locale=current(), decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=current())
+
+
+def percent(value: Decimal | None, decimals: int = 1) -> str:
+    """A percentage given in percent (``53.08`` → ``53.1%``)."""
+    if not isinstance(value, Decimal | int):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(Decimal(value) / 100, format=pattern, locale=current())
+
+
+def date(value: dt.date | None, fmt: str = "medium") -> str:
+    if not isinstance(value, dt.date):
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_date(value, format=fmt, locale=current())
+
+
+def datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    if not isinstance(value, dt.datetime):
+        return date(value) if isinstance(value, dt.date) else "—"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_datetime(value, format=fmt, locale=current())

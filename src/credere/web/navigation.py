@@ -1,0 +1,62 @@
+"""The left navigation, laid out along the map of capabilities (DESIGN.md).
+
+Only pages that exist are listed, and each user sees only the entries their roles allow
+(:func:`credere.identity.authz.can`, the same check the pages make).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from credere.identity.authz import can
+from credere.imports.schema import PERMISSION as IMPORT_PERMISSION
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    icon: str
+    #: any one of these actions shows the entry
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str
+    items: tuple[NavItem, ...]
+
+
+IMPORT_ACTIONS: tuple[str, ...] = tuple(sorted(set(IMPORT_PERMISSION.values())))
+
+SECTIONS: tuple[NavSection, ...] = (
+    NavSection("Analytics", (
+        NavItem("dashboard", "Dashboard", "web:dashboard", "chart", ("view_ledger",)),
+        NavItem("aging", "Aging", "web:aging", "bars", ("view_ledger",)),
+    )),
+    NavSection("Receivables ledger", (
+        NavItem("customers", "Customers", "web:customers", "users", ("view_ledger",)),
+        NavItem("items", "Open items", "web:items", "file", ("view_ledger",)),
+        NavItem("payments", "Payments", "web:payments", "cash", ("view_ledger",)),
+        NavItem("imports", "Imports", "web:imports", "upload", ("view_ledger",)),
+    )),
+    NavSection("Platform", (
+        NavItem("audit", "Audit log", "web:audit", "shield", ("view_audit",)),
+        NavItem("users", "Users and tokens", "web:users", "key", ("manage_users",)),
+    )),
+)
+
+
+def visible_sections(user: Any, active: str = "") -> list[dict[str, Any]]:
+    out = []
+    for section in SECTIONS:
+        items = [{"key": i.key, "label": i.label, "url": reverse(i.url_name), "icon": i.icon,
+                  "active": i.key == active}
+                 for i in section.items if any(can(user, a) for a in i.actions)]
+        if items:
+            out.append({"label": section.label, "items": items})
+    return out

@@ -1,0 +1,90 @@
+"""Template filters: amounts, numbers and dates in the user's locale; small UI helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from credere.web import formatting
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    return formatting.money(amount, currency)
+
+
+@register.filter
+def num(value: Decimal | int | None, decimals: int | None = None) -> str:
+    return formatting.number(value, decimals)
+
+
+@register.filter
+def days(value: Decimal | int | None) -> str:
+    if value is None:
+        return "—"
+    return formatting.number(value, 0 if isinstance(value, int) else 1)
+
+
+@register.filter
+def pct(value: Decimal | None, decimals: int = 1) -> str:
+    return formatting.percent(value, decimals)
+
+
+@register.filter
+def day(value: dt.date | None) -> str:
+    return formatting.date(value)
+
+
+@register.filter
+def moment(value: dt.datetime | None) -> str:
+    return formatting.datetime(value)
+
+
+@register.filter
+def negative(value: Decimal | int | None) -> bool:
+    return value is not None and value < 0
+
+
+@register.filter
+def pretty_json(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@register.simple_tag(takes_context=True)
+def query(context: template.Context, **changes: Any) -> str:
+    """The current query string with some parameters changed (``None`` removes one)."""
+    request = context.get("request")
+    q: QueryDict = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for k, v in changes.items():
+        if v is None or v == "":
+            q.pop(k, None)
+        else:
+            q[k] = str(v)
+    text = q.urlencode()
+    return f"?{text}" if text else "?"
+
+
+@register.simple_tag
+def icon(name: str, label: str = "") -> SafeString:
+    """An inline SVG icon from the sprite in the base template (decorative unless labelled)."""
+    if label:
+        return format_html('<svg class="icon" role="img" aria-label="{}"><use href="#i-{}"></use></svg>', label, name)
+    return format_html('<svg class="icon" aria-hidden="true" focusable="false"><use href="#i-{}"></use></svg>', name)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    if isinstance(mapping, dict):
+        return mapping.get(key, ())
+    return ()
