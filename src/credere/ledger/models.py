@@ -131,7 +131,11 @@ class OpenItem(models.Model):
         indexes = [
             models.Index(fields=["customer", "due_date"]),
             models.Index(fields=["document_number"]),
-            models.Index(fields=["posting_date"]),
+            # Aging as of today reads only open items: an index-only scan over ~15 % of the rows.
+            models.Index(fields=["company", "posting_date", "customer", "currency", "due_date", "open_amount", "id"],
+                         condition=~Q(open_amount=0), name="item_open_aging"),
+            # Credit sales per day (DSO, CEI): index-only scan.
+            models.Index(fields=["posting_date", "company", "currency", "amount"], name="item_sales"),
         ]
 
     def __str__(self) -> str:

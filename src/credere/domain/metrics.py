@@ -1,0 +1,413 @@
+"""Receivables metrics as of a date: DSO (simple and countback), best possible DSO, average
+days delinquent, collection effectiveness index, overdue share, largest overdue customers.
+
+Pure: the selector loads receivables per currency as of a date and net credit sales per
+posting day and currency; these functions plan which dates are needed and compute the
+figures. Definitions and formulas are in ``docs/reports.md``; in short, with every amount
+converted to the reporting currency at the as-of date's rates:
+
+* receivables = open amount as of the date of every item posted by then (credit notes
+  reduce it); *current* = the part not yet due (due date on or after the as-of date);
+* net credit sales of a period = amounts of invoices, debit notes and credit notes posted
+  in it (credit notes are negative, so they reduce sales);
+* simple DSO = receivables / sales of the last N days × N;
+* countback DSO = walk back month by month, taking whole months of sales off the
+  receivables until what is left is smaller than a month's sales, then add that fraction of
+  the month; at most :data:`COUNTBACK_MONTHS` months;
+* best possible DSO = current receivables / sales of the last N days × N;
+* average days delinquent = DSO − best possible DSO (both simple, both rounded);
+* CEI = (opening receivables + sales − closing receivables) /
+  (opening receivables + sales − closing current receivables) × 100;
+* overdue share = overdue receivables / receivables × 100.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from credere.domain.aging import AgingRow, ReportError, convert_sum, convert_with, rate_map
+from credere.domain.fx import RateTable
+
+#: The countback walks back at most this many months.
+COUNTBACK_MONTHS = 24
+#: Days (DSO, BPDSO, ADD) and percentages (CEI, overdue share) are rounded half-even to this.
+RATIO_QUANTUM = Decimal("0.01")
+MAX_DSO_DAYS = 3650
+MAX_CEI_MONTHS = 24
+
+ByCurrency = Mapping[str, Decimal]
+
+
+def _ratio(value: Decimal) -> Decimal:
+    return value.quantize(RATIO_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def is_month_end(day: dt.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` earlier; a month-end maps to a month-end (31 Mar → 28 Feb → 31 Jan)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    if y < dt.MINYEAR:
+        raise ReportError("bad_date", f"{day.isoformat()} is too early for this report", "as_of")
+    last = calendar.monthrange(y, m + 1)[1]
+    return dt.date(y, m + 1, last if is_month_end(day) else min(day.day, last))
+
+
+def month_ends(as_of: dt.date, count: int) -> tuple[dt.date, ...]:
+    """The ``count`` most recent month-ends on or before ``as_of``, oldest first."""
+    last = as_of if is_month_end(as_of) else as_of.replace(day=1) - dt.timedelta(days=1)
+    return tuple(months_before(last, k) for k in range(count - 1, -1, -1))
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days after ``start`` up to and including ``end``."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def month_periods(as_of: dt.date, count: int) -> tuple[Period, ...]:
+    """Month-long periods ending at ``as_of``, newest first (calendar months if ``as_of`` is a month-end)."""
+    ends = [months_before(as_of, k) for k in range(count + 1)]
+    return tuple(Period(ends[k + 1], ends[k]) for k in range(count))
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsPlan:
+    """The windows the metrics of one as-of date need."""
+
+    as_of: dt.date
+    dso_days: int
+    dso_window: Period
+    cei_period: Period
+    countback: tuple[Period, ...]
+
+    def sales_start(self, countback_months: int = COUNTBACK_MONTHS) -> dt.date:
+        """The earliest day (exclusive) of net credit sales needed with that many countback months."""
+        return min(self.dso_window.start, self.cei_period.start, self.countback[countback_months - 1].start)
+
+
+def plan_metrics(as_of: dt.date, *, dso_days: int = 90, cei_months: int = 1) -> MetricsPlan:
+    if isinstance(dso_days, bool) or not isinstance(dso_days, int) or not 1 <= dso_days <= MAX_DSO_DAYS:
+        raise ReportError("bad_days", f"the DSO window must be between 1 and {MAX_DSO_DAYS} days", "days")
+    if isinstance(cei_months, bool) or not isinstance(cei_months, int) or not 1 <= cei_months <= MAX_CEI_MONTHS:
+        raise ReportError("bad_months", f"the CEI period must be between 1 and {MAX_CEI_MONTHS} months", "months")
+    try:
+        window = Period(as_of - dt.timedelta(days=dso_days), as_of)
+    except OverflowError:
+        raise ReportError("bad_date", f"{as_of.isoformat()} is too early for this report", "as_of") from None
+    return MetricsPlan(as_of=as_of, dso_days=dso_days, dso_window=window,
+                       cei_period=Period(months_before(as_of, cei_months), as_of),
+                       countback=month_periods(as_of, COUNTBACK_MONTHS))
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Receivables:
+    """Open amounts as of ``on`` per item currency (exact): all of them and the not-yet-due part."""
+
+    on: dt.date
+    total: ByCurrency
+    current: ByCurrency
+
+    def overdue(self) -> dict[str, Decimal]:
+        return {c: a - self.current.get(c, Decimal(0)) for c, a in self.total.items()}
+
+    @classmethod
+    def from_rows(cls, on: dt.date, rows: Iterable[AgingRow]) -> Receivables:
+        """From rows with two buckets: not yet due (``due_date >= on``), overdue."""
+        total: dict[str, Decimal] = {}
+        current: dict[str, Decimal] = {}
+        for r in rows:
+            not_due, overdue = r.amounts
+            total[r.currency] = total.get(r.currency, Decimal(0)) + not_due + overdue
+            current[r.currency] = current.get(r.currency, Decimal(0)) + not_due
+        return cls(on, {c: a for c, a in total.items() if a}, {c: a for c, a in current.items() if a})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenGroup:
+    """Today's open amount (exact) of the items of one currency whose dates fall alike among report dates.
+
+    With report dates ``E[0] < E[1] < ...``: ``posted`` is the number of report dates before
+    the posting date (the items count from ``E[posted]`` on), ``due`` the number of report
+    dates on or before the due date (the items are not yet due on ``E[j]`` for ``j < due``).
+    """
+
+    currency: str
+    posted: int
+    due: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MovedGroup:
+    """Allocations applied or reversed after ``E[0]``, grouped like :class:`OpenGroup`.
+
+    ``amount`` is as seen from the item (an allocation's amount for its target, minus its
+    source amount for a credit note used); ``applied`` and ``reversed`` are the numbers of
+    report dates before the allocation was applied and reversed (``None``: it stands).
+    """
+
+    currency: str
+    posted: int
+    due: int
+    applied: int
+    reversed: int | None
+    amount: Decimal
+
+
+def receivables_on_dates(days: Sequence[dt.date], open_groups: Iterable[OpenGroup],
+                         moved_groups: Iterable[MovedGroup]) -> tuple[Receivables, ...]:
+    """Receivables on each of ``days`` (sorted) at once: today's open amounts corrected per date.
+
+    The rule of :func:`credere.domain.aging.as_of_correction`, for many dates: on ``E[j]`` an
+    allocation still standing but applied after ``E[j]`` (``j < applied``) was not there yet,
+    so it is added back; one applied by ``E[j]`` and reversed after it
+    (``applied <= j < reversed``) was there, so it is taken off again.
+    """
+    if list(days) != sorted(set(days)):
+        raise ReportError("bad_dates", "report dates must increase strictly")
+    k = len(days)
+    total: list[dict[str, Decimal]] = [{} for _ in range(k)]
+    current: list[dict[str, Decimal]] = [{} for _ in range(k)]
+
+    def add(js: range, currency: str, due: int, amount: Decimal) -> None:
+        for j in js:
+            total[j][currency] = total[j].get(currency, Decimal(0)) + amount
+            if j < due:
+                current[j][currency] = current[j].get(currency, Decimal(0)) + amount
+
+    for g in open_groups:
+        add(range(g.posted, k), g.currency, g.due, g.amount)
+    for m in moved_groups:
+        if m.reversed is None:
+            add(range(m.posted, min(m.applied, k)), m.currency, m.due, m.amount)
+        else:
+            add(range(max(m.posted, m.applied), min(m.reversed, k)), m.currency, m.due, -m.amount)
+    return tuple(Receivables(days[j], {c: a for c, a in total[j].items() if a},
+                             {c: a for c, a in current[j].items() if a}) for j in range(k))
+
+
+@dataclass(frozen=True)
+class SalesLedger:
+    """Net credit sales per posting day and currency, loaded for the days in ``(start, end]``."""
+
+    start: dt.date
+    end: dt.date
+    daily: Mapping[dt.date, ByCurrency]
+    _days: list[dt.date] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_days", sorted(self.daily))
+
+    def covers(self, period: Period) -> bool:
+        return self.start <= period.start and period.end <= self.end
+
+    def between(self, period: Period) -> dict[str, Decimal]:
+        if not self.covers(period):
+            raise ReportError("not_loaded", f"sales after {period.start} up to {period.end} were not loaded")
+        lo = bisect.bisect_right(self._days, period.start)
+        hi = bisect.bisect_right(self._days, period.end)
+        out: dict[str, Decimal] = {}
+        for day in self._days[lo:hi]:
+            for c, a in self.daily[day].items():
+                out[c] = out.get(c, Decimal(0)) + a
+        return out
+
+    def extended(self, older: SalesLedger) -> SalesLedger:
+        """This ledger plus ``older``, which must end where this one starts."""
+        if older.end != self.start:
+            raise ReportError("not_contiguous", "sales ledgers must be contiguous")
+        return SalesLedger(older.start, self.end, {**older.daily, **self.daily})
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def simple_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
+    """Receivables / sales × days; ``None`` without positive sales; 0 if nothing is receivable."""
+    if sales <= 0:
+        return None
+    if receivables <= 0:
+        return _ratio(Decimal(0))
+    return _ratio(receivables / sales * days)
+
+
+def countback_dso(receivables: Decimal, periods: Sequence[tuple[Decimal, int]]) -> Decimal | None:
+    """Walk back through ``(sales, days)`` periods, newest first; ``None`` if not exhausted.
+
+    A period whose net sales are zero or negative counts all its days and takes nothing
+    off the receivables.
+    """
+    if receivables <= 0:
+        return _ratio(Decimal(0))
+    remaining = receivables
+    days = Decimal(0)
+    for sales, n in periods:
+        if sales > 0 and remaining <= sales:
+            return _ratio(days + remaining / sales * n)
+        if sales > 0:
+            remaining -= sales
+        days += n
+    return None
+
+
+def collection_effectiveness(opening: Decimal, sales: Decimal, closing: Decimal,
+                             closing_current: Decimal) -> Decimal | None:
+    """CEI in percent; ``None`` when the denominator is not positive."""
+    denominator = opening + sales - closing_current
+    if denominator <= 0:
+        return None
+    return _ratio((opening + sales - closing) / denominator * 100)
+
+
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part / whole`` in percent; ``None`` unless ``whole`` is positive."""
+    if whole <= 0:
+        return None
+    return _ratio(part / whole * 100)
+
+
+# --------------------------------------------------------------------------- the metrics
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    as_of: dt.date
+    reporting_currency: str
+    dso_days: int
+    dso_window: Period
+    cei_period: Period
+    receivables: Decimal
+    current: Decimal
+    overdue: Decimal
+    #: Net credit sales in the DSO window.
+    credit_sales: Decimal
+    dso_simple: Decimal | None
+    dso_countback: Decimal | None
+    best_possible_dso: Decimal | None
+    average_days_delinquent: Decimal | None
+    cei: Decimal | None
+    cei_opening: Decimal
+    cei_credit_sales: Decimal
+    overdue_share: Decimal | None
+    #: Reason codes for figures that could not be computed.
+    notes: tuple[str, ...] = ()
+
+
+def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receivables, sales: SalesLedger,
+                    reporting_currency: str, rates: RateTable,
+                    countback_months: int = COUNTBACK_MONTHS) -> Metrics:
+    """All metrics of ``plan.as_of``; every amount converted at that date's rates.
+
+    ``closing`` are the receivables as of ``plan.as_of``, ``opening`` those as of the start
+    of the CEI period; ``sales`` must cover the DSO window, the CEI period and
+    ``countback_months`` countback periods. With fewer than :data:`COUNTBACK_MONTHS`
+    months a countback that is not exhausted is ``None`` and the caller loads more.
+    """
+    to, on = reporting_currency, plan.as_of
+
+    def conv(amounts: ByCurrency) -> Decimal:
+        return convert_sum(amounts, to, rates, on)
+
+    notes: list[str] = []
+    ar, cur, overdue = conv(closing.total), conv(closing.current), conv(closing.overdue())
+    window_sales = conv(sales.between(plan.dso_window))
+    dso = simple_dso(ar, window_sales, plan.dso_days)
+    bpdso = simple_dso(cur, window_sales, plan.dso_days)
+    if dso is None:
+        notes.append("no_credit_sales")
+    periods = [(conv(sales.between(p)), p.days) for p in plan.countback[:countback_months]]
+    countback = countback_dso(ar, periods)
+    if countback is None and countback_months >= COUNTBACK_MONTHS:
+        notes.append("countback_beyond_limit")
+    cei_opening = conv(opening.total)
+    cei_sales = conv(sales.between(plan.cei_period))
+    cei = collection_effectiveness(cei_opening, cei_sales, ar, cur)
+    if cei is None:
+        notes.append("cei_undefined")
+    overdue_share = share(overdue, ar)
+    if overdue_share is None:
+        notes.append("no_receivables")
+    return Metrics(
+        as_of=on, reporting_currency=to, dso_days=plan.dso_days, dso_window=plan.dso_window,
+        cei_period=plan.cei_period, receivables=ar, current=cur, overdue=overdue, credit_sales=window_sales,
+        dso_simple=dso, dso_countback=countback, best_possible_dso=bpdso,
+        average_days_delinquent=dso - bpdso if dso is not None and bpdso is not None else None,
+        cei=cei, cei_opening=cei_opening, cei_credit_sales=cei_sales, overdue_share=overdue_share,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------- largest overdue customers
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueCustomer:
+    rank: int
+    key: str
+    name: str
+    overdue: Decimal
+    receivables: Decimal
+    #: This customer's part of all overdue receivables, in percent.
+    share_of_overdue: Decimal | None
+    #: Due date of the oldest overdue item with an open debit balance.
+    oldest_due: dt.date | None
+    days_past_due: int | None
+
+
+def largest_overdue(rows: Iterable[AgingRow], *, as_of: dt.date, limit: int, reporting_currency: str,
+                    rates: RateTable, names: Mapping[str, str] | None = None) -> tuple[OverdueCustomer, ...]:
+    """Top ``limit`` customers by overdue amount in the reporting currency (ties by key).
+
+    ``rows`` are keyed by customer with two buckets: not yet due, overdue. A customer's
+    ``oldest_due`` is that of its oldest item with a debit balance, which is overdue
+    whenever the customer has a positive overdue amount.
+    """
+    names = names or {}
+    to = reporting_currency
+    total: dict[str, dict[str, Decimal]] = {}
+    overdue: dict[str, dict[str, Decimal]] = {}
+    all_overdue: dict[str, Decimal] = {}
+    oldest: dict[str, dt.date] = {}
+    for r in rows:
+        not_due, late = r.amounts
+        t = total.setdefault(r.key, {})
+        t[r.currency] = t.get(r.currency, Decimal(0)) + not_due + late
+        if late:
+            o = overdue.setdefault(r.key, {})
+            o[r.currency] = o.get(r.currency, Decimal(0)) + late
+            all_overdue[r.currency] = all_overdue.get(r.currency, Decimal(0)) + late
+        if r.oldest_due is not None and (r.key not in oldest or r.oldest_due < oldest[r.key]):
+            oldest[r.key] = r.oldest_due
+    rate = rate_map(all_overdue, to, rates, as_of)
+    converted = [(convert_with(o, rate, to), key) for key, o in overdue.items()]
+    ranked = sorted((-amount, key) for amount, key in converted if amount > 0)[:limit]
+    grand = convert_with(all_overdue, rate, to)
+    out = []
+    for rank, (neg, key) in enumerate(ranked, start=1):
+        due = oldest.get(key)
+        out.append(OverdueCustomer(
+            rank=rank, key=key, name=names.get(key, key), overdue=-neg,
+            receivables=convert_sum(total[key], to, rates, as_of), share_of_overdue=share(-neg, grand),
+            oldest_due=due, days_past_due=(as_of - due).days if due is not None else None,
+        ))
+    return tuple(out)
