@@ -73,6 +73,22 @@ def set_roles(*, actor: Any, user: Any, roles: list[str]) -> None:
                before={"roles": before}, after={"roles": sorted(roles)})
 
 
+def set_active(*, actor: Any, user: Any, active: bool, reason: str = "") -> bool:
+    """Deactivate (no sign-in, no API token works) or reactivate a user. Returns whether it changed."""
+    if actor is not None:
+        authorize(actor, "manage_users")
+        if not active and actor.pk == user.pk:
+            raise IdentityError("you cannot deactivate yourself")
+    if user.is_active == active:
+        return False
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        record(actor=actor or "system:cli", action="user.activated" if active else "user.deactivated", obj=user,
+               before={"is_active": not active}, after={"is_active": active}, reason=reason)
+    return True
+
+
 def roles_of(user: Any) -> list[str]:
     return sorted(user.groups.values_list("name", flat=True))
 

@@ -36,5 +36,6 @@ urlpatterns = [
     path("users/new/", users.user_new, name="user-new"),
     path("users/<int:pk>/", users.user, name="user"),
     path("users/<int:pk>/tokens/", users.token_issue, name="token-issue"),
+    path("users/<int:pk>/active/", users.user_active, name="user-active"),
     path("tokens/<int:token_id>/revoke/", users.token_revoke, name="token-revoke"),
 ]

@@ -14,7 +14,15 @@ from django.views.decorators.http import require_POST
 
 from credere.identity.models import ApiToken
 from credere.identity.roles import ACTIONS, ROLES
-from credere.identity.services import IdentityError, create_user, issue_token, revoke_token, roles_of, set_roles
+from credere.identity.services import (
+    IdentityError,
+    create_user,
+    issue_token,
+    revoke_token,
+    roles_of,
+    set_active,
+    set_roles,
+)
 from credere.web.access import page
 from credere.web.datatable import Col, DataTable
 
@@ -111,6 +119,21 @@ def _user_page(request: HttpRequest, subject: Any, errors: list[str],
     if new_secret:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@page("manage_users")
+def user_active(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = get_user_model().objects.filter(pk=pk).first()
+    if subject is None:
+        return render(request, "web/404.html", {"message": f"There is no user with id {pk}."}, status=404)
+    active = request.POST.get("active") == "1"
+    try:
+        if set_active(actor=request.user, user=subject, active=active):
+            messages.success(request, f"{subject.get_username()} {'reactivated' if active else 'deactivated'}.")
+    except IdentityError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:user", pk=subject.pk)
 
 
 @require_POST

@@ -14,14 +14,22 @@ from credere.core.cli import add_actor_argument, resolve_actor
 from credere.identity.authz import NotAllowed
 from credere.identity.models import ApiToken
 from credere.identity.roles import ROLES
-from credere.identity.services import IdentityError, create_user, issue_token, revoke_token, roles_of, set_roles
+from credere.identity.services import (
+    IdentityError,
+    create_user,
+    issue_token,
+    revoke_token,
+    roles_of,
+    set_active,
+    set_roles,
+)
 
 
 class Command(BaseCommand):
     help = "Create users, assign roles, issue and revoke API tokens."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{create,roles,list,token,revoke}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{create,roles,deactivate,activate,list,token,revoke}")
 
         def common(p: CommandParser) -> None:
             add_actor_argument(p)
@@ -40,6 +48,12 @@ class Command(BaseCommand):
         p.add_argument("username")
         p.add_argument("--role", action="append", required=True, choices=list(ROLES))
         common(p)
+        for verb, text in (("deactivate", "Stop a user signing in or using API tokens"),
+                           ("activate", "Let a deactivated user back in")):
+            p = sub.add_parser(verb, help=text, description=text)
+            p.add_argument("username")
+            p.add_argument("--reason", default="")
+            common(p)
         p = sub.add_parser("list", help="List users and their roles")
         common(p)
         p = sub.add_parser("token", help="Issue an API token for a user (the secret is shown once)")
@@ -78,6 +92,12 @@ class Command(BaseCommand):
                     raise CommandError(f"no user '{options['username']}'")
                 set_roles(actor=actor, user=user, roles=options["role"])
                 self.stdout.write(f"{user.get_username()} now has roles {', '.join(roles_of(user))}")
+            elif action in ("deactivate", "activate"):
+                user = User.objects.filter(username=options["username"]).first()
+                if user is None:
+                    raise CommandError(f"no user '{options['username']}'")
+                changed = set_active(actor=actor, user=user, active=action == "activate", reason=options["reason"])
+                self.stdout.write(f"{user.get_username()} {action}d" if changed else f"{user.get_username()} unchanged")
             elif action == "list":
                 if actor is not None and not actor.has_perm("identity.manage_users"):
                     raise NotAllowed(actor, "manage_users")
