@@ -73,12 +73,15 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: st
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    if not console.is_terminal:  # piped or redirected: never cut figures to fit 80 columns
+        console.width = 250
     table = Table(title=title)
     for h in headers:
-        table.add_column(h)
+        table.add_column(h, overflow="fold")
     for row in rows:
         table.add_row(*[str(_cell(v)) for v in row])
-    Console().print(table)
+    console.print(table)
 
 
 def write(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], out: str | Path | BinaryIO | None,
