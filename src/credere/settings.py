@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "credere.imports",
     "credere.reporting",
     "credere.demo",
+    "credere.cashapp",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CREDERE_STATIC_ROOT", HOME / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

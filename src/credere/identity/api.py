@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import StringConstraints
 
 from credere.core.errors import BusinessError
@@ -67,30 +67,30 @@ def list_users(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/users", response={201: UserOut})
-def add_user(request: HttpRequest, data: UserIn) -> tuple[int, dict[str, Any]]:
+def add_user(request: HttpRequest, data: UserIn) -> Status[dict[str, Any]]:
     try:
         user = create_user(actor=request.auth, username=data.username, roles=data.roles,  # type: ignore[attr-defined]
                            email=data.email, password=data.password)
     except IdentityError as exc:
         raise BusinessError(str(exc), fields=[{"field": "username", "message": str(exc)}]) from None
-    return 201, _user_out(user)
+    return Status(201, _user_out(user))
 
 
 @router.post("/users/{username}/tokens", response={201: TokenOut})
-def add_token(request: HttpRequest, username: str, data: TokenIn) -> tuple[int, dict[str, Any]]:
+def add_token(request: HttpRequest, username: str, data: TokenIn) -> Status[dict[str, Any]]:
     authorize(request.auth, "manage_users")  # type: ignore[attr-defined]
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise BusinessError(f"no user '{username}'", code="not_found", status=404)
     token, secret = issue_token(actor=request.auth, user=user, name=data.name)  # type: ignore[attr-defined]
-    return 201, {"prefix": token.prefix, "name": token.name, "secret": secret}
+    return Status(201, {"prefix": token.prefix, "name": token.name, "secret": secret})
 
 
 @router.delete("/tokens/{prefix}", response={204: None})
-def delete_token(request: HttpRequest, prefix: str) -> tuple[int, None]:
+def delete_token(request: HttpRequest, prefix: str) -> Status[None]:
     authorize(request.auth, "manage_users")  # type: ignore[attr-defined]
     token = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
     if token is None:
         raise BusinessError(f"no active token with prefix '{prefix}'", code="not_found", status=404)
     revoke_token(actor=request.auth, token=token)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import StringConstraints, field_validator
 
@@ -347,11 +347,11 @@ def get_customer(request: HttpRequest, account_number: str) -> Customer:
 
 
 @router.post("/customers", response={201: CustomerOut, 200: CustomerOut}, tags=["customers"])
-def create_customer(request: HttpRequest, data: CustomerIn) -> tuple[int, Customer]:
+def create_customer(request: HttpRequest, data: CustomerIn) -> Status[Customer]:
     """Create a customer; posting an existing account number updates it (idempotent)."""
     values = data.dict()
     customer, outcome = services.upsert_customer(actor=_user(request), **values)
-    return (201 if outcome == "created" else 200), customer
+    return Status(201 if outcome == "created" else 200, customer)
 
 
 @router.patch("/customers/{account_number}", response=CustomerOut, tags=["customers"])
@@ -410,14 +410,14 @@ def get_item(request: HttpRequest, item_id: int) -> OpenItem:
 
 
 @router.post("/items", response={201: ItemOut, 200: ItemOut}, tags=["open items"])
-def create_item(request: HttpRequest, data: ItemIn) -> tuple[int, OpenItem]:
+def create_item(request: HttpRequest, data: ItemIn) -> Status[OpenItem]:
     """Create an open item; posting an existing (company, type, number) updates it (idempotent)."""
     authorize(_user(request), "edit_items")
     values = data.dict()
     company = _company(values.pop("company"))
     customer = _customer(values.pop("customer_account"))
     item, outcome = services.upsert_item(actor=_user(request), company=company, customer=customer, **values)
-    return (201 if outcome == "created" else 200), item
+    return Status(201 if outcome == "created" else 200, item)
 
 
 # ----------------------------------------------------------------------------- payments
@@ -450,7 +450,7 @@ def get_payment(request: HttpRequest, payment_id: int) -> Payment:
 
 
 @router.post("/payments", response={201: PaymentOut, 200: PaymentOut}, tags=["payments"])
-def create_payment(request: HttpRequest, data: PaymentIn) -> tuple[int, Payment]:
+def create_payment(request: HttpRequest, data: PaymentIn) -> Status[Payment]:
     """Record a payment received; posting an existing (company, reference) updates it (idempotent)."""
     authorize(_user(request), "edit_payments")
     values = data.dict()
@@ -458,7 +458,7 @@ def create_payment(request: HttpRequest, data: PaymentIn) -> tuple[int, Payment]
     account = values.pop("customer_account")
     customer = _customer(account) if account else None
     payment, outcome = services.record_payment(actor=_user(request), company=company, customer=customer, **values)
-    return (201 if outcome == "created" else 200), payment
+    return Status(201 if outcome == "created" else 200, payment)
 
 
 # ----------------------------------------------------------------------------- allocations
@@ -483,12 +483,12 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) ->
 
 
 @router.post("/allocations", response={201: AllocationOut}, tags=["allocations"])
-def create_allocation(request: HttpRequest, data: AllocationIn) -> tuple[int, Allocation]:
+def create_allocation(request: HttpRequest, data: AllocationIn) -> Status[Allocation]:
     allocation = services.allocate(actor=_user(request), target_id=data.target_id, payment_id=data.payment_id,
                                    credit_note_id=data.credit_note_id, amount=Decimal(data.amount),
                                    source_amount=Decimal(data.source_amount) if data.source_amount else None,
                                    applied_on=data.applied_on, note=data.note)
-    return 201, allocation
+    return Status(201, allocation)
 
 
 @router.post("/allocations/{allocation_id}/reverse", response=AllocationOut, tags=["allocations"])
