@@ -11,7 +11,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def token(db):
+def keep_test_connection():
+    """Requests go straight to the WSGI app (not Django's test client), so keep Django from
+    closing the test transaction's connection at the end of each request (as the test client does)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, keep_test_connection):
     from credere.identity.services import create_user, issue_token
     from credere.ledger.services import upsert_company, upsert_customer
 
