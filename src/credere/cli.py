@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "audit": "Query, export and verify the audit trail",
     "user": "Create users, assign roles, issue and revoke API tokens",
     "allocate": "Allocate a payment or credit note to an open item, or reverse one",
+    "cash": "Cash application: match payments to open items from files (match-files)",
 }
 
 

@@ -1,0 +1,101 @@
+"""Normalised references and an index that finds them in free text, exactly or nearly.
+
+A reference such as ``INV-000123``, ``inv 123`` or ``00000123`` normalises to one key: the
+digits without leading zeros when the reference is mostly a number (prefixes and
+separators dropped), else its letters and digits in capitals. The index also stores, for
+every key, the key with one character deleted (a symmetric-deletion index) and its
+truncations, so that a reference with one wrong, missing, extra or swapped character or a
+cut-off end is found by dictionary look-ups, never by scanning the items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
+
+EXACT = "exact"
+FUZZY = "fuzzy"
+TRUNCATED = "truncated"
+
+
+def normalise(reference: str, min_length: int) -> str:
+    """The index key of a reference, or ``""`` when it is too short to mean anything."""
+    parts = _ALNUM.findall(reference.upper())
+    text = "".join(parts)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= min_length and len(digits) * 2 >= len(text):
+        key = digits.lstrip("0")
+    else:
+        key = text.lstrip("0") if text.isdigit() else text
+    return key if len(key) >= min_length else ""
+
+
+def candidates(text: str, min_length: int) -> Iterator[str]:
+    """Keys that may be references in a payment's free text, each once."""
+    seen: set[str] = set()
+    tokens = _TOKEN.findall(text)
+    pieces: list[str] = []
+    for token in tokens:
+        pieces.append(token)
+        pieces.extend(_ALNUM.findall(token))
+        # A prefix glued to a number (INV000123) and a number followed by letters
+        pieces.extend(re.findall(r"\d+", token))
+    for a, b in zip(tokens, tokens[1:], strict=False):  # "INV 000123", "2024 00123"
+        pieces.append(a + b)
+    for piece in pieces:
+        key = normalise(piece, min_length)
+        if key and key not in seen:
+            seen.add(key)
+            yield key
+
+
+def _deletions(key: str) -> set[str]:
+    return {key[:i] + key[i + 1:] for i in range(len(key))}
+
+
+@dataclass
+class ReferenceIndex:
+    min_length: int
+    min_fuzzy_length: int
+    max_truncation: int
+    exact: dict[str, set[str]] = field(default_factory=dict)
+    deleted: dict[str, set[str]] = field(default_factory=dict)
+    truncated: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, item_id: str, references: Iterable[str]) -> None:
+        for reference in references:
+            key = normalise(reference, self.min_length)
+            if not key:
+                continue
+            self.exact.setdefault(key, set()).add(item_id)
+            if len(key) >= self.min_fuzzy_length:
+                for d in _deletions(key):
+                    self.deleted.setdefault(d, set()).add(item_id)
+                for cut in range(2, self.max_truncation + 1):
+                    if len(key) - cut >= self.min_fuzzy_length:
+                        self.truncated.setdefault(key[:-cut], set()).add(item_id)
+
+    def lookup(self, text: str) -> dict[str, str]:
+        """Item id -> ``exact``, ``fuzzy`` or ``truncated`` for the references in ``text``."""
+        found: dict[str, str] = {}
+        keys = list(candidates(text, self.min_length))
+        for key in keys:
+            for item_id in self.exact.get(key, ()):
+                found[item_id] = EXACT
+        for key in keys:
+            if len(key) < self.min_fuzzy_length - 1 or key in self.exact:
+                continue
+            near: set[str] = set()
+            near |= self.deleted.get(key, set())  # one character missing (or cut off)
+            for d in _deletions(key):
+                near |= self.exact.get(d, set())  # one extra character
+                near |= self.deleted.get(d, set())  # one character wrong or swapped
+            for item_id in near:
+                found.setdefault(item_id, FUZZY)
+            for item_id in self.truncated.get(key, ()):
+                found.setdefault(item_id, TRUNCATED)
+        return found

@@ -1,0 +1,107 @@
+"""``credere cash match-files`` on small CSV files."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+DATA = Path(__file__).parent / "data"
+
+EXPECTED = """\
+match_group_id,payment_id,item_id,amount,currency,payment_amount,payment_currency,discount,deduction,unapplied,status,confidence,reason_codes
+M000001,P1,I1,1000.00,EUR,1000.00,EUR,0.00,0.00,0.00,applied,0.9950,REFERENCE_EXACT;AMOUNT_EXACT;PAYER_NAME_EXACT
+M000002,P2,I2,250.00,EUR,250.00,EUR,0.00,0.00,0.00,applied,0.9550,AMOUNT_EXACT;COMBINATION;PAYER_ACCOUNT_LEARNED
+M000002,P2,I3,400.00,EUR,400.00,EUR,0.00,0.00,0.00,applied,0.9550,AMOUNT_EXACT;COMBINATION;PAYER_ACCOUNT_LEARNED
+M000003,P3,I4,490.00,GBP,490.00,GBP,10.00,0.00,0.00,applied,0.9925,REFERENCE_EXACT;DISCOUNT_TAKEN;PAYER_NAME_EXACT
+M000004,P4,I5,1085.00,USD,1000.00,EUR,0.00,0.00,0.00,applied,0.9950,REFERENCE_EXACT;AMOUNT_EXACT;PAYER_NAME_EXACT
+M000005,P5,,,,,EUR,,,75.00,unmatched,0,NO_CANDIDATES
+"""
+
+
+def run(tmp_path: Path, *extra: str, payments: str = "payments.csv") -> str:
+    out = tmp_path / "matches.csv"
+    call_command("cash", "match-files", "--items", str(DATA / "items.csv"), "--payments", str(DATA / payments),
+                 "--out", str(out), *extra)
+    return out.read_text(encoding="utf-8")
+
+
+def test_match_files_writes_one_row_per_link(tmp_path):
+    assert run(tmp_path, "--rates", str(DATA / "rates.csv")) == EXPECTED
+
+
+def test_without_rates_the_foreign_currency_payment_is_not_guessed(tmp_path):
+    rows = list(csv.DictReader(run(tmp_path).splitlines()))
+    p4 = [r for r in rows if r["payment_id"] == "P4"]
+    assert [(r["item_id"], r["status"]) for r in p4] == [("", "unmatched")]
+
+
+def test_policy_json_changes_the_status(tmp_path):
+    rows = list(csv.DictReader(run(tmp_path, "--rates", str(DATA / "rates.csv"), "--policy-json",
+                                   str(DATA / "policy.json")).splitlines()))
+    assert [(r["payment_id"], r["status"]) for r in rows] == [
+        ("P1", "applied"), ("P2", "suggested"), ("P2", "suggested"), ("P3", "applied"), ("P4", "applied"),
+        ("P5", "unmatched")]
+
+
+def test_known_accounts_file(tmp_path):
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("bank_account,customer_account\nFR7630006000011234567890189,C300\n", encoding="utf-8")
+    rows = list(csv.DictReader(run(tmp_path, "--accounts", str(accounts)).splitlines()))
+    p5 = [r for r in rows if r["payment_id"] == "P5"]
+    assert [(r["status"], r["reason_codes"]) for r in p5] == [("unmatched", "PAYER_ACCOUNT;NO_AMOUNT_MATCH")]
+
+
+def test_bad_rows_are_named_and_nothing_is_written(tmp_path):
+    with pytest.raises(CommandError) as err:
+        run(tmp_path, payments="bad_payments.csv")
+    message = str(err.value)
+    assert "bad_payments.csv row 2, column amount: '12.345' has more decimals than EUR allows (2)" in message
+    assert "bad_payments.csv row 3, column date: '20/03/2026' is not a date (use YYYY-MM-DD)" in message
+    assert not (tmp_path / "matches.csv").exists()
+
+
+def test_missing_column_and_bad_policy(tmp_path):
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,customer_account\nI1,C1\n", encoding="utf-8")
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"auto_apply": 1, "max_candidates": "many"}', encoding="utf-8")
+    out = tmp_path / "m.csv"
+    with pytest.raises(CommandError) as err:
+        call_command("cash", "match-files", "--items", str(items), "--payments", str(DATA / "payments.csv"),
+                     "--out", str(out), "--policy-json", str(policy))
+    message = str(err.value)
+    assert "items.csv: missing column(s) customer_name, document_number, currency, amount" in message
+    assert "'auto_apply' is not a policy setting" in message
+    assert "'max_candidates': give a whole number" in message
+
+
+def test_exit_status_and_help(tmp_path):
+    cmd = [sys.executable, "-m", "credere", "cash", "match-files", "--items", str(DATA / "items.csv"),
+           "--payments", str(DATA / "bad_payments.csv"), "--out", str(tmp_path / "m.csv")]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "row 2, column amount" in done.stderr
+    helped = subprocess.run([sys.executable, "-m", "credere", "cash", "match-files", "--help"],
+                            capture_output=True, text=True, check=False)
+    assert helped.returncode == 0
+    assert "--policy-json" in helped.stdout and "reference_text" in helped.stdout
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(CommandError, match=r"nope\.csv: cannot read the file"):
+        call_command("cash", "match-files", "--items", str(tmp_path / "nope.csv"), "--payments",
+                     str(DATA / "payments.csv"), "--out", str(tmp_path / "m.csv"))
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    payments = tmp_path / "p.csv"
+    payments.write_text("payment_id,amount,currency,date\nP1,1.00,EUR,2026-03-20\nP1,2.00,EUR,2026-03-20\n",
+                        encoding="utf-8")
+    with pytest.raises(CommandError, match=r"p\.csv row 3, column payment_id: 'P1' already appears in row 2"):
+        run(tmp_path, payments=str(payments))

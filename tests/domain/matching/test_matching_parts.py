@@ -1,0 +1,49 @@
+"""References, names and the combination search on their own."""
+
+from __future__ import annotations
+
+from credere.domain.matching.combination import find_combination
+from credere.domain.matching.names import NameIndex
+from credere.domain.matching.policy import DEFAULT_ABBREVIATIONS, DEFAULT_LEGAL_FORMS
+from credere.domain.matching.references import ReferenceIndex, candidates, normalise
+
+
+def test_normalise_references():
+    assert normalise("INV-000123456", 4) == "123456"
+    assert normalise("inv 123456", 4) == "123456"
+    assert normalise("PO-AB-12", 4) == "POAB12"
+    assert normalise("12", 4) == ""
+    keys = set(candidates("INV 000123 / 2026-00077", 4))
+    assert {"2026", "202600077"} <= keys
+    assert "123" not in keys and "77" not in keys
+
+
+def test_index_lookup_kinds():
+    index = ReferenceIndex(4, 6, 3)
+    index.add("A", ["INV-00123456"])
+    index.add("B", ["SO-99887766"])
+    assert index.lookup("pay INV 123456") == {"A": "exact"}
+    assert index.lookup("12345") == {"A": "fuzzy"}  # one digit missing
+    assert index.lookup("1234") == {}  # too short for a fuzzy match
+    assert index.lookup("123457") == {"A": "fuzzy"}
+    assert index.lookup("998877") == {"B": "truncated"}
+
+
+def test_name_index():
+    names = NameIndex(frozenset(DEFAULT_LEGAL_FORMS), dict(DEFAULT_ABBREVIATIONS), 88)
+    names.add("C1", "Müller Maschinenbau GmbH & Co. KG")
+    names.add("C2", "Mueller Foods Ltd")
+    assert names.find("MULLER MASCHINENBAU") == ("C1", "exact", 100.0)
+    found = names.find("Muller Maschinenbau Gmbh")
+    assert found is not None and found[0] == "C1"
+    assert names.find("Somebody Else") is None
+
+
+def test_combination_smallest_first_and_ambiguity():
+    combo = find_combination([500, 300, 200, 100], 500, 500, max_size=3, max_nodes=1000)
+    assert combo is not None and combo.indexes == (0,) and combo.unique
+    combo = find_combination([300, 200, 250, 250], 500, 500, max_size=3, max_nodes=1000)
+    assert combo is not None and len(combo.indexes) == 2 and not combo.unique
+    assert find_combination([300, 200], 600, 600, max_size=3, max_nodes=1000) is None
+    assert find_combination([100] * 5, 500, 500, max_size=4, max_nodes=1000) is None  # too many items
+    assert find_combination([100] * 5, 500, 500, max_size=5, max_nodes=3) is None  # search budget spent
