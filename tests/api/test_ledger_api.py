@@ -92,3 +92,15 @@ def test_openapi_schema_and_docs(client):
     assert schema["info"]["title"] == "Credere API"
     assert "/api/v1/customers" in schema["paths"] and "/api/v1/allocations" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_nul_characters_and_broken_unicode_get_a_clear_400(api, client):
+    before = Customer.objects.count()
+    r = api("get", "/items", document_number="A\x00B")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
+    r = api("post", "/customers", {"account_number": "X\x00", "name": "Nul Co"})
+    assert r.status_code == 400
+    r = api("post", "/customers", {"account_number": "S1", "name": "\ud9ab broken"})  # unpaired surrogate
+    assert r.status_code == 400 and r.json()["error"]["fields"][0]["field"] == "request"
+    assert Customer.objects.count() == before
+    assert client.get("/search/", {"q": "a\x00"}).status_code == 400
