@@ -97,10 +97,11 @@ def test_openapi_schema_and_docs(client):
 def test_nul_characters_and_broken_unicode_get_a_clear_400(api, client):
     before = Customer.objects.count()
     r = api("get", "/items", document_number="A\x00B")
-    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "document_number"
     r = api("post", "/customers", {"account_number": "X\x00", "name": "Nul Co"})
-    assert r.status_code == 400
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "account_number"
     r = api("post", "/customers", {"account_number": "S1", "name": "\ud9ab broken"})  # unpaired surrogate
-    assert r.status_code == 400 and r.json()["error"]["fields"][0]["field"] == "request"
+    assert r.status_code == 422 and r.json()["error"]["fields"] == [
+        {"field": "name", "message": "contains a NUL character or invalid Unicode text"}]
     assert Customer.objects.count() == before
     assert client.get("/search/", {"q": "a\x00"}).status_code == 400

@@ -48,40 +48,46 @@ def _bad_text(value: object) -> bool:
 
 
 class RejectUnstorableTextMiddleware:
-    """Refuse (400) requests carrying NUL characters or broken Unicode in parameters or JSON.
+    """Refuse requests carrying NUL characters or broken Unicode in parameters or JSON (422, naming the field).
 
-    PostgreSQL cannot store either; catching them here gives the user a clear 400 instead of
-    a database error deep inside a service.
+    PostgreSQL cannot store either; catching them here gives the user a clear answer instead
+    of a database error deep inside a service.
     """
+
+    message = "contains a NUL character or invalid Unicode text"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        problem = self._problem(request)
-        if problem:
+        fields = self._bad_fields(request)
+        if fields:
+            text = "; ".join(f"{f}: {self.message}" for f in fields)
             if request.path.startswith("/api/"):
-                body = {"error": {"code": "bad_request", "message": problem,
-                                  "fields": [{"field": "request", "message": problem}]}}
-                return HttpResponse(json.dumps(body), status=400, content_type="application/json")
-            return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
+                body = {"error": {"code": "invalid", "message": text,
+                                  "fields": [{"field": f, "message": self.message} for f in fields]}}
+                return HttpResponse(json.dumps(body), status=422, content_type="application/json")
+            return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod
-    def _problem(request: HttpRequest) -> str:
-        message = "The request contains a NUL character or invalid Unicode text."
-        if _bad_text(request.path) or any(_bad_text(k) or _bad_text(v) for k, vs in request.GET.lists()
-                                          for v in [*vs, k]):
-            return message
+    def _bad_fields(request: HttpRequest) -> list[str]:
+        if _bad_text(request.path):
+            return ["path"]
+        bad = [k if not _bad_text(k) else "parameter name" for k, vs in request.GET.lists()
+               if _bad_text(k) or any(_bad_text(v) for v in vs)]
         content_type = request.META.get("CONTENT_TYPE", "")
         if request.method in ("POST", "PUT", "PATCH") and content_type.startswith("application/json"):
             try:
                 data = json.loads(request.body or b"null")
             except (ValueError, UnicodeDecodeError):
-                return ""  # malformed JSON: the API's own validation answers it
-            if _bad_text(data):
-                return message
-        elif (request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded")
-              and any(_bad_text(k) or _bad_text(v) for k, vs in request.POST.lists() for v in vs)):
-            return message
-        return ""
+                return bad  # malformed JSON: the API's own validation answers it
+            if isinstance(data, dict):
+                bad += [k if not _bad_text(k) else "field name" for k, v in data.items()
+                        if _bad_text(k) or _bad_text(v)]
+            elif _bad_text(data):
+                bad.append("body")
+        elif request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+            bad += [k if not _bad_text(k) else "field name" for k, vs in request.POST.lists()
+                    if _bad_text(k) or any(_bad_text(v) for v in vs)]
+        return bad
