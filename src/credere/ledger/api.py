@@ -360,11 +360,7 @@ def update_customer(request: HttpRequest, account_number: str, data: CustomerUpd
     customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
     if customer is None:
         raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
-    current = {
-        "name": customer.name, "registration_id": customer.registration_id, "tax_id": customer.tax_id,
-        "country": customer.country, "industry_code": customer.industry_code, "language": customer.language,
-        "status": customer.status,
-    }
+    current = {f: getattr(customer, f) for f in services.CUSTOMER_FIELDS}
     changes = data.dict(exclude_unset=True)
     values = {**current, **{k: v for k, v in changes.items() if k in current and v is not None}}
     updated, _ = services.upsert_customer(

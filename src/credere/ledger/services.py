@@ -8,10 +8,11 @@ are validated with :mod:`credere.domain.money`; the allocation invariants come f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import transaction
+from django.db import models, transaction
 
 from credere.audit.services import changes, record, snapshot
 from credere.core.errors import BusinessError, Conflict
@@ -150,6 +151,19 @@ def clean_fx_rate(*, base: str, quote: str, rate: Any) -> tuple[str, str, Decima
     return base, quote, value
 
 
+def _save_if_changed[M: models.Model](*, actor: Any, obj: M, before: dict[str, Any], action: str,
+                                      reason: str = "", validate: Callable[[], None] | None = None) -> tuple[M, Outcome]:
+    """Save ``obj`` and audit the changed fields against ``before``; nothing when nothing changed."""
+    b, a = changes(before, snapshot(obj))
+    if not a:
+        return obj, "unchanged"
+    if validate is not None:
+        validate()
+    obj.save()
+    record(actor=actor, action=action, obj=obj, before=b, after=a, reason=reason)
+    return obj, "updated"
+
+
 # --------------------------------------------------------------------------- companies
 
 
@@ -168,12 +182,7 @@ def upsert_company(*, actor: Any, code: str, name: str, base_currency: str, coun
         before = snapshot(company)
         for k, v in values.items():
             setattr(company, k, v)
-        b, a = changes(before, snapshot(company))
-        if not a:
-            return company, "unchanged"
-        company.save()
-        record(actor=actor, action="company.updated", obj=company, before=b, after=a)
-        return company, "updated"
+        return _save_if_changed(actor=actor, obj=company, before=before, action="company.updated")
 
 
 def upsert_payment_terms(*, actor: Any, code: str, net_days: int, discount_days: int | None = None,
@@ -196,12 +205,7 @@ def upsert_payment_terms(*, actor: Any, code: str, net_days: int, discount_days:
         before = snapshot(terms)
         for k, v in values.items():
             setattr(terms, k, v)
-        b, a = changes(before, snapshot(terms))
-        if not a:
-            return terms, "unchanged"
-        terms.save()
-        record(actor=actor, action="terms.updated", obj=terms, before=b, after=a)
-        return terms, "updated"
+        return _save_if_changed(actor=actor, obj=terms, before=before, action="terms.updated")
 
 
 # --------------------------------------------------------------------------- customers
@@ -262,13 +266,8 @@ def upsert_customer(*, actor: Any, account_number: str, name: str, parent_accoun
         before = snapshot(customer)
         for k, v in values.items():
             setattr(customer, k, v)
-        b, a = changes(before, snapshot(customer))
-        if not a:
-            return customer, "unchanged"
-        customer.full_clean(exclude=["parent", "payment_terms"], validate_unique=False)
-        customer.save()
-        record(actor=actor, action="customer.updated", obj=customer, before=b, after=a, reason=reason)
-        return customer, "updated"
+        return _save_if_changed(actor=actor, obj=customer, before=before, action="customer.updated", reason=reason,
+                                validate=lambda: customer.full_clean(exclude=["parent", "payment_terms"], validate_unique=False))
 
 
 # --------------------------------------------------------------------------- open items
@@ -300,12 +299,7 @@ def upsert_item(*, actor: Any, company: Company, customer: Customer, document_ty
             return item, "created"
         before = snapshot(item)
         apply_item_update(item, values)
-        b, a = changes(before, snapshot(item))
-        if not a:
-            return item, "unchanged"
-        item.save()
-        record(actor=actor, action="item.updated", obj=item, before=b, after=a, reason=reason)
-        return item, "updated"
+        return _save_if_changed(actor=actor, obj=item, before=before, action="item.updated", reason=reason)
 
 
 # --------------------------------------------------------------------------- payments
@@ -328,12 +322,7 @@ def record_payment(*, actor: Any, company: Company, reference: str, received_on:
             return payment, "created"
         before = snapshot(payment)
         apply_payment_update(payment, values)
-        b, a = changes(before, snapshot(payment))
-        if not a:
-            return payment, "unchanged"
-        payment.save()
-        record(actor=actor, action="payment.updated", obj=payment, before=b, after=a, reason=reason)
-        return payment, "updated"
+        return _save_if_changed(actor=actor, obj=payment, before=before, action="payment.updated", reason=reason)
 
 
 # --------------------------------------------------------------------------- allocations
