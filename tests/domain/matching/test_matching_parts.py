@@ -47,3 +47,26 @@ def test_combination_smallest_first_and_ambiguity():
     assert find_combination([300, 200], 600, 600, max_size=3, max_nodes=1000) is None
     assert find_combination([100] * 5, 500, 500, max_size=4, max_nodes=1000) is None  # too many items
     assert find_combination([100] * 5, 500, 500, max_size=5, max_nodes=3) is None  # search budget spent
+
+
+def test_name_index_scores_only_names_sharing_words():
+    names = NameIndex(frozenset(DEFAULT_LEGAL_FORMS), dict(DEFAULT_ABBREVIATIONS), 88)
+    for i in range(2000):
+        names.add(f"X{i}", f"Generic Trading {i} GmbH")
+    names.add("C1", "Nordwind Logistik GmbH")
+    names.add("C2", "Sudwind Maschinenbau AG")
+    assert names.near_words("nordwnd") == {"nordwind"}  # one character missing
+    assert names.near_words("logsitik") == {"logistik"}  # two characters swapped
+    assert names.candidates("nordwnd logistik") == [2000]
+    assert len(names.candidates("generic trading 77")) <= 64  # not the 2,000 names sharing "generic trading"
+    assert names.find("Nordwnd Logistik GmbH") == ("C1", "fuzzy", names.find("Nordwnd Logistik GmbH")[2])
+    assert names.find("NordWind Logistik") is not None and names.find("NordWind Logistik")[0] == "C1"  # glued
+    assert names.find("Nord Wind Logistik")[0] == "C1"  # split
+    assert names.find("Generic Tradin 77")[0] == "X77"
+
+
+def test_name_index_keeps_two_equally_close_customers_ambiguous():
+    names = NameIndex(frozenset(DEFAULT_LEGAL_FORMS), dict(DEFAULT_ABBREVIATIONS), 88)
+    names.add("C1", "Nova River Energy")
+    names.add("C2", "River Nova Energy")
+    assert names.find("NovaRiver Energy") is None  # both are the same distance away

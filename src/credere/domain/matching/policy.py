@@ -43,6 +43,10 @@ class MatchingPolicy:
     min_fuzzy_reference_length: int = 6
     #: A truncated reference may drop up to this many trailing characters.
     max_truncation: int = 3
+    #: Open credit notes of a payer tried for netting (each alone, then all together), oldest first.
+    max_credit_notes: int = 5
+    #: Amount-only: when several items have the amount, the one due within this many days of the payment.
+    amount_only_window_days: int = 7
     #: Payer names: rapidfuzz score (0-100) for a fuzzy name match.
     name_min_score: int = 88
     #: Evidence weights (probability that the evidence alone is right), combined by noisy-OR.
@@ -56,6 +60,10 @@ class MatchingPolicy:
     weight_amount_tolerance: Decimal = Decimal("0.50")
     weight_combination_unique: Decimal = Decimal("0.70")
     weight_combination_ambiguous: Decimal = Decimal("0.20")
+    #: A payer's invoices minus its credit notes explain the amount exactly (``CREDIT_NOTE_NETTED``).
+    weight_credit_note_netted: Decimal = Decimal("0.70")
+    #: Neither payer nor reference found, but exactly one open item has the amount (``AMOUNT_ONLY``): a hint.
+    weight_amount_only: Decimal = Decimal("0.40")
     #: Multiplier when the referenced items belong to another customer than the identified payer.
     payer_conflict_factor: Decimal = Decimal("0.60")
     #: Learn payer accounts and names from proposals at or above the auto-apply confidence.
@@ -71,3 +79,5 @@ class MatchingPolicy:
                 raise ValueError(f"{name} must not be negative")
         if self.max_combination_size < 1 or self.max_candidates < 1 or self.max_search_nodes < 1:
             raise ValueError("max_combination_size, max_candidates and max_search_nodes must be at least 1")
+        if self.max_credit_notes < 0 or self.amount_only_window_days < 0:
+            raise ValueError("max_credit_notes and amount_only_window_days must not be negative")

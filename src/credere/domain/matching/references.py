@@ -11,10 +11,12 @@ cut-off end is found by dictionary look-ups, never by scanning the items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import string
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
+_LETTERS = str.maketrans("", "", string.ascii_uppercase)
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
 
 EXACT = "exact"
@@ -24,9 +26,8 @@ TRUNCATED = "truncated"
 
 def normalise(reference: str, min_length: int) -> str:
     """The index key of a reference, or ``""`` when it is too short to mean anything."""
-    parts = _ALNUM.findall(reference.upper())
-    text = "".join(parts)
-    digits = "".join(ch for ch in text if ch.isdigit())
+    text = "".join(_ALNUM.findall(reference.upper()))
+    digits = text.translate(_LETTERS)
     if len(digits) >= min_length and len(digits) * 2 >= len(text):
         key = digits.lstrip("0")
     else:
@@ -57,45 +58,72 @@ def _deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1:] for i in range(len(key))}
 
 
+#: Key -> item ids; a key of one item holds the bare id (most keys: saves a set per key).
+Postings = dict[str, str | set[str]]
+
+
+def _put(table: Postings, key: str, item_id: str) -> None:
+    ids = table.get(key)
+    if ids is None:
+        table[key] = item_id
+    elif isinstance(ids, str):
+        if ids != item_id:
+            table[key] = {ids, item_id}
+    else:
+        ids.add(item_id)
+
+
+def _ids(table: Postings, key: str) -> Collection[str]:
+    ids = table.get(key, ())
+    return (ids,) if isinstance(ids, str) else ids
+
+
 @dataclass
 class ReferenceIndex:
     min_length: int
     min_fuzzy_length: int
     max_truncation: int
-    exact: dict[str, set[str]] = field(default_factory=dict)
-    deleted: dict[str, set[str]] = field(default_factory=dict)
-    truncated: dict[str, set[str]] = field(default_factory=dict)
+    exact: Postings = field(default_factory=dict)
+    deleted: Postings = field(default_factory=dict)
+    truncated: Postings = field(default_factory=dict)
 
     def add(self, item_id: str, references: Iterable[str]) -> None:
+        exact, deleted, truncated = self.exact, self.deleted, self.truncated
         for reference in references:
             key = normalise(reference, self.min_length)
             if not key:
                 continue
-            self.exact.setdefault(key, set()).add(item_id)
+            _put(exact, key, item_id)
             if len(key) >= self.min_fuzzy_length:
-                for d in _deletions(key):
-                    self.deleted.setdefault(d, set()).add(item_id)
+                for d in {key[:i] + key[i + 1:] for i in range(len(key))}:
+                    ids = deleted.get(d)  # _put, inlined: this loop is most of the index building
+                    if ids is None:
+                        deleted[d] = item_id
+                    elif isinstance(ids, str):
+                        if ids != item_id:
+                            deleted[d] = {ids, item_id}
+                    else:
+                        ids.add(item_id)
                 for cut in range(2, self.max_truncation + 1):
                     if len(key) - cut >= self.min_fuzzy_length:
-                        self.truncated.setdefault(key[:-cut], set()).add(item_id)
+                        _put(truncated, key[:-cut], item_id)
 
     def lookup(self, text: str) -> dict[str, str]:
         """Item id -> ``exact``, ``fuzzy`` or ``truncated`` for the references in ``text``."""
         found: dict[str, str] = {}
         keys = list(candidates(text, self.min_length))
         for key in keys:
-            for item_id in self.exact.get(key, ()):
+            for item_id in sorted(_ids(self.exact, key)):
                 found[item_id] = EXACT
         for key in keys:
             if len(key) < self.min_fuzzy_length - 1 or key in self.exact:
                 continue
-            near: set[str] = set()
-            near |= self.deleted.get(key, set())  # one character missing (or cut off)
+            near: set[str] = set(_ids(self.deleted, key))  # one character missing (or cut off)
             for d in _deletions(key):
-                near |= self.exact.get(d, set())  # one extra character
-                near |= self.deleted.get(d, set())  # one character wrong or swapped
-            for item_id in near:
+                near.update(_ids(self.exact, d))  # one extra character
+                near.update(_ids(self.deleted, d))  # one character wrong or swapped
+            for item_id in sorted(near):
                 found.setdefault(item_id, FUZZY)
-            for item_id in self.truncated.get(key, ()):
+            for item_id in sorted(_ids(self.truncated, key)):
                 found.setdefault(item_id, TRUNCATED)
         return found

@@ -14,7 +14,7 @@ class OpenItem:
     customer_name: str
     document_number: str
     currency: str
-    #: Open amount, in ``currency``, > 0.
+    #: Open amount, in ``currency``, > 0 (for a credit note: the credit still available).
     amount: Decimal
     document_date: dt.date
     due_date: dt.date
@@ -23,6 +23,8 @@ class OpenItem:
     #: Cash discount: rate (0.02 = 2 %) if paid within ``discount_days`` of the document date.
     discount_rate: Decimal = Decimal(0)
     discount_days: int = 0
+    #: A credit note: never paid, only netted against the same customer's invoices.
+    is_credit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,12 @@ class Payment:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """Part of a payment applied to one item."""
+    """Part of a payment applied to one item (negative for a credit note: the credit used)."""
 
     item_id: str
-    #: Applied, in the item's currency.
+    #: Applied, in the item's currency; for a credit note the credit netted, as a negative amount.
     amount: Decimal
-    #: The same, in the payment's currency.
+    #: The same, in the payment's currency (negative for a credit note).
     payment_amount: Decimal
     #: Cash discount granted on the item (item currency), not paid in cash.
     discount: Decimal = Decimal(0)
