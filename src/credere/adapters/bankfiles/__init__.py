@@ -1,0 +1,152 @@
+"""Bank statement files in, :class:`~.values.Statement` values out; pure Python, no Django.
+
+``parse_statements(data)`` recognises the format from the content (camt.052/053/054, MT940, MT942, BAI2, CSV),
+reads it, and raises :class:`~.values.StatementError` naming the line, row or element and the reason when the
+file cannot be read completely. Nothing is skipped silently: a file either reads completely or is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import get_currency_precision
+
+from .bai2 import parse_bai2
+from .camt import MAX_BYTES, parse_camt
+from .csvfile import CsvMapping, parse_csv
+from .detect import detect_format
+from .identity import transaction_keys
+from .swift import parse_swift
+from .values import RemittanceLine, Statement, StatementError, Transaction
+
+__all__ = [
+    "MAX_BYTES",
+    "CsvMapping",
+    "RemittanceLine",
+    "Statement",
+    "StatementError",
+    "Transaction",
+    "detect_format",
+    "parse_statements",
+    "statements_to_json",
+    "transaction_keys",
+]
+
+
+def _quantise(amount: Decimal | None, currency: str, location: str) -> Decimal | None:
+    """Give an amount the currency's number of decimals (``100`` EUR → ``100.00``); refuse extra precision."""
+    if amount is None or not currency:
+        return amount
+    exponent = Decimal(1).scaleb(-int(get_currency_precision(currency)))
+    try:
+        quantised = amount.quantize(exponent)
+    except InvalidOperation:
+        raise StatementError(location, f"the amount {amount} is too large") from None
+    if quantised != amount:
+        raise StatementError(location, f"the amount {amount} has more decimals than {currency} allows")
+    return quantised
+
+
+def _finish(statement: Statement, number: int) -> Statement:
+    location = f"statement {number} ({statement.statement_id or statement.account})"
+    if not statement.account.strip():
+        raise StatementError(location, "the statement names no account")
+    transactions = []
+    for index, transaction in enumerate(statement.transactions, start=1):
+        amount = _quantise(transaction.amount, transaction.currency, f"{location}, transaction {index}")
+        assert amount is not None
+        transactions.append(replace(transaction, amount=amount))
+    return Statement(
+        format=statement.format,
+        kind=statement.kind,
+        statement_id=statement.statement_id,
+        account=statement.account,
+        currency=statement.currency,
+        created=statement.created,
+        from_date=statement.from_date,
+        to_date=statement.to_date,
+        opening_balance=_quantise(statement.opening_balance, statement.currency, f"{location}, opening balance"),
+        closing_balance=_quantise(statement.closing_balance, statement.currency, f"{location}, closing balance"),
+        transactions=tuple(transactions),
+    )
+
+
+def parse_statements(data: bytes, *, filename: str = "", csv_mapping: CsvMapping | None = None) -> list[Statement]:
+    """Read every statement in ``data``; raise :class:`StatementError` if the file cannot be read completely."""
+    if len(data) > MAX_BYTES:
+        raise StatementError("", f"the file is {len(data):,} bytes; statement files over {MAX_BYTES:,} bytes (50 MiB) are refused")
+    kind = "csv" if csv_mapping is not None else detect_format(data, filename)
+    try:
+        if kind == "camt":
+            statements = parse_camt(data)
+        elif kind == "mt940":
+            statements = parse_swift(data, "statement")
+        elif kind == "mt942":
+            statements = parse_swift(data, "report")
+        elif kind == "bai2":
+            statements = parse_bai2(data)
+        else:
+            statements = parse_csv(data, csv_mapping)
+    except RecursionError:
+        raise StatementError("", "the file is nested too deeply to be a bank statement") from None
+    if not statements:
+        raise StatementError("", f"the {kind} file contains no statement")
+    return [_finish(statement, number) for number, statement in enumerate(statements, start=1)]
+
+
+def _remittance_line_json(line: RemittanceLine) -> dict[str, Any]:
+    return {
+        "document_number": line.document_number,
+        "amount": None if line.amount is None else str(line.amount),
+        "deduction": None if line.deduction is None else str(line.deduction),
+        "note": line.note,
+    }
+
+
+def _transaction_json(transaction: Transaction, key: str, include_raw: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "key": key,
+        "booking_date": transaction.booking_date.isoformat(),
+        "value_date": transaction.value_date.isoformat() if transaction.value_date else None,
+        "amount": str(transaction.amount),
+        "currency": transaction.currency,
+        "counterparty_name": transaction.counterparty_name,
+        "counterparty_account": transaction.counterparty_account,
+        "remittance": transaction.remittance,
+        "references": list(transaction.references),
+        "bank_reference": transaction.bank_reference,
+        "end_to_end_id": transaction.end_to_end_id,
+        "type_code": transaction.type_code,
+        "remittance_lines": [_remittance_line_json(line) for line in transaction.remittance_lines],
+    }
+    if include_raw:
+        result["raw"] = transaction.raw
+    return result
+
+
+def statements_to_json(statements: list[Statement], *, include_raw: bool = False) -> list[dict[str, Any]]:
+    """JSON-safe dictionaries: dates in ISO form, amounts as strings, each transaction with its identity ``key``."""
+    result = []
+    for statement in statements:
+        keys = transaction_keys(statement)
+        result.append(
+            {
+                "format": statement.format,
+                "kind": statement.kind,
+                "statement_id": statement.statement_id,
+                "account": statement.account,
+                "currency": statement.currency,
+                "created": statement.created.isoformat() if statement.created else None,
+                "from_date": statement.from_date.isoformat() if statement.from_date else None,
+                "to_date": statement.to_date.isoformat() if statement.to_date else None,
+                "opening_balance": None if statement.opening_balance is None else str(statement.opening_balance),
+                "closing_balance": None if statement.closing_balance is None else str(statement.closing_balance),
+                "transactions": [
+                    _transaction_json(transaction, key, include_raw)
+                    for transaction, key in zip(statement.transactions, keys, strict=True)
+                ],
+            }
+        )
+    return result

@@ -1,0 +1,66 @@
+"""Tell which bank statement format a file is in, from its content (never from its name)."""
+
+from __future__ import annotations
+
+import re
+
+from .values import StatementError
+
+UNKNOWN_FORMAT = "not a recognised bank statement format (camt.052/053/054, MT940/942, BAI2 or CSV)"
+
+_CAMT_NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.001\.\d{2}")
+_SWIFT_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):", re.MULTILINE)
+_CSV_DELIMITERS = (";", ",", "\t")
+
+
+def _text_head(data: bytes, size: int = 65536) -> str:
+    head = data[:size]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.decode("latin-1")
+
+
+def _looks_like_xml(head: str) -> bool:
+    return head.lstrip().startswith("<")
+
+
+def _swift_tags(text: str) -> set[str]:
+    return {match.group(1) for match in _SWIFT_TAG.finditer(text.replace("\r", ""))}
+
+
+def detect_format(data: bytes, filename: str = "") -> str:
+    """Return ``camt``, ``mt940``, ``mt942``, ``bai2`` or ``csv``; raise :class:`StatementError` otherwise.
+
+    ``filename`` is accepted for the caller's convenience and messages only: the decision is made from the
+    content, so a camt.053 called ``statement.txt`` is still read as camt.
+    """
+    del filename
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise StatementError("", UNKNOWN_FORMAT)
+    head = _text_head(data)
+    stripped = head.lstrip()
+    if _looks_like_xml(stripped) or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # The namespace of the root element decides; a camt namespace anywhere in the first 64 KiB is enough
+        # to route the file to the camt reader, which then checks the root properly and names what is wrong.
+        sample = data[:65536]
+        if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+            sample = sample.decode("utf-16", "ignore").encode("utf-8")
+        if _CAMT_NAMESPACE.search(sample):
+            return "camt"
+        raise StatementError("", UNKNOWN_FORMAT)
+    if stripped.startswith("01,"):
+        return "bai2"
+    tags = _swift_tags(head if len(data) <= 65536 else data.decode("latin-1"))
+    if "20" in tags and ("61" in tags or "25" in tags):
+        if tags & {"60F", "60M", "62F", "62M"}:
+            return "mt940"
+        if tags & {"34F", "13D"}:
+            return "mt942"
+    if "25" in tags and tags & {"60F", "60M"}:
+        return "mt940"
+    if tags & {"34F", "13D"} and not tags & {"60F", "60M"} and "25" in tags:
+        return "mt942"
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if lines and any(delimiter in lines[0] for delimiter in _CSV_DELIMITERS) and len(lines[0]) < 4000:
+        return "csv"
+    raise StatementError("", UNKNOWN_FORMAT)

@@ -1,0 +1,442 @@
+"""SWIFT MT940 (end-of-day statement) and MT942 (intraday report).
+
+The file is split into tags by this module, line by line, so that every error can name its line; each tag's
+grammar (the ``:61:`` statement line, the balances) is the one of the ``mt940`` package's tag parsers
+(``mt940.tags``). The ``mt940`` package itself is lenient — it drops unknown text, tags before ``:20:``,
+``:86:`` without a ``:61:`` and takes ``',,5'`` for an amount until :class:`decimal.Decimal` fails — so the
+structure is checked here:
+
+* every statement starts with ``:20:`` and has a ``:25:`` account;
+* an MT940 statement has an opening (``:60F:``/``:60M:``) and a closing (``:62F:``/``:62M:``) balance, and the
+  opening plus the ``:61:`` amounts must equal the closing balance (a truncated or edited file is refused);
+* an MT942 with ``:90D:``/``:90C:`` totals must match its ``:61:`` lines;
+* every amount is digits with a decimal comma, every date is a real date.
+
+``:86:`` details are read in three shapes: German structured fields (``166?00…?20…?29…?30…?31…?32…``, with the
+SEPA keywords ``EREF+``, ``SVWZ+``… in the purpose), slash-coded fields (``/EREF/…/REMI/…/NAME/…/IBAN/…``),
+and free text, which becomes the remittance as it stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mt940 import tags as mt940_tags
+
+from .values import Statement, StatementError, Transaction
+
+_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
+_AMOUNT = re.compile(r"^\d{1,15}(,\d*)?$")
+_NONE_REFERENCES = {"NONREF", "NOTPROVIDED", ""}
+_STATEMENT_LINE = mt940_tags.Statement().re
+_BALANCE = mt940_tags.FinalOpeningBalance().re
+_SUM_ENTRIES = re.compile(r"^(?P<number>\d{0,5})(?P<currency>[A-Z]{3})(?P<amount>[\d,]{1,16})$")
+_FLOOR_LIMIT = re.compile(r"^(?P<currency>[A-Z]{3})(?P<status>[DC]?)(?P<amount>[\d,]{1,16})$")
+_DATETIME_INDICATION = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([+-]\d{4})?$")
+
+_SEPA_KEYWORDS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC", "PURP", "COAM", "OAMT")
+_SEPA_SPLIT = re.compile(r"(?:^|(?<=\s)|(?<=[^A-Z]))(" + "|".join(_SEPA_KEYWORDS) + r")\+")
+_SLASH_CODES = (
+    "EREF", "REMI", "NAME", "IBAN", "BIC", "CNTP", "ORDP", "BENM", "MARF", "CSID", "PURP", "RTRN", "ADDR", "ISDT",
+    "TRCD", "PREF", "KREF", "SVWZ", "OCMT", "ULTD", "ULTC", "ACCW", "BENM",
+)
+_SLASH_CODE = re.compile(r"/(" + "|".join(sorted(set(_SLASH_CODES))) + r")/")
+_GERMAN = re.compile(r"^(\d{3})\?(\d{2})")
+_GERMAN_FIELD_LENGTH = 27
+_SWIFT_LINE_LENGTH = 65
+
+
+@dataclass
+class _Tag:
+    name: str
+    line: int
+    lines: list[str]
+
+    @property
+    def value(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class _Block:
+    tags: list[_Tag] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _tags(text: str) -> list[_Tag]:
+    """Split the text into tags with the line number each starts on; continuation lines join their tag."""
+    found: list[_Tag] = []
+    for number, raw_line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        line = raw_line.rstrip()
+        if line.startswith("{"):
+            # SWIFT envelope ({1:…}{2:…}{4:) before the message text; {5:…} trailers after it.
+            line = line.partition("{4:")[2]
+        if line.startswith("-") and set(line) <= {"-", "}"} or line.startswith("-}"):
+            continue
+        match = _TAG.match(line)
+        if match:
+            found.append(_Tag(match.group(1), number, [line[match.end():]]))
+        elif not line.strip():
+            continue
+        elif found:
+            found[-1].lines.append(line)
+        else:
+            raise StatementError(f"line {number}", f"text before the first tag: {line[:40]!r}")
+    return found
+
+
+def _amount(text: str, location: str, tag: str) -> Decimal:
+    if not _AMOUNT.match(text):
+        raise StatementError(location, f":{tag}: amount {text!r} is not valid")
+    return Decimal(text.replace(",", "."))
+
+
+def _date(year: str, month: str, day: str, location: str, tag: str) -> dt.date:
+    try:
+        return dt.date(2000 + int(year), int(month), int(day))
+    except ValueError:
+        raise StatementError(location, f":{tag}: {year}{month}{day} is not a valid date (YYMMDD)") from None
+
+
+def _balance(tag: _Tag) -> tuple[Decimal, str, dt.date]:
+    location = f"line {tag.line}"
+    match = _BALANCE.match(tag.value)
+    if match is None or match.end() != len(tag.value):
+        raise StatementError(location, f":{tag.name}: {tag.value!r} is not a balance (D/C, YYMMDD, currency, amount)")
+    amount = _amount(match["amount"], location, tag.name)
+    currency = match["currency"]
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise StatementError(location, f":{tag.name}: {currency!r} is not a currency code")
+    date = _date(match["year"], match["month"], match["day"], location, tag.name)
+    return (amount if match["status"].upper() == "C" else -amount), currency, date
+
+
+def _join_wrapped(parts: list[str], width: int, first_offset: int = 0) -> str:
+    """Join fields a bank wrapped at a fixed width: a full-width part continues without a space.
+
+    ``first_offset`` counts characters in front of the first part on its line (the ``:86:`` tag).
+    """
+    text = ""
+    previous_full = False
+    for index, part in enumerate(parts):
+        if text and not previous_full:
+            text += " "
+        text += part
+        previous_full = len(part) + (first_offset if index == 0 else 0) >= width
+    return " ".join(text.split())
+
+
+@dataclass
+class _Details:
+    name: str = ""
+    account: str = ""
+    remittance: str = ""
+    end_to_end_id: str = ""
+    gvc: str = ""
+    references: list[str] = field(default_factory=list)
+
+
+def _sepa_keywords(purpose: str, details: _Details) -> None:
+    """Split ``EREF+… SVWZ+…`` purpose text; text before the first keyword stays remittance."""
+    matches = list(_SEPA_SPLIT.finditer(purpose))
+    if not matches:
+        details.remittance = purpose
+        return
+    free = [purpose[: matches[0].start()].strip()]
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(purpose)
+        value = purpose[match.end():end].strip()
+        keyword = match.group(1)
+        if keyword == "EREF":
+            if value.upper() not in _NONE_REFERENCES:
+                details.end_to_end_id = value
+        elif keyword == "SVWZ":
+            free.append(value)
+        elif keyword == "IBAN" and not details.account:
+            details.account = value
+        elif keyword == "KREF" and value.upper() not in _NONE_REFERENCES:
+            details.references.append(value)
+    details.remittance = " ".join(part for part in free if part)
+
+
+def _german_details(text: str, details: _Details) -> None:
+    flat = text.replace("\n", "")
+    details.gvc = flat[:3]
+    fields: dict[str, list[str]] = {}
+    for match in re.finditer(r"\?(\d{2})([^?]*)", flat[3:]):
+        fields.setdefault(match.group(1), []).append(match.group(2))
+    purpose_parts = [part for key in sorted(fields) if "20" <= key <= "29" or "60" <= key <= "63" for part in fields[key]]
+    details.account = "".join(fields.get("31", [])).strip()
+    details.name = _join_wrapped([part for key in ("32", "33") for part in fields.get(key, [])], _GERMAN_FIELD_LENGTH)
+    _sepa_keywords(_join_wrapped(purpose_parts, _GERMAN_FIELD_LENGTH), details)
+
+
+def _slash_details(text: str, details: _Details) -> None:
+    flat = _join_wrapped(text.split("\n"), _SWIFT_LINE_LENGTH, first_offset=4)
+    matches = list(_SLASH_CODE.finditer(flat))
+    values: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(flat)
+        values.setdefault(match.group(1), flat[match.end():end].strip("/ ").strip())
+    remittance = values.get("REMI", "") or values.get("SVWZ", "")
+    for prefix in ("USTD//", "USTD/", "STRD/CUR/", "STRD/"):
+        if remittance.startswith(prefix):
+            remittance = remittance[len(prefix):]
+            break
+    details.remittance = " ".join(remittance.split())
+    end_to_end = values.get("EREF", "")
+    details.end_to_end_id = "" if end_to_end.upper() in _NONE_REFERENCES else end_to_end
+    details.name = " ".join(values.get("NAME", "").split())
+    details.account = values.get("IBAN", "") or values.get("ACCW", "")
+    counterparty = values.get("CNTP") or values.get("ORDP") or values.get("BENM")
+    if counterparty:
+        # CNTP/<account>/<BIC>/<name>/<city>; ORDP and BENM use //NAME/… inside.
+        parts = counterparty.split("/")
+        if not details.account and parts and parts[0]:
+            details.account = parts[0]
+        if not details.name and len(parts) > 2:
+            details.name = " ".join(parts[2].split())
+    if values.get("MARF"):
+        details.references.append(values["MARF"])
+
+
+def _details(text: str) -> _Details:
+    details = _Details()
+    if _GERMAN.match(text.replace("\n", "")):
+        _german_details(text, details)
+    elif _SLASH_CODE.search(text.replace("\n", "")) and text.lstrip().startswith("/"):
+        _slash_details(text, details)
+    else:
+        details.remittance = _join_wrapped(text.split("\n"), _SWIFT_LINE_LENGTH, first_offset=4)
+    return details
+
+
+def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
+    location = f"line {line.line}"
+    match = _STATEMENT_LINE.match(line.value)
+    if match is None:
+        raise StatementError(location, f":61: {(line.value.splitlines() or [''])[0]!r} is not a statement line")
+    amount = _amount(match["amount"], location, '61')
+    value_date = _date(match["year"], match["month"], match["day"], location, "61")
+    booking_date = value_date
+    entry_month, entry_day = (match["entry_month"] or "").strip(), (match["entry_day"] or "").strip()
+    if entry_month and entry_day:
+        try:
+            booking_date = dt.date(value_date.year, int(entry_month), int(entry_day))
+        except ValueError:
+            raise StatementError(location, f":61: entry date {entry_month}{entry_day} is not a valid date (MMDD)") from None
+        # The entry date carries no year: take the one closest to the value date (December/January).
+        if (booking_date - value_date).days > 180:
+            booking_date = booking_date.replace(year=booking_date.year - 1)
+        elif (value_date - booking_date).days > 180:
+            booking_date = booking_date.replace(year=booking_date.year + 1)
+    mark = match["status"].upper()
+    signed = -amount if mark in {"D", "RC"} else amount
+    customer_reference = (match["customer_reference"] or "").strip()
+    bank_reference = (match["bank_reference"] or "").strip()
+    if bank_reference.upper() in _NONE_REFERENCES:
+        bank_reference = ""
+    if not bank_reference and customer_reference.upper() not in _NONE_REFERENCES:
+        bank_reference = customer_reference
+    details = _details(info.value) if info is not None else _Details()
+    supplementary = (match["extra_details"] or "").strip()
+    if not details.remittance and supplementary:
+        details.remittance = supplementary
+    raw_lines = [f":61:{line.lines[0]}", *line.lines[1:]]
+    if info is not None:
+        raw_lines += [f":86:{info.lines[0]}", *info.lines[1:]]
+    type_code = "/".join(part for part in [(match["id"] or "").strip(), details.gvc] if part)
+    return Transaction(
+        booking_date=booking_date,
+        value_date=value_date,
+        amount=signed,
+        currency=currency,
+        counterparty_name=details.name,
+        counterparty_account=details.account,
+        remittance=details.remittance,
+        references=tuple(details.references),
+        bank_reference=bank_reference,
+        end_to_end_id=details.end_to_end_id,
+        type_code=type_code,
+        raw="\n".join(raw_lines),
+    )
+
+
+def _statements(blocks: list[list[_Tag]], kind: str) -> list[Statement]:
+    return [_statement(block, kind) for block in blocks]
+
+
+def _check_intraday_totals(totals: dict[str, tuple[_Tag, int, Decimal]], transactions: list[Transaction]) -> None:
+    for name, (tag, count, total) in totals.items():
+        mine = [tx.amount for tx in transactions if (tx.amount < 0) == (name == "90D")]
+        own_total = abs(sum(mine, Decimal(0)))
+        if count != len(mine) or total != own_total:
+            raise StatementError(
+                f"line {tag.line}",
+                f":{name}: says {count} entries for {total}, the statement lines give {len(mine)} for {own_total}",
+            )
+
+
+@dataclass
+class _Builder:
+    """Collects one statement's tags; each ``_tag_…`` method reads one kind of tag."""
+
+    kind: str
+    account: str = ""
+    currency: str = ""
+    opening: Decimal | None = None
+    closing: Decimal | None = None
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+    created: dt.datetime | None = None
+    closing_tag: _Tag | None = None
+    transactions: list[Transaction] = field(default_factory=list)
+    totals: dict[str, tuple[_Tag, int, Decimal]] = field(default_factory=dict)
+
+    def read(self, tag: _Tag, location: str) -> None:
+        name = tag.name
+        if name == "25":
+            self.account = tag.value.strip()
+        elif name in {"60F", "60M", "60"}:
+            self.opening, self.currency, self.from_date = _balance(tag)
+        elif name in {"62F", "62M", "62"}:
+            self._closing(tag, location)
+        elif name in {"64", "65"}:
+            _balance(tag)
+        elif name == "34F":
+            self._floor_limit(tag, location)
+        elif name == "13D":
+            match = _DATETIME_INDICATION.match(tag.value.strip())
+            if match is None:
+                raise StatementError(location, f":13D: {tag.value!r} is not a date and time (YYMMDDhhmm±hhmm)")
+            self.created = _created(match, location)
+        elif name in {"90D", "90C"}:
+            match = _SUM_ENTRIES.match(tag.value.strip())
+            if match is None:
+                raise StatementError(location, f":{name}: {tag.value!r} is not a number and sum of entries")
+            self.totals[name] = (tag, int(match["number"] or 0), _amount(match["amount"], location, name))
+        elif name == "20":
+            raise StatementError(location, ":20: inside a statement")
+
+    def _closing(self, tag: _Tag, location: str) -> None:
+        self.closing, currency, self.to_date = _balance(tag)
+        self.closing_tag = tag
+        if self.currency and currency != self.currency:
+            raise StatementError(location, f":{tag.name}: currency {currency} differs from the opening balance's {self.currency}")
+        self.currency = self.currency or currency
+
+    def _floor_limit(self, tag: _Tag, location: str) -> None:
+        match = _FLOOR_LIMIT.match(tag.value.strip())
+        if match is None:
+            raise StatementError(location, f":34F: {tag.value!r} is not a floor limit (currency, D/C, amount)")
+        _amount(match["amount"], location, "34F")
+        self.currency = self.currency or match["currency"]
+
+
+_AFTER_LINES = {"62F", "62M", "62", "64", "65", "90D", "90C"}
+
+
+def _statement(block: list[_Tag], kind: str) -> Statement:
+    first = block[0]
+    state = _Builder(kind)
+    index = 1
+    while index < len(block):
+        tag = block[index]
+        location = f"line {tag.line}"
+        if tag.name == "61":
+            if not state.currency:
+                raise StatementError(location, ":61: comes before the opening balance (:60F:/:60M:) or floor limit (:34F:) that gives the currency")
+            info = block[index + 1] if index + 1 < len(block) and block[index + 1].name == "86" else None
+            state.transactions.append(_transaction(tag, info, state.currency))
+            index += 2 if info is not None else 1
+            continue
+        if tag.name == "86" and block[index - 1].name not in _AFTER_LINES:
+            raise StatementError(location, ":86: does not follow a :61: statement line")
+        # An :86: after the closing balance or the totals is information for the account owner, not a transaction.
+        state.read(tag, location)
+        index += 1
+    transactions = state.transactions
+    _check_statement(first, kind, state.account, state.opening, state.closing, state.closing_tag, transactions)
+    if kind == "report":
+        _check_intraday_totals(state.totals, transactions)
+    dates = [tx.booking_date for tx in transactions]
+    return Statement(
+        format="mt940" if kind == "statement" else "mt942",
+        kind=kind,
+        statement_id=first.value.strip(),
+        account=state.account,
+        currency=state.currency,
+        created=state.created,
+        from_date=state.from_date if kind == "statement" else min(dates, default=None),
+        to_date=state.to_date if kind == "statement" else max(dates, default=None),
+        opening_balance=state.opening,
+        closing_balance=state.closing,
+        transactions=tuple(transactions),
+    )
+
+
+def _created(match: re.Match[str], location: str) -> dt.datetime:
+    year, month, day, hour, minute, offset = match.groups()
+    try:
+        zone = None
+        if offset:
+            minutes = int(offset[1:3]) * 60 + int(offset[3:5])
+            zone = dt.timezone(dt.timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+        return dt.datetime(2000 + int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
+    except ValueError:
+        raise StatementError(location, f":13D: {match.group(0)!r} is not a valid date and time") from None
+
+
+def _check_statement(
+    first: _Tag,
+    kind: str,
+    account: str,
+    opening: Decimal | None,
+    closing: Decimal | None,
+    closing_tag: _Tag | None,
+    transactions: list[Transaction],
+) -> None:
+    location = f"line {first.line}"
+    if not account:
+        raise StatementError(location, "the statement starting here has no :25: account")
+    if kind != "statement":
+        return
+    if opening is None:
+        raise StatementError(location, "the statement starting here has no opening balance (:60F:/:60M:)")
+    if closing is None or closing_tag is None:
+        raise StatementError(location, "the statement starting here has no closing balance (:62F:/:62M:); is the file cut off?")
+    moved = sum((tx.amount for tx in transactions), Decimal(0))
+    if opening + moved != closing:
+        raise StatementError(
+            f"line {closing_tag.line}",
+            f":{closing_tag.name}: the opening balance {opening} plus the statement lines {moved} is {opening + moved}, "
+            f"not the closing balance {closing}",
+        )
+
+
+def parse_swift(data: bytes, kind: str) -> list[Statement]:
+    """Read an MT940 (``kind="statement"``) or MT942 (``kind="report"``) file; one Statement per ``:20:``."""
+    tags = _tags(_decode(data))
+    if not tags:
+        raise StatementError("", "no SWIFT tags found")
+    if tags[0].name != "20":
+        raise StatementError(f"line {tags[0].line}", f":{tags[0].name}: comes before the first :20: transaction reference")
+    blocks: list[list[_Tag]] = []
+    for tag in tags:
+        if tag.name == "20":
+            blocks.append([])
+        blocks[-1].append(tag)
+    return _statements(blocks, kind)

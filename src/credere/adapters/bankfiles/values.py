@@ -1,0 +1,70 @@
+"""What a bank statement file says, whatever its format: plain frozen values, no Django."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class StatementError(ValueError):
+    """A file that cannot be read as a bank statement; ``location`` names the line or element."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        super().__init__(f"{location}: {reason}" if location else reason)
+        self.location = location
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class RemittanceLine:
+    """One document a payer says a payment settles (structured remittance or a remittance advice)."""
+
+    document_number: str
+    #: Amount paid for the document, if stated (payment currency).
+    amount: Decimal | None = None
+    #: Amount the payer deducted (discount, short payment), if stated.
+    deduction: Decimal | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    booking_date: dt.date
+    value_date: dt.date | None
+    #: Signed: positive is money in (credit), negative is money out (debit).
+    amount: Decimal
+    currency: str
+    counterparty_name: str = ""
+    #: IBAN or account number of the other party, as given.
+    counterparty_account: str = ""
+    #: Unstructured remittance / purpose text, joined with single spaces.
+    remittance: str = ""
+    #: Structured references (creditor reference, referred document numbers, end-to-end id if meaningful).
+    references: tuple[str, ...] = ()
+    #: The account-servicing bank's reference (AcctSvcrRef, MT940 :61: bank reference, BAI2 bank ref).
+    bank_reference: str = ""
+    end_to_end_id: str = ""
+    #: Bank transaction code as given (camt domain/family/subfamily or proprietary, MT940 GVC/type, BAI2 type code).
+    type_code: str = ""
+    remittance_lines: tuple[RemittanceLine, ...] = ()
+    #: The transaction's source text (XML element or lines), kept as it was in the file.
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    #: Detected format, e.g. ``camt.053.001.02``, ``mt940``, ``mt942``, ``bai2``, ``csv``.
+    format: str
+    #: ``statement`` (end of day), ``report`` (intraday, camt.052 / MT942), ``notification`` (camt.054).
+    kind: str
+    statement_id: str
+    #: IBAN or account number of the statement's own account, as given.
+    account: str
+    currency: str
+    created: dt.datetime | None = None
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+    opening_balance: Decimal | None = None
+    closing_balance: Decimal | None = None
+    transactions: tuple[Transaction, ...] = field(default=())
