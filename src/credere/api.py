@@ -112,6 +112,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount() -> None:
     from credere.audit.api import router as audit_router
+    from credere.cashapp.api import router as cash_router
     from credere.identity.api import router as identity_router
     from credere.imports.api import router as imports_router
     from credere.ledger.api import router as ledger_router
@@ -122,6 +123,7 @@ def _mount() -> None:
     api.add_router("/imports", imports_router)
     api.add_router("/audit", audit_router)
     api.add_router("/identity", identity_router)
+    api.add_router("/cash", cash_router)
 
 
 _mount()

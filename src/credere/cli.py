@@ -18,7 +18,8 @@ COMMANDS: dict[str, str] = {
     "audit": "Query, export and verify the audit trail",
     "user": "Create users, assign roles, issue and revoke API tokens",
     "allocate": "Allocate a payment or credit note to an open item, or reverse one",
-    "cash": "Cash application: match payments to open items from files (match-files)",
+    "cash": "Cash application: import bank statements, match payments, the matching policy",
+    "demo-statement": "Write a demo bank statement (camt.053 or MT940) paying the demo ledger's open invoices",
 }
 
 
@@ -48,8 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     name = argv[0]
-    if name == "demo-data":
-        argv[0] = "demo_data"
+    if name in ("demo-data", "demo-statement"):
+        argv[0] = name.replace("-", "_")
     if name == "help":
         argv = ["help"]
     execute_from_command_line(["credere", *argv])

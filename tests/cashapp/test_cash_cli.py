@@ -77,7 +77,7 @@ def test_missing_column_and_bad_policy(tmp_path):
                      "--out", str(out), "--policy-json", str(policy))
     message = str(err.value)
     assert "items.csv: missing column(s) customer_name, document_number, currency, amount" in message
-    assert "'auto_apply' is not a policy setting" in message
+    assert "'auto_apply': not a policy setting" in message
     assert "'max_candidates': give a whole number" in message
 
 

@@ -61,9 +61,25 @@ def test_demo_serves_with_the_given_address(monkeypatch, capsys):
             return None
         return real(name, *args, **kwargs)
 
+    class FakeWorker:
+        pid = 4242
+        started: list = []
+        stopped = False
+
+        def __init__(self, argv):
+            FakeWorker.started.append(argv)
+
+        def terminate(self):
+            FakeWorker.stopped = True
+
+        def wait(self, timeout=None):
+            return 0
+
     monkeypatch.setattr(demo_command, "call_command", fake)
+    monkeypatch.setattr(demo_command.subprocess, "Popen", FakeWorker)
     call_command("demo", "--customers", "3", "--host", "0.0.0.0", "--port", "8123", "--allow-server-database")
     assert calls == [{"host": "0.0.0.0", "port": 8123}]
+    assert FakeWorker.started[0][-2:] == ["credere", "worker"] and FakeWorker.stopped
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8123/" in out and "reachable from other machines" in out
 

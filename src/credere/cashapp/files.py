@@ -20,6 +20,7 @@ from typing import Any
 from credere.adapters.erpfiles import FileFormatError, read_table
 from credere.adapters.erpfiles import values as cells
 from credere.adapters.erpfiles.headers import Mapping, resolve
+from credere.cashapp.policies import PolicyError, policy_from_settings
 from credere.domain.fx import RateTable
 from credere.domain.matching import MatchingPolicy, OpenItem, Payment, Proposal
 from credere.domain.money import MoneyError, check_currency, parse_amount, quantize
@@ -34,6 +35,9 @@ ACCOUNT_COLUMNS = ("bank_account", "customer_account")
 RATE_COLUMNS = ("rate_date", "base", "quote", "rate", "source")
 OUTPUT_COLUMNS = ("match_group_id", "payment_id", "item_id", "amount", "currency", "payment_amount",
                   "payment_currency", "discount", "deduction", "unapplied", "status", "confidence", "reason_codes")
+REMITTANCE_COLUMNS = ("payment_reference", "payer_name", "payment_date", "amount", "currency", "document_number",
+                      "paid_amount", "deduction", "note")
+REMITTANCE_REQUIRED = ("document_number",)
 MAX_ERRORS = 50
 
 
@@ -50,6 +54,11 @@ def _rows(path: Path, known: Sequence[str], required: Sequence[str]) -> list[tup
         data = path.read_bytes()
     except OSError as exc:
         raise InputError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    return _table_rows(data, path, known, required)
+
+
+def _table_rows(data: bytes, path: Path, known: Sequence[str],
+                required: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
     try:
         table = read_table(data, filename=path.name)
     except FileFormatError as exc:
@@ -216,49 +225,53 @@ def read_policy(path: Path) -> MatchingPolicy:
         raise InputError([f"{path}: not valid JSON ({exc})"]) from None
     if not isinstance(data, dict):
         raise InputError([f"{path}: the policy is a JSON object of settings"])
-    fields = {f.name for f in dataclasses.fields(MatchingPolicy)}
-    defaults = MatchingPolicy()
-    kwargs: dict[str, Any] = {}
-    problems = []
-    for key, value in data.items():
-        if key not in fields:
-            problems.append(f"{path}: '{key}' is not a policy setting (settings: {', '.join(sorted(fields))})")
-            continue
-        try:
-            kwargs[key] = _policy_value(key, getattr(defaults, key), value)
-        except (ValueError, ArithmeticError) as exc:
-            problems.append(f"{path}: '{key}': {exc}")
-    if problems:
-        raise InputError(problems)
     try:
-        return MatchingPolicy(**kwargs)
-    except ValueError as exc:
-        raise InputError([f"{path}: {exc}"]) from None
+        return policy_from_settings(data)
+    except PolicyError as exc:
+        raise InputError([f"{path}: '{k}': {v}" for k, v in exc.problems.items()]) from None
 
 
-def _policy_value(key: str, current: Any, value: Any) -> Any:
-    """``value`` from JSON as the type of the default ``current``; raise ``ValueError``."""
-    if isinstance(current, bool):
-        if not isinstance(value, bool):
-            raise ValueError("give true or false")
-        return value
-    if isinstance(current, Decimal):
-        if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-            raise ValueError("give a number")
-        return Decimal(str(value))
-    if isinstance(current, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("give a whole number")
-        return value
-    if isinstance(current, str):
-        return check_currency(str(value))
-    if key == "abbreviations":
-        if not isinstance(value, dict):
-            raise ValueError('give an object {"intl": "international"}')
-        return tuple((str(k).lower(), str(v).lower()) for k, v in value.items())
-    if not isinstance(value, list):
-        raise ValueError("give a list of words")
-    return tuple(str(v).lower() for v in value)
+@dataclasses.dataclass(frozen=True)
+class RemittanceRow:
+    row: int
+    payment_reference: str
+    payer_name: str
+    payment_date: dt.date | None
+    amount: Decimal | None
+    currency: str
+    document_number: str
+    paid_amount: Decimal | None
+    deduction: Decimal | None
+    note: str
+
+
+def read_remittances(data: bytes, filename: str) -> list[RemittanceRow]:
+    """Rows of a remittance advice file (CSV/XLSX); every problem names the row and column."""
+    path = Path(filename or "remittances.csv")
+    rows = _table_rows(data, path, REMITTANCE_COLUMNS, REMITTANCE_REQUIRED)
+    col = _Collector(path)
+    out = []
+    for number, rec in rows:
+        currency = col.get(number, rec, "currency", _code, default="", required=False) or ""
+        money = partial(_amount, currency=currency or "EUR")
+        reference = cells.text(rec.get("payment_reference") or "").strip()
+        payer = cells.text(rec.get("payer_name") or "").strip()
+        if not reference and not payer:
+            col.problems.append(f"{path} row {number}: give a payment_reference or a payer_name")
+        out.append(RemittanceRow(
+            number, reference, payer, col.get(number, rec, "payment_date", cells.date, required=False),
+            col.get(number, rec, "amount", money, required=False), currency,
+            col.get(number, rec, "document_number", cells.text) or "",
+            col.get(number, rec, "paid_amount", money, required=False),
+            col.get(number, rec, "deduction", money, required=False),
+            cells.text(rec.get("note") or "").strip()))
+        if len(col.problems) >= MAX_ERRORS:
+            break
+    if col.problems:
+        raise InputError(col.problems[:MAX_ERRORS])
+    if not out:
+        raise InputError([f"{path}: the file has no rows"])
+    return out
 
 
 def write_matches(proposals: Sequence[Proposal], payments: Sequence[Payment], items: Sequence[OpenItem]) -> str:

@@ -21,22 +21,13 @@ def canonical(amount: Decimal) -> Decimal:
 
 if TYPE_CHECKING:
     _Base = models.BigIntegerField[Decimal | int | Combinable, Decimal]
+    _OptionalBase = models.BigIntegerField[Decimal | int | Combinable | None, Decimal | None]
 else:
-    _Base = models.BigIntegerField
+    _Base = _OptionalBase = models.BigIntegerField
 
 
-class AmountField(_Base):
-    """A money amount stored as an exact scaled integer (4 decimals; ADR 0001).
-
-    Python side it is always a ``Decimal``; SQL ``SUM`` over it is exact on SQLite and
-    PostgreSQL alike. The currency lives in a sibling column.
-    """
-
-    _pyi_private_set_type: Decimal | int | Combinable  # type: ignore[assignment]
-    _pyi_private_get_type: Decimal  # type: ignore[assignment]
-    _pyi_lookup_exact_type: Decimal | int  # type: ignore[assignment]
-
-    description = "Money amount (Decimal, stored as integer 1/10000 units)"
+class _ScaledInteger:
+    """Conversion between ``Decimal`` and the stored integer (1/10000 units)."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
@@ -58,3 +49,32 @@ class AmountField(_Base):
         if isinstance(value, int) and not isinstance(value, bool):
             value = Decimal(value)
         return to_storage(Decimal(value))
+
+
+class AmountField(_ScaledInteger, _Base):
+    """A money amount stored as an exact scaled integer (4 decimals; ADR 0001).
+
+    Python side it is always a ``Decimal``; SQL ``SUM`` over it is exact on SQLite and
+    PostgreSQL alike. The currency lives in a sibling column.
+    """
+
+    _pyi_private_set_type: Decimal | int | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int  # type: ignore[assignment]
+
+    description = "Money amount (Decimal, stored as integer 1/10000 units)"
+
+
+class OptionalAmountField(_ScaledInteger, _OptionalBase):
+    """An amount that may be unknown (``NULL``): a balance or remittance amount a file did not state."""
+
+    _pyi_private_set_type: Decimal | int | Combinable | None  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal | None  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int | None  # type: ignore[assignment]
+
+    description = "Money amount or NULL (Decimal, stored as integer 1/10000 units)"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)

@@ -15,6 +15,8 @@ ACTIONS: dict[str, str] = {
     "allocate": "Allocate payments and credit notes to items, and reverse allocations",
     "edit_fx": "Load and change FX rates",
     "edit_mappings": "Save import header mappings",
+    "import_statements": "Import bank statements and remittance advices, and run cash matching",
+    "edit_matching_policy": "Change the cash-matching policy",
     "view_audit": "Browse and export the audit trail",
     "verify_audit": "Verify the audit chain",
     "manage_users": "Create users, assign roles and issue API tokens",
@@ -24,12 +26,13 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     "administrator": ("Administrator", list(ACTIONS)),
     "credit_manager": ("Credit manager", [
         "view_ledger", "export_data", "edit_customers", "edit_items", "allocate", "edit_fx",
-        "edit_mappings",
+        "edit_mappings", "import_statements", "edit_matching_policy",
     ]),
     "credit_analyst": ("Credit analyst", ["view_ledger", "export_data", "edit_customers"]),
     "collector": ("Collector", ["view_ledger", "export_data"]),
     "cash_clerk": ("Cash-application clerk", [
         "view_ledger", "export_data", "edit_payments", "allocate", "edit_fx", "edit_mappings",
+        "import_statements",
     ]),
     "sales": ("Sales (read-only)", ["view_ledger"]),
     "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit"]),

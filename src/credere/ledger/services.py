@@ -341,7 +341,7 @@ def allocate(*, actor: Any, target_id: int, amount: Any, applied_on: dt.date, pa
                             fields=[{"field": "payment_id", "message": "give a payment or a credit note"}])
     with transaction.atomic():
         item_ids = sorted({target_id, *([credit_note_id] if credit_note_id else [])})
-        items = {i.pk: i for i in OpenItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk")}
+        items = {i.pk: i for i in OpenItem.objects.select_for_update(no_key=True).filter(pk__in=item_ids).order_by("pk")}
         target = items.get(target_id)
         if target is None:
             raise BusinessError(f"no open item with id {target_id}", code="not_found", status=404,
@@ -349,7 +349,7 @@ def allocate(*, actor: Any, target_id: int, amount: Any, applied_on: dt.date, pa
         payment: Payment | None = None
         credit: OpenItem | None = None
         if payment_id is not None:
-            payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+            payment = Payment.objects.select_for_update(no_key=True).filter(pk=payment_id).first()
             if payment is None:
                 raise BusinessError(f"no payment with id {payment_id}", code="not_found", status=404,
                                     fields=[{"field": "payment_id", "message": "not found"}])
@@ -425,9 +425,9 @@ def reverse_allocation(*, actor: Any, allocation_id: int, reversed_on: dt.date, 
         if allocation is None:
             raise BusinessError(f"no allocation with id {allocation_id}", code="not_found", status=404)
         ids = sorted({allocation.target_id, *([allocation.credit_note_id] if allocation.credit_note_id else [])})
-        items = {i.pk: i for i in OpenItem.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-        payment = Payment.objects.select_for_update().get(pk=allocation.payment_id) if allocation.payment_id else None
-        allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
+        items = {i.pk: i for i in OpenItem.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=allocation.payment_id) if allocation.payment_id else None
+        allocation = Allocation.objects.select_for_update(no_key=True).get(pk=allocation_id)
         if allocation.reversed_on is not None:
             raise Conflict(f"allocation {allocation_id} was already reversed on {allocation.reversed_on}",
                            code="already_reversed")

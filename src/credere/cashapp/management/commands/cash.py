@@ -1,16 +1,34 @@
-"""``credere cash``: cash application from the command line (``match-files`` for now)."""
+"""``credere cash``: bank statements in, matching runs, the policy, and matching on files."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from credere.cashapp import files
+from credere.cashapp import files, services
+from credere.cashapp.models import BankAccount
+from credere.core.cli import add_actor_argument, resolve_actor
+from credere.core.errors import BusinessError
 from credere.domain.fx import RateTable
 from credere.domain.matching import MatchingPolicy, match_batch
+from credere.identity.authz import NotAllowed
+from credere.ledger.models import Company
+
+IMPORT_EPILOG = """examples:
+  credere cash import statement.xml --user clerk
+  credere cash import export.csv --company ACME --mapping bank.json --save-mapping --user clerk
+
+Formats and fields: docs/bank-statements.md. The same transaction is never imported twice,
+even from an overlapping statement. A file with an error is refused whole, naming the line
+or element."""
+
+REMITTANCE_EPILOG = """Columns: payment_reference, payer_name, payment_date, amount, currency (of the payment),
+document_number, paid_amount, deduction, note. One row per document; rows with the same
+payment_reference form one advice. See docs/cash-application.md."""
 
 MATCH_EPILOG = """example:
   credere cash match-files --items items.csv --payments payments.csv --out matches.csv
@@ -27,7 +45,48 @@ class Command(BaseCommand):
     help = "Cash application: match incoming payments to open items."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{match-files}")
+        sub = parser.add_subparsers(dest="action", required=True,
+                                    metavar="{import,parse,run,remittances,policy,match-files}")
+        p = sub.add_parser("import", help="Import a bank statement file and match its payments",
+                           description="Import a bank statement (camt.052/053/054, MT940/942, BAI2 or CSV; the "
+                                       "format is read from the content). Transactions already imported are "
+                                       "skipped; incoming money becomes payments, which are matched at once.",
+                           epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--company", help="Company code, for a bank account Credere does not know yet")
+        p.add_argument("--mapping", metavar="JSON", help="CSV column mapping (a JSON file); saved for the account "
+                                                         "with --save-mapping")
+        p.add_argument("--save-mapping", action="store_true", help="Remember --mapping for this bank account")
+        p.add_argument("--no-match", action="store_true", help="Import only; match later with 'credere cash run'")
+        p.add_argument("--background", action="store_true", help="Leave the matching to 'credere worker'")
+        add_actor_argument(p)
+        p = sub.add_parser("parse", help="Print the statements and transactions in a file as JSON; writes nothing",
+                           description="Read a bank statement file and print, as JSON, the statements and "
+                                       "transactions it would import. Nothing is written.")
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--mapping", metavar="JSON", help="CSV column mapping (a JSON file)")
+        p.add_argument("--raw", action="store_true", help="Include each transaction's source text")
+        p = sub.add_parser("run", help="Match unapplied payments now",
+                           description="Match every unapplied payment (or those given) to open items: apply what "
+                                       "the policy allows and leave suggestions for the rest in the workbench.")
+        p.add_argument("--company", help="Only this company's payments")
+        p.add_argument("--payment", type=int, action="append", metavar="ID", help="Only this payment (repeatable)")
+        add_actor_argument(p)
+        p = sub.add_parser("remittances", help="Import remittance advices (CSV/XLSX) from customers",
+                           description="Import remittance advices: which documents a payment settles. Each is "
+                                       "linked to its payment by reference (or amount and date) and used by "
+                                       "matching.", epilog=REMITTANCE_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--company", required=True, help="Company code")
+        add_actor_argument(p)
+        p = sub.add_parser("policy", help="Show or change the matching policy",
+                           description="Show the matching policy in force, or change settings (a new audited "
+                                       "version).")
+        p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                       help="Change a setting, e.g. --set auto_apply_confidence=0.97 (repeatable)")
+        p.add_argument("--note", default="", help="Why the policy changes (kept in the audit trail)")
+        add_actor_argument(p)
         p = sub.add_parser("match-files", help="Match payments to open items from files, without the database",
                            description="Match payments to open items from CSV/XLSX files, without the database, "
                                        "and write the proposed matches to a CSV file.",
@@ -44,8 +103,108 @@ class Command(BaseCommand):
                             "in another currency than the item")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "match-files":
+        action = options["action"]
+        if action == "match-files":
             self._match_files(options)
+            return
+        if action == "parse":
+            self._parse(options)
+            return
+        actor = resolve_actor(options)
+        try:
+            getattr(self, "_" + action)(actor, options)
+        except NotAllowed as exc:
+            raise CommandError(str(exc)) from None
+        except BusinessError as exc:
+            details = "".join(f"\n  {f['field']}: {f['message']}" for f in exc.fields
+                              if f["message"] not in str(exc))
+            raise CommandError(f"{exc}{details}") from None
+
+    def _read(self, name: str) -> bytes:
+        try:
+            return Path(name).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{name}: cannot read the file ({exc.strerror})") from None
+
+    def _mapping(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        if not options.get("mapping"):
+            return None
+        try:
+            data = json.loads(self._read(options["mapping"]).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CommandError(f"{options['mapping']}: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise CommandError(f"{options['mapping']}: the mapping is a JSON object")
+        return data
+
+    def _parse(self, options: dict[str, Any]) -> None:
+        from credere.adapters.bankfiles import statements_to_json
+
+        data = self._read(options["file"])
+        try:
+            statements = services.parse_file(data, filename=Path(options["file"]).name,
+                                              csv_mapping=self._mapping(options))
+        except BusinessError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(json.dumps(statements_to_json(statements, include_raw=options["raw"]), indent=2,
+                                     ensure_ascii=False))
+
+    def _company(self, code: str | None) -> Company | None:
+        if not code:
+            return None
+        company = Company.objects.filter(code=code).first()
+        if company is None:
+            raise CommandError(f"no company with code {code}")
+        return company
+
+    def _import(self, actor: Any, options: dict[str, Any]) -> None:
+        data = self._read(options["file"])
+        mapping = self._mapping(options)
+        result = services.import_statement(
+            actor=actor, data=data, filename=Path(options["file"]).name, company=self._company(options["company"]),
+            csv_mapping=mapping, match=not options["no_match"], background=options["background"])
+        if mapping and options["save_mapping"]:
+            for account in BankAccount.objects.filter(statements__file=result.file).distinct():
+                services.save_csv_mapping(actor=actor, bank_account=account, mapping=mapping)
+        self.stdout.write(f"{result.file.filename}: {result.statements} statement(s), {result.new} new "
+                          f"transaction(s), {result.known} already imported, {len(result.payments)} payment(s) "
+                          "received")
+        if result.run is not None:
+            run = result.run
+            self.stdout.write(f"matching run {run.pk}: {run.applied} applied, {run.suggested} suggested, "
+                              f"{run.unmatched} unmatched")
+        elif result.payments and not options["no_match"]:
+            self.stdout.write("matching queued for 'credere worker'")
+
+    def _run(self, actor: Any, options: dict[str, Any]) -> None:
+        run = services.run_matching(actor=actor, payment_ids=options.get("payment"),
+                                    company=self._company(options.get("company")), trigger="manual")
+        self.stdout.write(f"matching run {run.pk}: {run.payments} payment(s), {run.applied} applied, "
+                          f"{run.suggested} suggested, {run.unmatched} unmatched")
+
+    def _remittances(self, actor: Any, options: dict[str, Any]) -> None:
+        company = self._company(options["company"])
+        assert company is not None
+        result = services.import_remittances(actor=actor, data=self._read(options["file"]),
+                                             filename=Path(options["file"]).name, company=company)
+        self.stdout.write(f"{result.advices} remittance advice(s) with {result.lines} line(s); "
+                          f"{result.linked} linked to a payment, {result.advices - result.linked} waiting for theirs")
+
+    def _policy(self, actor: Any, options: dict[str, Any]) -> None:
+        if options["set"]:
+            changes: dict[str, Any] = {}
+            for pair in options["set"]:
+                name, sep, value = pair.partition("=")
+                if not sep:
+                    raise CommandError(f"'{pair}': write NAME=VALUE")
+                changes[name.strip()] = value.strip()
+            version = services.set_policy(actor=actor, settings=changes, note=options["note"])
+        else:
+            version = services.current_policy_version()
+        self.stdout.write(f"matching policy version {version.version} (from {version.effective_from:%Y-%m-%d %H:%M}, "
+                          f"by {version.created_by})")
+        for key, value in version.settings.items():
+            self.stdout.write(f"  {key} = {json.dumps(value)}")
 
     def _match_files(self, options: dict[str, Any]) -> None:
         problems: list[str] = []

@@ -6,6 +6,8 @@ portfolio only into an empty ledger, and serves.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -83,7 +85,17 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
-        call_command("serve", host=host, port=port)
+        # Background work (statement matching, large imports) needs a worker: the demo runs one beside the server.
+        worker = subprocess.Popen([sys.executable, "-m", "credere", "worker"])
+        self.stdout.write(f"A background worker runs beside the server (process {worker.pid}).")
+        try:
+            call_command("serve", host=host, port=port)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
     def _users(self) -> list[tuple[str, str, str]]:
         User = get_user_model()

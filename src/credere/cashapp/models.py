@@ -1,0 +1,327 @@
+"""Cash application: statements and their transactions, what Credere learned about payers,
+the matching policy, and every matching run with its proposals.
+
+Nothing here is ever deleted by the services: a file a user gave is kept with its bytes, a
+transaction with its source text, a proposal that was undone keeps its history.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from credere.core.fields import AmountField, OptionalAmountField
+from credere.ledger.models import Company, Customer, OpenItem, Payment
+
+
+class BankAccount(models.Model):
+    """One of a company's own bank accounts: statements arrive for it."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="bank_accounts")
+    #: IBAN or account number, upper case, letters and digits only.
+    account = models.CharField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    name = models.CharField(max_length=100, blank=True, default="")
+    #: Column mapping of this bank's CSV exports (see adapters.bankfiles.csvfile.CsvMapping).
+    csv_mapping = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account"]
+
+    def __str__(self) -> str:
+        return f"{self.account} ({self.company.code})"
+
+
+class StatementFile(models.Model):
+    """A statement file as uploaded, kept byte for byte."""
+
+    filename = models.CharField(max_length=255, blank=True, default="")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    format = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    statements = models.PositiveIntegerField(default=0)
+    transactions_new = models.PositiveIntegerField(default=0)
+    transactions_known = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"statement file {self.pk}"
+
+
+class Statement(models.Model):
+    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statement_set")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="statements")
+    statement_id = models.CharField(max_length=100, blank=True, default="")
+    format = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    created = models.DateTimeField(null=True, blank=True)
+    from_date = models.DateField(null=True, blank=True)
+    to_date = models.DateField(null=True, blank=True)
+    opening_balance = OptionalAmountField()
+    closing_balance = OptionalAmountField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Statement {self.statement_id or self.pk} of {self.bank_account.account}"
+
+
+class BankTransaction(models.Model):
+    """One booking on a statement. ``key`` is its stable identity across files."""
+
+    key = models.CharField(max_length=32, unique=True)
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="transactions")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="transactions")
+    booking_date = models.DateField()
+    value_date = models.DateField(null=True, blank=True)
+    #: Signed: positive is money in.
+    amount = AmountField()
+    currency = models.CharField(max_length=3)
+    counterparty_name = models.CharField(max_length=200, blank=True, default="")
+    counterparty_account = models.CharField(max_length=60, blank=True, default="")
+    remittance = models.TextField(blank=True, default="")
+    references = models.JSONField(default=list, blank=True)
+    bank_reference = models.CharField(max_length=100, blank=True, default="")
+    end_to_end_id = models.CharField(max_length=100, blank=True, default="")
+    type_code = models.CharField(max_length=60, blank=True, default="")
+    raw = models.TextField(blank=True, default="")
+    #: The ledger payment recorded for an incoming transaction.
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="bank_transaction")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["booking_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.amount} {self.currency} {self.counterparty_name}".strip()
+
+
+class RemittanceAdvice(models.Model):
+    """What a payer says a payment settles: from a statement entry or a remittance advice file."""
+
+    class Source(models.TextChoices):
+        STATEMENT = "statement", "Statement entry"
+        FILE = "file", "Remittance advice file"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="remittance_advices")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    payer_name = models.CharField(max_length=200, blank=True, default="")
+    payment_reference = models.CharField(max_length=100, blank=True, default="")
+    payment_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    amount = OptionalAmountField()
+    filename = models.CharField(max_length=255, blank=True, default="")
+    row = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Remittance advice {self.payment_reference or self.pk}"
+
+
+class RemittanceLine(models.Model):
+    advice = models.ForeignKey(RemittanceAdvice, on_delete=models.CASCADE, related_name="lines")
+    document_number = models.CharField(max_length=60)
+    amount = OptionalAmountField()
+    deduction = OptionalAmountField()
+    note = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CustomerBankAccount(models.Model):
+    """A bank account a customer pays from: learned from matches or entered by a clerk."""
+
+    class Source(models.TextChoices):
+        LEARNED = "learned", "Learned from a match"
+        MANUAL = "manual", "Entered by a clerk"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bank_accounts")
+    account = models.CharField(max_length=60, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    learned_from = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account"]
+
+    def __str__(self) -> str:
+        return self.account
+
+
+class PayerAlias(models.Model):
+    """A name a customer's payments arrive under ("NWL SOLUTIONS" for Northwind Logistics Ltd)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payer_aliases")
+    name = models.CharField(max_length=200)
+    #: The name normalised as the matching engine does (legal forms, case, punctuation).
+    key = models.CharField(max_length=200, unique=True)
+    learned_from = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatchingPolicyVersion(models.Model):
+    """One version of the matching policy; the newest whose ``effective_from`` has passed applies."""
+
+    version = models.PositiveIntegerField(unique=True)
+    settings = models.JSONField()
+    effective_from = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Matching policy v{self.version}"
+
+
+class MatchRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    trigger = models.CharField(max_length=20)
+    actor = models.CharField(max_length=150)
+    policy = models.ForeignKey(MatchingPolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="runs")
+    statement_file = models.ForeignKey(StatementFile, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="runs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    payments = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    suggested = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Matching run {self.pk}"
+
+
+class MatchProposal(models.Model):
+    """What the engine (or a clerk) proposed for one payment, and what became of it."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied automatically"
+        SUGGESTED = "suggested", "Suggested"
+        UNMATCHED = "unmatched", "Nothing found"
+        ACCEPTED = "accepted", "Accepted by a clerk"
+        MANUAL = "manual", "Matched by hand"
+        SUPERSEDED = "superseded", "Superseded by a later run"
+        UNDONE = "undone", "Undone"
+
+    run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="match_proposals")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    confidence = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    reasons = models.JSONField(default=list)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unapplied = AmountField()
+    note = models.CharField(max_length=300, blank=True, default="")
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["payment", "status"]), models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Proposal {self.pk} for {self.payment_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SUGGESTED, self.Status.UNMATCHED)
+
+
+class ProposalLine(models.Model):
+    proposal = models.ForeignKey(MatchProposal, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(OpenItem, on_delete=models.PROTECT, related_name="+")
+    #: Item currency; negative for a credit note netted against the invoices.
+    amount = AmountField()
+    #: The same in the payment's currency.
+    payment_amount = AmountField()
+    discount = AmountField(default=0)
+    deduction = AmountField(default=0)
+    #: Allocations made when the line was applied (payment to item, or credit note to invoice).
+    allocations = models.ManyToManyField("ledger.Allocation", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Adjustment(models.Model):
+    """Money left open on an item by a match, to be resolved: a deduction, a cash discount, bank charges."""
+
+    class Kind(models.TextChoices):
+        DEDUCTION = "deduction", "Deduction (short payment)"
+        DISCOUNT = "discount", "Cash discount taken"
+        BANK_CHARGES = "bank_charges", "Bank charges"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CANCELLED = "cancelled", "Cancelled"
+
+    item = models.ForeignKey(OpenItem, on_delete=models.PROTECT, related_name="adjustments")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="adjustments")
+    proposal = models.ForeignKey(MatchProposal, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = AmountField(help_text="In the item's currency")
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=300, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class OnAccount(models.Model):
+    """A payment a clerk kept unapplied on a customer's account, out of the workbench queue."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="on_account")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=300, blank=True, default="")
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["payment"], condition=models.Q(released_at__isnull=True),
+                                               name="one_open_on_account_per_payment")]

@@ -1,0 +1,348 @@
+"""Cash application services on the database: statements in, matching, clerks' decisions, policy."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from cashapp.statements import Entry, camt053
+from credere.audit.models import AuditEvent
+from credere.cashapp import services
+from credere.cashapp.models import (
+    Adjustment,
+    BankAccount,
+    BankTransaction,
+    CustomerBankAccount,
+    MatchingPolicyVersion,
+    MatchProposal,
+    MatchRun,
+    OnAccount,
+    PayerAlias,
+    RemittanceAdvice,
+    StatementFile,
+)
+from credere.core.errors import BusinessError
+from credere.identity.authz import NotAllowed
+from credere.ledger.models import Allocation, OpenItem, Payment
+from credere.ledger.services import upsert_customer, upsert_item
+
+pytestmark = pytest.mark.django_db
+
+NORTHWIND_IBAN = "GB29NWBK60161331926819"
+NWL_IBAN = "GB94BARC10201530093459"
+BALTIC_IBAN = "LT121000011101001000"
+
+
+@pytest.fixture
+def ledger(admin, company):
+    north = upsert_customer(actor=admin, account_number="C100", name="Northwind Logistics Ltd")[0]
+    baltic = upsert_customer(actor=admin, account_number="C200", name="Baltic Foods GmbH")[0]
+    items = {}
+    for customer, number, amount in ((north, "INV-1001", "1190.00"), (north, "INV-1002", "500.00"),
+                                     (north, "INV-1003", "250.00"), (north, "INV-1004", "300.00"),
+                                     (baltic, "INV-2001", "800.00"), (baltic, "INV-2002", "99.50")):
+        items[number] = upsert_item(actor=admin, company=company, customer=customer, document_type="invoice",
+                                    document_number=number, document_date=dt.date(2026, 10, 1),
+                                    due_date=dt.date(2026, 10, 31), currency="EUR", amount=Decimal(amount))[0]
+    return {"north": north, "baltic": baltic, "items": items}
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("cash_clerk", username="clerk")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("credit_manager", username="manager")
+
+
+FIRST = [
+    Entry("1190.00", "Northwind Logistics Ltd", NORTHWIND_IBAN, "Invoice INV-1001 thank you", "B-0001"),
+    Entry("750.00", "NWL SOLUTIONS", NWL_IBAN, "October deliveries", "B-0002"),
+    Entry("780.00", "Baltic Foods", BALTIC_IBAN, "INV-2001", "B-0003"),
+    Entry("25.00", "Bank", "", "Account fees", "B-0004", credit=False),
+]
+
+
+def _open(item):
+    item.refresh_from_db()
+    return item.open_amount
+
+
+def _payment(ref):
+    return Payment.objects.get(bank_transaction__bank_reference=ref)
+
+
+def test_import_applies_what_it_can_and_keeps_everything(clerk, ledger):
+    result = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    assert (result.statements, result.new, result.known, len(result.payments)) == (1, 4, 0, 3)
+    stored = StatementFile.objects.get()
+    assert bytes(stored.content) == camt053(FIRST) and stored.format.startswith("camt.053")
+    assert BankAccount.objects.get().account == "DE89370400440532013000"
+    fee = BankTransaction.objects.get(bank_reference="B-0004")
+    assert fee.amount == Decimal("-25.00") and fee.payment is None and "<Ntry" in fee.raw and "Account fees" in fee.raw
+    run = result.run
+    assert run.status == MatchRun.Status.DONE and run.payments == 3 and run.applied >= 1
+    first = MatchProposal.objects.get(payment=_payment("B-0001"))
+    assert first.status == MatchProposal.Status.APPLIED
+    assert "REFERENCE_EXACT" in first.reasons and first.confidence >= Decimal("0.95")
+    assert _open(ledger["items"]["INV-1001"]) == Decimal("0.00")
+    assert _payment("B-0001").unapplied_amount == Decimal("0.00")
+    # the payer's account is learned from the applied match
+    assert CustomerBankAccount.objects.get(account=NORTHWIND_IBAN).customer == ledger["north"]
+    nwl = MatchProposal.objects.get(payment=_payment("B-0002"), status__in=["suggested", "unmatched"])
+    assert nwl.payment.unapplied_amount == Decimal("750.00")
+    assert AuditEvent.objects.filter(action="statement.imported").count() == 1
+    assert AuditEvent.objects.filter(action="matching.run").count() == 1
+
+
+def test_same_file_again_and_overlapping_statement_add_nothing_twice(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    payments = Payment.objects.count()
+    again = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1-again.xml", match=False)
+    assert (again.new, again.known, again.payments) == (0, 4, [])
+    overlap = FIRST[2:] + [Entry("99.50", "Baltic Foods GmbH", BALTIC_IBAN, "INV-2002", "B-0005")]
+    later = services.import_statement(actor=clerk, data=camt053(overlap, statement_id="STMT-2"),
+                                      filename="day2.xml", match=False)
+    assert (later.new, later.known, len(later.payments)) == (1, 2, 1)
+    assert Payment.objects.count() == payments + 1
+    assert BankTransaction.objects.count() == 5
+    assert StatementFile.objects.count() == 3  # every file is kept, even one that added nothing
+
+
+def test_malformed_file_is_refused_whole(clerk, ledger):
+    broken = camt053(FIRST).replace(b"<Amt Ccy=\"EUR\">780.00</Amt>", b"<Amt Ccy=\"EUR\">7x0.00</Amt>")
+    before = (StatementFile.objects.count(), Payment.objects.count(), BankTransaction.objects.count(),
+              AuditEvent.objects.count())
+    with pytest.raises(BusinessError) as err:
+        services.import_statement(actor=clerk, data=broken, filename="bad.xml", background=False)
+    assert err.value.code == "bad_statement" and "7x0.00" in str(err.value)
+    assert err.value.fields[0]["field"] == "file"
+    truncated = camt053(FIRST)[:-200]
+    with pytest.raises(BusinessError):
+        services.import_statement(actor=clerk, data=truncated, filename="cut.xml", background=False)
+    assert before == (StatementFile.objects.count(), Payment.objects.count(), BankTransaction.objects.count(),
+                      AuditEvent.objects.count())
+
+
+def test_unknown_account_needs_a_company_when_there_are_several(clerk, admin, ledger):
+    from credere.ledger.services import upsert_company
+
+    other = upsert_company(actor=admin, code="FR01", name="Credere France", base_currency="EUR")[0]
+    with pytest.raises(BusinessError) as err:
+        services.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", match=False)
+    assert err.value.fields[0]["field"] == "company" and StatementFile.objects.count() == 0
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", company=other, match=False)
+    assert BankAccount.objects.get().company == other
+    assert Payment.objects.filter(company=other).count() == 3
+
+
+def test_roles_without_the_right_write_nothing(make_user, ledger):
+    collector = make_user("collector")
+    with pytest.raises(NotAllowed):
+        services.import_statement(actor=collector, data=camt053(FIRST), filename="x.xml")
+    with pytest.raises(NotAllowed):
+        services.run_matching(actor=collector)
+    assert StatementFile.objects.count() == 0 and Payment.objects.count() == 0 and MatchRun.objects.count() == 0
+
+
+def test_manual_match_with_split_learns_the_payer_for_next_time(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    nwl = _payment("B-0002")
+    items = ledger["items"]
+    proposal = services.manual_match(actor=clerk, payment_id=nwl.pk, lines=[
+        services.ManualLine(items["INV-1002"].pk, Decimal("500.00")),
+        services.ManualLine(items["INV-1003"].pk, Decimal("250.00"))], note="phoned the customer")
+    assert proposal.status == MatchProposal.Status.MANUAL
+    assert (_open(items["INV-1002"]), _open(items["INV-1003"])) == (Decimal("0.00"), Decimal("0.00"))
+    nwl.refresh_from_db()
+    assert nwl.unapplied_amount == Decimal("0.00") and nwl.customer == ledger["north"]
+    assert PayerAlias.objects.get(customer=ledger["north"]).key == "nwl solutions"
+    assert CustomerBankAccount.objects.get(account=NWL_IBAN).customer == ledger["north"]
+    # the next payment from that account, without any reference, is recognised and applied
+    second = [Entry("300.00", "NWL SOLUTIONS", NWL_IBAN, "payment", "B-0010", day="2026-11-21")]
+    result = services.import_statement(actor=clerk, data=camt053(second, statement_id="STMT-3"),
+                                       filename="day2.xml", background=False)
+    new = MatchProposal.objects.get(payment_id=result.payments[0])
+    assert "PAYER_ACCOUNT" in new.reasons or "PAYER_ACCOUNT_LEARNED" in new.reasons
+    assert new.status == MatchProposal.Status.APPLIED and _open(items["INV-1004"]) == Decimal("0.00")
+
+
+def test_deduction_then_undo_puts_everything_back(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    baltic = _payment("B-0003")
+    inv = ledger["items"]["INV-2001"]
+    proposal = services.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
+        services.ManualLine(inv.pk, Decimal("780.00"), deduction=Decimal("20.00"))])
+    adjustment = Adjustment.objects.get(proposal=proposal)
+    assert (adjustment.kind, adjustment.amount, adjustment.status) == ("deduction", Decimal("20.00"), "open")
+    assert _open(inv) == Decimal("20.00")
+    assert baltic.pk not in set(services.open_payments().values_list("pk", flat=True))
+    with pytest.raises(BusinessError):
+        services.undo_match(actor=clerk, proposal_id=proposal.pk, reason=" ")
+    services.undo_match(actor=clerk, proposal_id=proposal.pk, reason="wrong invoice")
+    assert _open(inv) == Decimal("800.00")
+    adjustment.refresh_from_db()
+    assert adjustment.status == "cancelled"
+    baltic.refresh_from_db()
+    assert baltic.unapplied_amount == Decimal("780.00")
+    assert baltic.pk in set(services.open_payments().values_list("pk", flat=True))
+    assert Allocation.objects.filter(payment=baltic, reversed_on__isnull=True).count() == 0
+    assert AuditEvent.objects.filter(action="match.undone", reason="wrong invoice").count() == 1
+    with pytest.raises(BusinessError):
+        services.undo_match(actor=clerk, proposal_id=proposal.pk, reason="again")
+
+
+def test_manual_match_refuses_more_than_is_open_or_unapplied(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    baltic = _payment("B-0003")
+    items = ledger["items"]
+    with pytest.raises(BusinessError) as err:
+        services.manual_match(actor=clerk, payment_id=baltic.pk,
+                              lines=[services.ManualLine(items["INV-2002"].pk, Decimal("100.00"))])
+    assert err.value.fields[0]["field"] == "lines[1].amount"
+    with pytest.raises(BusinessError) as err:
+        services.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
+            services.ManualLine(items["INV-2001"].pk, Decimal("800.00")),
+            services.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
+    assert err.value.fields[0]["field"] == "lines"
+    assert Allocation.objects.filter(payment=baltic).count() == 0
+
+
+def test_put_on_account_and_release(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    nwl = _payment("B-0002")
+    services.put_on_account(actor=clerk, payment_id=nwl.pk, customer=ledger["north"], note="ask for remittance")
+    assert nwl.pk not in set(services.open_payments().values_list("pk", flat=True))
+    nwl.refresh_from_db()
+    assert nwl.customer == ledger["north"] and nwl.unapplied_amount == Decimal("750.00")
+    run = services.run_matching(actor=clerk)
+    assert not MatchProposal.objects.filter(run=run, payment=nwl).exists()
+    services.release_on_account(actor=clerk, payment_id=nwl.pk, reason="remittance came")
+    assert OnAccount.objects.get(payment=nwl).released_at is not None
+    assert nwl.pk in set(services.open_payments().values_list("pk", flat=True))
+
+
+def test_runs_again_never_apply_money_twice(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    allocations = Allocation.objects.count()
+    applied = MatchProposal.objects.filter(status="applied").count()
+    second = services.run_matching(actor=clerk)
+    third = services.run_matching(actor=clerk)
+    assert second.applied == third.applied == 0
+    assert Allocation.objects.count() == allocations
+    assert MatchProposal.objects.filter(status="applied").count() == applied
+    # an open proposal is superseded by the newer run's, never left beside it
+    for payment in services.open_payments():
+        assert payment.match_proposals.filter(status__in=["suggested", "unmatched"]).count() == 1
+    for payment in Payment.objects.all():
+        used = payment.allocations.filter(reversed_on__isnull=True).aggregate(s=Sum("source_amount"))["s"] or 0
+        assert payment.unapplied_amount == payment.amount - used
+
+
+def test_accept_a_suggestion(clerk, manager, ledger):
+    services.set_policy(actor=manager, settings={"auto_apply_confidence": "1"}, note="clerks confirm everything")
+    services.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="day1.xml", background=False)
+    proposal = MatchProposal.objects.get()
+    assert proposal.status == "suggested"
+    services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted" and proposal.decided_by == "clerk"
+    assert _open(ledger["items"]["INV-1001"]) == Decimal("0.00")
+    with pytest.raises(BusinessError):
+        services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+
+
+def test_policy_versions_are_audited_and_checked(clerk, manager, ledger):
+    v1 = services.current_policy_version()
+    assert v1.version == 1 and v1.settings["auto_apply_confidence"] == "0.95"
+    v2 = services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.97", "max_candidates": "30"},
+                             note="tighter after audit")
+    assert v2.version == 2 and services.current_policy_version() == v2
+    assert services.policy_of(v2).auto_apply_confidence == Decimal("0.97")
+    event = AuditEvent.objects.get(action="matching_policy.changed")
+    assert event.before == {"auto_apply_confidence": "0.95", "max_candidates": 40}
+    assert event.after == {"auto_apply_confidence": "0.97", "max_candidates": 30} and event.reason == "tighter after audit"
+    with pytest.raises(BusinessError) as err:
+        services.set_policy(actor=manager, settings={"auto_apply_confidence": "abc", "nonsense": 1})
+    assert {f["field"] for f in err.value.fields} == {"auto_apply_confidence", "nonsense"}
+    with pytest.raises(BusinessError) as err:
+        services.set_policy(actor=manager, settings={"auto_apply_confidence": "1.5"})
+    assert err.value.fields[0]["field"] == "auto_apply_confidence"
+    with pytest.raises(NotAllowed):
+        services.set_policy(actor=clerk, settings={"auto_apply_confidence": "0.5"})
+    assert MatchingPolicyVersion.objects.count() == 2
+    run = services.run_matching(actor=clerk)
+    assert run.policy == v2
+
+
+def test_remittance_advice_links_and_guides_matching(clerk, manager, ledger, company):
+    services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"})
+    entries = [Entry("799.50", "Baltic Foods", BALTIC_IBAN, "see advice", "B-0020")]
+    services.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", match=False)
+    advice = (b"payment_reference;payer_name;payment_date;amount;currency;document_number;paid_amount;deduction\n"
+              b"B-0020;Baltic Foods;2026-11-20;799.50;EUR;INV-2001;700.00;100.00\n"
+              b"B-0020;Baltic Foods;2026-11-20;799.50;EUR;INV-2002;99.50;\n"
+              b"B-9999;Unknown Ltd;2026-11-20;10.00;EUR;INV-1003;10.00;\n")
+    result = services.import_remittances(actor=clerk, data=advice, filename="advice.csv", company=company)
+    assert (result.advices, result.lines, result.linked) == (2, 3, 1)
+    linked = RemittanceAdvice.objects.get(payment__isnull=False)
+    assert [ln.document_number for ln in linked.lines.all()] == ["INV-2001", "INV-2002"]
+    run = services.run_matching(actor=clerk)
+    proposal = MatchProposal.objects.get(run=run)
+    lines = {ln.item.document_number: (ln.amount, ln.deduction) for ln in proposal.lines.all()}
+    assert lines == {"INV-2001": (Decimal("700.00"), Decimal("100.00")), "INV-2002": (Decimal("99.50"), Decimal(0))}
+    assert proposal.reasons[0] == "REMITTANCE_ADVICE" and proposal.status == "suggested"  # 0.98 < 0.99
+    services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    assert _open(ledger["items"]["INV-2001"]) == Decimal("100.00")
+    assert Adjustment.objects.get(proposal=proposal).amount == Decimal("100.00")
+    bad = b"payment_reference;document_number;paid_amount\nB-1;;abc\n"
+    with pytest.raises(BusinessError) as err:
+        services.import_remittances(actor=clerk, data=bad, filename="bad.csv", company=company)
+    assert "row 2" in str(err.value) and RemittanceAdvice.objects.count() == 2
+
+
+def test_background_task_runs_the_matching(clerk, ledger, django_capture_on_commit_callbacks):
+    from credere.cashapp.tasks import match_payments
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml")
+    assert len(callbacks) == 1 and MatchRun.objects.count() == 0
+    outcome = match_payments.call(payment_ids=result.payments, actor="clerk", statement_file_id=result.file.pk)
+    run = MatchRun.objects.get()
+    assert outcome.startswith(f"run {run.pk}:") and run.statement_file == result.file and run.trigger == "import"
+    assert match_payments.call(payment_ids=result.payments, actor="nobody").startswith("skipped")
+
+
+def test_credit_notes_and_open_items_reach_the_engine(clerk, admin, company, ledger):
+    credit = upsert_item(actor=admin, company=company, customer=ledger["baltic"], document_type="credit_note",
+                         document_number="CN-1", document_date=dt.date(2026, 10, 5), due_date=dt.date(2026, 10, 5),
+                         currency="EUR", amount=Decimal("-99.50"))[0]
+    entries = [Entry("700.50", "Baltic Foods GmbH", BALTIC_IBAN, "INV-2001 INV-2002 CN-1", "B-0030")]
+    services.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", background=False)
+    proposal = MatchProposal.objects.get()
+    lines = {ln.item.document_number: ln.amount for ln in proposal.lines.all()}
+    if "CN-1" not in lines:
+        pytest.skip("the engine does not net credit notes")
+    assert lines["CN-1"] < 0
+    if proposal.status == "applied":
+        assert _open(credit) == Decimal("0.00")
+        assert OpenItem.objects.get(document_number="INV-2001").open_amount == Decimal("0.00")
+
+
+def test_customer_bank_accounts_entered_by_hand_are_checked(make_user, ledger):
+    analyst = make_user("credit_analyst")
+    row = services.add_customer_bank_account(actor=analyst, customer=ledger["north"], account="gb29 nwbk 6016 1331 9268 19")
+    assert (row.account, row.source, row.customer) == (NORTHWIND_IBAN, "manual", ledger["north"])
+    with pytest.raises(BusinessError) as err:
+        services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account=NORTHWIND_IBAN)
+    assert err.value.code == "duplicate"
+    with pytest.raises(BusinessError) as err:
+        services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="GB29NWBK60161331926818")
+    assert err.value.fields[0]["field"] == "account" and "not a valid IBAN" in str(err.value)
+    assert services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="0532013000")
+    with pytest.raises(NotAllowed):
+        services.add_customer_bank_account(actor=make_user("collector"), customer=ledger["baltic"], account="123456")
+    assert CustomerBankAccount.objects.count() == 2
