@@ -104,9 +104,11 @@ def nav_labels(page: Page) -> list[str]:
 
 
 EXPECTED_NAV = {
-    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Audit log",
+    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements",
+                      "Workbench", "Matching policy", "Audit log",
                       "Users and tokens"],
-    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Audit log"],
+    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements", "Workbench",
+                "Matching policy", "Audit log"],
 }
 
 

@@ -37,7 +37,7 @@ def test_pages_open_only_for_the_roles_that_may_use_them(role, portfolio, client
 
 NAV = {
     "Dashboard": ALL, "Aging": ALL, "Customers": ALL, "Open items": ALL, "Payments": ALL, "Imports": ALL,
-    "Audit log": AUDIT, "Users and tokens": ADMIN,
+    "Statements": ALL, "Workbench": ALL, "Matching policy": ALL, "Audit log": AUDIT, "Users and tokens": ADMIN,
 }
 
 

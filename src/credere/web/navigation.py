@@ -44,6 +44,11 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("payments", "Payments", "web:payments", "cash", ("view_ledger",)),
         NavItem("imports", "Imports", "web:imports", "upload", ("view_ledger",)),
     )),
+    NavSection("Cash application", (
+        NavItem("cash-statements", "Statements", "web:cash-statements", "upload", ("view_ledger",)),
+        NavItem("cash-workbench", "Workbench", "web:cash-workbench", "check", ("view_ledger",)),
+        NavItem("cash-policy", "Matching policy", "web:cash-policy", "filter", ("view_ledger",)),
+    )),
     NavSection("Platform", (
         NavItem("audit", "Audit log", "web:audit", "shield", ("view_audit",)),
         NavItem("users", "Users and tokens", "web:users", "key", ("manage_users",)),

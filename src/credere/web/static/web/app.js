@@ -158,3 +158,127 @@
   } else { drawAll(); }
   document.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
 })();
+
+/* Cash-application workbench: keyboard shortcuts, the queue selection, building a manual match. */
+(function () {
+  "use strict";
+
+  function workbench() { return document.querySelector("[data-workbench]"); }
+  function entries() { return Array.prototype.slice.call(document.querySelectorAll("#queue .queue-entry")); }
+  function mark(link) {
+    entries().forEach(function (e) {
+      var on = e === link;
+      e.classList.toggle("selected", on);
+      if (on) { e.setAttribute("aria-current", "true"); } else { e.removeAttribute("aria-current"); }
+    });
+  }
+  function choose(link) {
+    if (!link) return;
+    mark(link);
+    link.scrollIntoView({ block: "nearest" });
+    link.click();  // htmx loads the panel (a plain link without it)
+  }
+
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("#queue .queue-entry");
+    if (link) mark(link);
+  });
+
+  // Capture phase on window: runs before the page-wide "/" of the global search.
+  window.addEventListener("keydown", function (e) {
+    if (!workbench() || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    var tag = (t.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || t.isContentEditable) {
+      if (e.key === "Escape") { t.blur(); }
+      return;
+    }
+    var list = entries();
+    var current = list.findIndex(function (el) { return el.classList.contains("selected"); });
+    var key = e.key;
+    if (key === "j" || key === "ArrowDown") {
+      choose(list[Math.min(current + 1, list.length - 1)]);
+    } else if (key === "k" || key === "ArrowUp") {
+      choose(list[Math.max(current - 1, 0)]);
+    } else if (key === "Enter") {
+      // only when no button or link outside the queue has the focus (Enter keeps its meaning there)
+      if (t !== document.body && t.id !== "main" && !(t.closest && t.closest("#queue"))) return;
+      var accept = document.querySelector("[data-shortcut=accept]");
+      if (!accept) return;
+      accept.form.requestSubmit(accept);
+    } else if (key === "/") {
+      var search = document.getElementById("item-search");
+      if (!search) return;
+      search.focus();
+      search.select();
+    } else if (key === "a") {
+      var box = document.getElementById("on-account");
+      if (!box) return;
+      box.open = true;
+      var field = document.getElementById("oa-customer");
+      if (field) { field.focus(); field.select(); }
+    } else {
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  }, true);
+
+  // ---------------------------------------------------------------- manual match
+  function cents(text) {
+    // "1,234.50" / "1234,5" -> integer minor units (2 decimals), without floating point
+    var raw = String(text || "").replace(/[\s'\u00a0\u202f]/g, "");
+    if (!/^\d[\d.,]*$/.test(raw)) return null;
+    var dot = raw.lastIndexOf("."), comma = raw.lastIndexOf(",");
+    var sep = Math.max(dot, comma);
+    var whole = raw, frac = "";
+    if (sep >= 0 && raw.length - sep - 1 <= 2) { whole = raw.slice(0, sep); frac = raw.slice(sep + 1); }
+    whole = whole.replace(/[.,]/g, "");
+    return parseInt(whole || "0", 10) * 100 + parseInt((frac + "00").slice(0, 2), 10);
+  }
+  function updateTotal() {
+    var form = document.getElementById("manual-form");
+    var out = document.getElementById("manual-total");
+    if (!form || !out) return;
+    var total = 0, any = false, mixed = false;
+    form.querySelectorAll("input[name=item]:checked").forEach(function (box) {
+      var input = form.querySelector("input[name='amount_" + box.value + "']");
+      if (!input) return;
+      if (input.getAttribute("data-currency") !== form.getAttribute("data-currency")) mixed = true;
+      var c = cents(input.value);
+      if (c === null) return;
+      any = true;
+      total += input.hasAttribute("data-credit") ? -c : c;
+    });
+    if (!any) { out.textContent = "—"; return; }
+    var locale = document.documentElement.lang || undefined;
+    var text;
+    try {
+      text = new Intl.NumberFormat(locale, { style: "currency", currency: form.getAttribute("data-currency") }).format(total / 100);
+    } catch (err) { text = (total / 100).toFixed(2); }
+    out.textContent = text + (mixed ? " (items in another currency are converted when applied)" : "");
+  }
+  document.addEventListener("input", function (e) { if (e.target.closest && e.target.closest("#manual-form")) updateTotal(); });
+  document.addEventListener("change", function (e) {
+    if (!(e.target.closest && e.target.closest("#manual-form"))) return;
+    var row = e.target.closest("tr[data-item]");
+    if (e.target.name === "item" && row) {
+      var chosen = document.getElementById("item-chosen");
+      if (e.target.checked && chosen && row.parentNode !== chosen) {
+        // a ticked item stays in the match while the clerk searches for the next one
+        chosen.appendChild(row);
+        var keep = row.querySelector("input[name=chosen]");
+        if (keep) keep.disabled = false;
+      }
+    }
+    updateTotal();
+  });
+  // typing an amount ticks the item
+  document.addEventListener("input", function (e) {
+    var input = e.target;
+    if (!input.name || !/^(amount|deduction)_/.test(input.name)) return;
+    var row = input.closest("tr[data-item]");
+    var box = row && row.querySelector("input[name=item]");
+    if (box && !box.checked) { box.checked = true; box.dispatchEvent(new Event("change", { bubbles: true })); }
+  });
+})();

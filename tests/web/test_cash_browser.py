@@ -1,0 +1,236 @@
+"""The cash clerk in a real browser: upload a statement, run matching, clear the workbench with
+the keyboard, match by hand through the item search, undo. Playwright drives Debian's Chromium
+against the live application; screenshots go to ``test-artifacts/screenshots/cash-*.png``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from web.test_cash_pages import camt053
+
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CREDERE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "browser-test-password"
+D = Decimal
+
+STATEMENT = [
+    ("500.00", "Helios Holding AG", "DE02120300000000202051", "Invoice INV-2", "B-1"),
+    ("200.00", "Solo Logistics Ltd", "GB33BUKB20201555555555", "March deliveries", "B-2"),
+    ("123.45", "Jane Stranger", "FR1420041010050500013M02606", "thanks", "B-3"),
+    ("-12.00", "Bank", "", "Account fees", "B-4"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (./dev test does it)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield b
+            b.close()
+
+
+@pytest.fixture
+def ledger(transactional_db, settings):
+    """Two companies, four customers with open items, a clerk and a manager who can sign in."""
+    from credere.identity.services import create_user
+    from credere.ledger.services import upsert_company, upsert_customer, upsert_item
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {role: create_user(actor=None, username=name, roles=[role], email=f"{name}@example.com",
+                               password=PASSWORD)
+             for role, name in (("cash_clerk", "clerk"), ("credit_manager", "manager"))}
+    admin = create_user(actor=None, username="admin", roles=["administrator"])
+    de = upsert_company(actor=admin, code="DE01", name="Credere GmbH", base_currency="EUR", country="DE")[0]
+    upsert_company(actor=admin, code="US01", name="Credere Inc", base_currency="USD", country="US")
+    customers = {acct: upsert_customer(actor=admin, account_number=acct, name=name, country="DE")[0]
+                 for acct, name in (("H1", "Helios Holding AG"), ("S1", "Solo Logistics Ltd"),
+                                    ("N1", "Northwind Logistics Ltd"), ("B1", "Baltic Foods GmbH"))}
+    items = {}
+    for acct, number, kind, amount in (("H1", "INV-2", "invoice", "500.00"), ("S1", "INV-3", "invoice", "300.00"),
+                                       ("S1", "CN-1", "credit_note", "-100.00"), ("H1", "INV-7", "invoice", "50.00"),
+                                       ("H1", "INV-8", "invoice", "80.00"), ("N1", "INV-9", "invoice", "1190.00"),
+                                       ("B1", "INV-10", "invoice", "99.50")):
+        items[number] = upsert_item(actor=admin, company=de, customer=customers[acct], document_type=kind,
+                                    document_number=number, document_date=dt.date(2026, 3, 1),
+                                    due_date=dt.date(2026, 3, 31), currency="EUR", amount=D(amount))[0]
+    return {"users": users, "items": items}
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, console_errors: list[str]):
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.on("pageerror", lambda e: console_errors.append(str(e)))
+    pg.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    yield pg
+    context.close()
+    assert console_errors == [], console_errors
+
+
+def login(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("User name or email").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def shot(page: Page, name: str, full: bool = True) -> None:
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of a full-page shot
+    page.screenshot(path=str(SHOTS / f"cash-{name}.png"), full_page=full)
+
+
+def _open(number: str) -> Decimal:
+    from credere.ledger.models import OpenItem
+
+    return OpenItem.objects.get(document_number=number).open_amount
+
+
+def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger, page: Page, tmp_path):
+    from credere.cashapp.models import Adjustment, MatchProposal
+    from credere.ledger.models import Payment
+
+    login(page, "clerk")
+    page.locator("nav.nav").get_by_role("link", name="Statements").click()
+    expect(page.get_by_role("heading", name="Bank statements", level=1)).to_be_visible()
+    shot(page, "statements-empty")
+    statement = tmp_path / "camt053-day.xml"
+    statement.write_bytes(camt053(STATEMENT))
+    page.get_by_label("Statement file").set_input_files(str(statement))
+    page.get_by_label("Company (for a bank account seen for the first time)").select_option("DE01")
+    page.get_by_role("button", name="Upload and import").click()
+
+    # the file page: matching is queued for the worker; the page polls until it is done
+    expect(page.get_by_role("heading", name="camt053-day.xml", level=1)).to_be_visible()
+    expect(page.locator(".alert-success")).to_contain_text("4 new transactions, 0 already known (skipped), "
+                                                           "3 payments recorded")
+    expect(page.locator("#file-status")).to_have_attribute("data-pending", "true")
+    expect(page.get_by_test_id("file-pending")).to_have_text("3")
+    shot(page, "file-pending")
+    page.get_by_role("button", name="Run matching now").click()
+    expect(page.locator(".alert-success")).to_contain_text("1 applied, 1 suggested, 1 without a match")
+    expect(page.get_by_test_id("file-applied")).to_have_text("1")
+    expect(page.get_by_test_id("file-suggested")).to_have_text("1")
+    expect(page.get_by_test_id("file-unmatched")).to_have_text("1")
+    expect(page.locator("#file-status")).to_have_attribute("data-pending", "false")
+    shot(page, "file")
+    page.goto("/cash/statements/")
+    shot(page, "statements")
+
+    # the workbench: the suggestion first (largest amount), then the stranger
+    page.locator("nav.nav").get_by_role("link", name="Workbench").click()
+    expect(page.get_by_role("heading", name="Workbench", level=1)).to_be_visible()
+    entries = page.locator("#queue .queue-entry")
+    expect(entries).to_have_count(2)
+    expect(entries.nth(0)).to_contain_text("Solo Logistics Ltd")
+    expect(page.get_by_test_id("suggestion")).to_contain_text("Suggestion")
+    page.keyboard.press("j")
+    expect(page.locator("#queue .queue-entry.selected")).to_contain_text("Jane Stranger")
+    expect(page.get_by_test_id("suggestion")).to_contain_text("No match found")
+    page.keyboard.press("k")
+    expect(page.locator("#queue .queue-entry.selected")).to_contain_text("Solo Logistics Ltd")
+    expect(page.get_by_test_id("confidence")).to_have_text("92.5%")
+    expect(page.get_by_test_id("suggestion-lines")).to_contain_text("CN-1")
+    shot(page, "workbench")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(SHOTS / "cash-workbench-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("notice")).to_contain_text("Accepted")
+    expect(entries).to_have_count(1)
+    expect(page.locator("#queue .queue-entry.selected")).to_contain_text("Jane Stranger")
+    solo = Payment.objects.get(bank_transaction__bank_reference="B-2")
+    assert MatchProposal.objects.get(payment=solo, status="accepted").decided_by == "clerk"
+    assert (_open("INV-3"), _open("CN-1")) == (D("0.00"), D("0.00"))
+
+    # a manual match for the stranger: two of Helios' invoices, the second one short by 6.55
+    page.keyboard.press("/")
+    search = page.locator("#item-search")
+    expect(search).to_be_focused()
+    search.fill("INV-7")
+    row = page.locator("#item-results tr[data-item]")
+    expect(row).to_have_count(1)
+    row.first.get_by_role("checkbox").check()
+    search.fill("INV-8")
+    expect(page.locator("#item-results tr[data-item]")).to_have_count(1)
+    page.get_by_label("Amount to apply to INV-8 (EUR)").fill("73.45")
+    page.get_by_label("Deduction left open on INV-8").fill("6.55")
+    expect(page.locator("#item-chosen tr")).to_have_count(2)
+    expect(page.get_by_test_id("manual-total")).to_have_text("€123.45")
+    page.get_by_label("Note").first.fill("short by a damaged pallet")
+    shot(page, "manual")
+    page.get_by_role("button", name="Apply selected items").click()
+    expect(page.get_by_test_id("notice")).to_contain_text("Matched by hand")
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible()
+    stranger = Payment.objects.get(bank_transaction__bank_reference="B-3")
+    assert stranger.unapplied_amount == D("0.00")
+    assert (_open("INV-7"), _open("INV-8")) == (D("0.00"), D("6.55"))
+    assert Adjustment.objects.get().amount == D("6.55")
+
+    # undo it: the money is unapplied again and the payment back in the queue
+    page.goto(f"/cash/workbench/?payment={stranger.pk}")
+    expect(page.get_by_test_id("applied-match")).to_contain_text("INV-8")
+    page.get_by_text("Undo this match…").click()
+    page.get_by_label("Reason").fill("wrong customer")
+    shot(page, "undo")
+    page.get_by_role("button", name="Undo match").click()
+    expect(page.get_by_test_id("notice")).to_contain_text("Undone")
+    expect(entries).to_have_count(1)
+    stranger.refresh_from_db()
+    assert stranger.unapplied_amount == D("123.45")
+    assert (_open("INV-7"), _open("INV-8")) == (D("50.00"), D("80.00"))
+
+    # put it on account with the a key
+    page.keyboard.press("a")
+    expect(page.locator("#oa-customer")).to_be_focused()
+    page.locator("#oa-customer").fill("H1")
+    page.locator("#oa-customer").press("Enter")
+    expect(page.get_by_test_id("notice")).to_contain_text("kept on account for Helios Holding AG (H1)")
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible()
+    shot(page, "workbench-done")
+
+
+def test_manager_changes_the_matching_policy(ledger, page: Page):
+    from credere.cashapp.models import MatchingPolicyVersion
+
+    login(page, "manager")
+    page.locator("nav.nav").get_by_role("link", name="Matching policy").click()
+    expect(page.get_by_test_id("policy-version")).to_have_text("Version 1")
+    page.locator("#p-auto_apply_confidence").fill("0.90")
+    page.get_by_label("Why the change (required)").fill("fewer checks for clear payments")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_test_id("policy-version")).to_have_text("Version 2")
+    expect(page.locator(".diff-table")).to_contain_text("auto_apply_confidence")
+    assert MatchingPolicyVersion.objects.get(version=2).settings["auto_apply_confidence"] == "0.90"
+    shot(page, "policy")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(SHOTS / "cash-policy-phone.png"), full_page=True)
+    assert re.search(r"/cash/policy/$", page.url)
