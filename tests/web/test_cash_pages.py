@@ -411,7 +411,10 @@ def test_forged_cash_posts_are_refused_and_change_nothing(role, matched, portfol
         (f"/cash/workbench/payments/{stranger}/on-account/", {"customer": "S1"}),
         (f"/cash/workbench/proposals/{applied.pk}/undo/", {"reason": "forged"}),
         ("/cash/policy/", {**form, "auto_apply_confidence": "0.5", "note": "forged"}),
+        (f"/cash/workbench/payments/{stranger}/release/", {}),
     ]
+    if role not in {"administrator", "credit_manager", "credit_analyst"}:
+        posts.append((f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "GB33BUKB20201555555555"}))
     for url, data in posts:
         assert c.post(url, data).status_code == 403, (role, url)
         assert c.post(url, data, HTTP_HX_REQUEST="true").status_code == 403, (role, url)
@@ -428,3 +431,25 @@ def test_cash_posts_need_the_csrf_token(matched, role_users):
     assert c.post(f"/cash/workbench/proposals/{suggested.pk}/accept/").status_code == 403
     assert c.post("/cash/statements/", {"file": SimpleUploadedFile("x.xml", camt053(DAY))}).status_code == 403
     assert state() == before
+
+
+def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched, portfolio, client_for):
+    clerk = client_for("cash_clerk")
+    pay = _pay("B-3")
+    clerk.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "S1", "note": "prepayment", "qs": ""})
+    html = clerk.get(f"/customers/{portfolio.s1.pk}/").content.decode()
+    assert "FR1420041010050500013M02606" in html  # learned from putting the money on account
+    assert "“Jane Stranger”" in html and "Kept on account" in html and "Back to the workbench" in html
+    assert "Add bank account" not in html  # clerks do not edit customers
+    r = clerk.post(f"/cash/workbench/payments/{pay.pk}/release/")
+    assert r.status_code == 302 and r["Location"].endswith(f"?payment={pay.pk}")
+    assert OnAccount.objects.get(payment=pay).released_at is not None
+    assert pay.pk in set(services.open_payments().values_list("pk", flat=True))
+    analyst = client_for("credit_analyst")
+    assert "Add bank account" in analyst.get(f"/customers/{portfolio.s1.pk}/").content.decode()
+    r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "GB33 BUKB 2020 1555 5555 54"})
+    page = analyst.get(r["Location"]).content.decode()
+    assert "not a valid IBAN" in page
+    r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "NL91ABNA0417164300"})
+    page = analyst.get(r["Location"]).content.decode()
+    assert "Bank account NL91ABNA0417164300 recorded for Solo Logistics Ltd" in page

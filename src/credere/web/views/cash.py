@@ -479,6 +479,38 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@page("allocate")
+def release_on_account(request: HttpRequest, pk: int) -> HttpResponse:
+    pay = Payment.objects.filter(pk=pk).first()
+    if pay is None:
+        return _not_found(request, f"payment with id {pk}")
+    try:
+        services.release_on_account(actor=request.user, payment_id=pk, reason="back to the workbench")
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("web:payment", args=[pk]))
+    messages.success(request, f"{pay.reference} is back in the workbench.")
+    return redirect(f"{reverse('web:cash-workbench')}?payment={pk}")
+
+
+@require_POST
+@page("edit_customers")
+def add_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = Customer.objects.filter(pk=pk).first()
+    if customer is None:
+        return _not_found(request, f"customer with id {pk}")
+    try:
+        row = services.add_customer_bank_account(actor=request.user, customer=customer,
+                                                 account=(request.POST.get("account") or "")[:80])
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Bank account {row.account} recorded for {customer.name}: payments from it "
+                                  "are recognised as theirs.")
+    return redirect(reverse("web:customer", args=[pk]) + "#payers")
+
+
+@require_POST
 @page("import_statements")
 def match_payment(request: HttpRequest, pk: int) -> HttpResponse:
     pay = Payment.objects.filter(pk=pk).first()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credere.audit.models import AuditEvent
+from credere.cashapp import selectors as cash_selectors
 from credere.ledger.models import Customer, OpenItem, Payment
 from credere.web import formatting, selectors
 from credere.web.access import page
@@ -360,6 +361,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
         "items_currency": item_filters.currency, "item_currencies": sorted(
             set(OpenItem.objects.filter(customer=obj).values_list("currency", flat=True))),
         "children": list(obj.children.order_by("name")),
+        "payers": cash_selectors.payer_knowledge(obj.pk),
     })
 
 
