@@ -1,18 +1,22 @@
 """Benchmark cash matching: a seeded generator of payments with ground truth, engine vs baseline.
 
     .venv/bin/python benchmarks/cashapp.py [--sizes 1000,10000] [--with-100k] [--seed 7]
+                                           [--items-per-payment 10] [--repeat 1]
 
 For each size N it generates N payments against 10 x N open items (one-to-one, one payment
 for several items, several payments for one item, cash discounts, deductions, bank charges,
-overpayments, perturbed references and payer names, missing references, unknown payer
-accounts, four currencies, payments that match nothing) and reports, for the engine
-(:func:`credere.domain.matching.match_batch`) and for a baseline that applies a payment
-only to an item whose document number appears exactly in the text:
+overpayments, invoices paid net of a credit note, perturbed references and payer names,
+missing references, unknown payer accounts, payers known neither by account nor by name
+and without reference, four currencies, payments that match nothing) and reports, for the
+engine (:func:`credere.domain.matching.match_batch`) and for a baseline that applies a
+payment only to an item whose document number appears exactly in the text:
 
 * auto-applied: share of payments the policy applies without a clerk;
 * precision of the auto-applied links (payment, item) against the ground truth;
 * recall and F1 of all proposed links (applied and suggested);
-* throughput (payments per second, index building included).
+* time (index building included; the median of ``--repeat`` runs), and at the end one table
+  of all sizes: seconds per 1,000 payments and its ratio to the smallest size (1.0 when the
+  cost grows linearly with the number of payments).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import argparse
 import datetime as dt
 import random
 import re
+import resource
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -30,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from credere.domain.fx import RateTable  # noqa: E402
-from credere.domain.matching import MatchingPolicy, OpenItem, Payment, Proposal, match_batch  # noqa: E402
+from credere.domain.matching import Link, MatchingPolicy, OpenItem, Payment, Proposal, match_batch  # noqa: E402
 from credere.domain.money import quantize  # noqa: E402
 
 AS_OF = dt.date(2026, 3, 31)
@@ -149,6 +155,22 @@ def generate(n_payments: int, n_items: int, seed: int) -> Case:  # noqa: C901 - 
     by_customer: dict[str, list[OpenItem]] = {}
     for entry in items:
         by_customer.setdefault(entry.customer_account, []).append(entry)
+    notes = 0
+
+    def credit_note(of: OpenItem, amount: Decimal) -> OpenItem:
+        nonlocal notes
+        notes += 1
+        note = OpenItem(item_id=f"N{notes:07d}", customer_account=of.customer_account, customer_name=of.customer_name,
+                        document_number=f"CN-{notes + 50_000_000:08d}", currency=of.currency, amount=amount,
+                        document_date=of.document_date + dt.timedelta(days=3),
+                        due_date=of.document_date + dt.timedelta(days=3), is_credit=True)
+        items.append(note)
+        return note
+
+    for account in sorted(by_customer):  # open credit notes no payment uses (2 % of customers)
+        if rng.random() < 0.02:
+            of = by_customer[account][0]
+            credit_note(of, quantize(of.amount * Decimal(rng.choice(("0.1", "0.25", "0.5"))), of.currency))
     info = {c[0]: c for c in customers}
     known = {c[2]: c[0] for c in customers if rng.random() < 0.6}
     free = list(range(n_items))
@@ -178,7 +200,8 @@ def generate(n_payments: int, n_items: int, seed: int) -> Case:  # noqa: C901 - 
 
     while len(payments) < n_payments:
         kind = rng.choices(("one", "many_items", "partial", "discount", "deduction", "charges", "over", "fx",
-                            "nomatch", "noref"), weights=(40, 12, 6, 8, 5, 4, 2, 5, 5, 13))[0]
+                            "nomatch", "noref", "credit", "amount_only"),
+                           weights=(40, 12, 6, 8, 5, 4, 2, 5, 5, 13, 3, 3))[0]
         date = AS_OF - dt.timedelta(days=rng.randrange(0, 5))
         if kind == "nomatch":
             pid_amount = quantize(Decimal(rng.randrange(1_000, 500_000)) / 100, "EUR")
@@ -206,6 +229,18 @@ def generate(n_payments: int, n_items: int, seed: int) -> Case:  # noqa: C901 - 
         if kind == "noref":
             text = rng.choice(("", "Payment", "Zahlung Rechnung", "see remittance advice"))
             pay(kind, it.amount, it.currency, text, it.customer_account, date, [it])
+        elif kind == "credit":  # an invoice paid net of a credit note of the same customer
+            note = credit_note(it, quantize(it.amount * Decimal(rng.randrange(5, 60)) / 100, it.currency))
+            text = rng.choice((text, f"{text} ./. {note.document_number}", "Payment", ""))
+            pay(kind, it.amount - note.amount, it.currency, text, it.customer_account, date, [it, note])
+        elif kind == "amount_only":  # a payer known neither by account nor by name, no reference
+            pid = f"P{len(payments):07d}"
+            payments.append(Payment(pid, f"{rng.choice(WORDS)} {rng.choice(('Trust', 'Estate', 'Fund'))}",
+                                    f"IT{rng.randrange(10**18):018d}",
+                                    rng.choice(("", "payment", "transfer")), it.amount, it.currency,
+                                    min(AS_OF, it.due_date + dt.timedelta(days=rng.randrange(-3, 4)))))
+            scenario[pid] = kind
+            truth.add((pid, it.item_id))
         elif kind == "partial":
             first = quantize(it.amount * Decimal(rng.choice(("0.3", "0.5", "0.6"))), it.currency)
             pay(kind, first, it.currency, text, it.customer_account, date, [it])
@@ -254,7 +289,6 @@ def baseline(case: Case) -> list[Proposal]:
             amount = min(left, remaining[it.item_id])
             remaining[it.item_id] -= amount
             left -= amount
-            from credere.domain.matching import Link
             links.append(Link(it.item_id, amount, amount))
         out.append(Proposal(p.payment_id, tuple(links), Decimal(1) if links else Decimal(0), (), bool(links)))
     return out
@@ -275,23 +309,46 @@ def score(case: Case, proposals: list[Proposal]) -> dict[str, float]:
     }
 
 
-def run(n: int, seed: int) -> None:
-    case = generate(n, 10 * n, seed)
+@dataclass
+class Row:
+    n: int
+    items: int
+    engine_s: float
+    baseline_s: float
+    engine: dict[str, float]
+    baseline: dict[str, float]
+
+
+def run(n: int, seed: int, items_per_payment: int, repeat: int) -> Row:
+    t0 = time.perf_counter()
+    case = generate(n, items_per_payment * n, seed)
+    gen_s = time.perf_counter() - t0
     rates = rate_table()
     policy = MatchingPolicy()
-    t0 = time.perf_counter()
-    proposals = match_batch(case.items, case.payments, policy, rates=rates, known_accounts=case.known_accounts)
-    engine_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    base = baseline(case)
-    base_s = time.perf_counter() - t0
-    print(f"\n{n:,} payments vs {len(case.items):,} open items ({len(case.truth):,} true links), seed {seed}")
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proposals = match_batch(case.items, case.payments, policy, rates=rates, known_accounts=case.known_accounts)
+        times.append(time.perf_counter() - t0)
+    engine_s = statistics.median(times)
+    base_times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        base = baseline(case)
+        base_times.append(time.perf_counter() - t0)
+    base_s = statistics.median(base_times)
+    runs = f", median of {repeat} runs" if repeat > 1 else ""
+    print(f"\n{n:,} payments vs {len(case.items):,} open items ({len(case.truth):,} true links), seed {seed}"
+          f"{runs} (generated in {gen_s:.1f} s)")
     print(f"{'':10} {'auto-applied':>12} {'auto prec.':>10} {'precision':>9} {'recall':>7} {'F1':>6} "
           f"{'seconds':>8} {'payments/s':>10}")
+    scores = {}
     for label, props, secs in (("engine", proposals, engine_s), ("baseline", base, base_s)):
-        s = score(case, props)
+        s = scores[label] = score(case, props)
         print(f"{label:10} {s['auto_share']:12.1%} {s['auto_precision']:10.2%} {s['precision']:9.2%} "
               f"{s['recall']:7.2%} {s['f1']:6.3f} {secs:8.2f} {n / secs:10,.0f}")
+    if repeat > 1:
+        print("engine seconds, each run:", " ".join(f"{t:.2f}" for t in times))
     found = {(p.payment_id, lk.item_id) for p in proposals for lk in p.links}
     applied = {(p.payment_id, lk.item_id) for p in proposals if p.auto_apply for lk in p.links}
     per: dict[str, list[int]] = {}
@@ -303,27 +360,50 @@ def run(n: int, seed: int) -> None:
     print("engine by scenario (true links: found / auto-applied):",
           ", ".join(f"{k} {v[1] / v[0]:.1%}/{v[2] / v[0]:.1%}" for k, v in sorted(per.items())))
     wrong: dict[str, int] = {}
+    wrong_suggested: dict[str, int] = {}
     for p in proposals:
-        if p.auto_apply:
-            for lk in p.links:
-                if (p.payment_id, lk.item_id) not in case.truth:
-                    k = case.scenario.get(p.payment_id, "?")
-                    wrong[k] = wrong.get(k, 0) + 1
+        for lk in p.links:
+            if (p.payment_id, lk.item_id) not in case.truth:
+                k = case.scenario.get(p.payment_id, "?")
+                table = wrong if p.auto_apply else wrong_suggested
+                table[k] = table.get(k, 0) + 1
     if wrong:
         print("wrong auto-applied links by scenario:", dict(sorted(wrong.items())))
+    if wrong_suggested:
+        print("wrong suggested links by scenario:", dict(sorted(wrong_suggested.items())))
+    return Row(n, len(case.items), engine_s, base_s, scores["engine"], scores["baseline"])
+
+
+def summary(rows: list[Row]) -> None:
+    """Seconds per 1,000 payments for every size, and the ratio to the smallest size."""
+    first = rows[0]
+    unit = first.engine_s / first.n * 1000
+    base_unit = first.baseline_s / first.n * 1000
+    print(f"\n{'payments':>9} {'items':>10} {'engine s':>9} {'s/1k pay':>9} {'ratio':>6} {'auto prec.':>10} "
+          f"{'F1':>6} | {'baseline s':>10} {'s/1k pay':>9} {'ratio':>6} {'auto prec.':>10} {'F1':>6}")
+    for r in rows:
+        per_k = r.engine_s / r.n * 1000
+        base_k = r.baseline_s / r.n * 1000
+        print(f"{r.n:9,} {r.items:10,} {r.engine_s:9.2f} {per_k:9.3f} {per_k / unit:6.2f} "
+              f"{r.engine['auto_precision']:10.2%} {r.engine['f1']:6.3f} | {r.baseline_s:10.2f} {base_k:9.4f} "
+              f"{base_k / base_unit:6.2f} {r.baseline['auto_precision']:10.2%} {r.baseline['f1']:6.3f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB on Linux
+    print(f"peak memory of the process: {peak:.1f} GiB")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="Comma-separated numbers of payments")
-    parser.add_argument("--with-100k", action="store_true", help="Also run 100,000 payments vs 1,000,000 items")
+    parser.add_argument("--with-100k", action="store_true", help="Also run 100,000 payments (vs 1,000,000 items)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--items-per-payment", type=int, default=10, help="Open items per payment (default 10)")
+    parser.add_argument("--repeat", type=int, default=1, help="Time each size this many times; report the median")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    if args.with_100k:
+    if args.with_100k and 100_000 not in sizes:
         sizes.append(100_000)
-    for n in sizes:
-        run(n, args.seed)
+    rows = [run(n, args.seed, args.items_per_payment, max(args.repeat, 1)) for n in sorted(sizes)]
+    summary(rows)
 
 
 if __name__ == "__main__":
