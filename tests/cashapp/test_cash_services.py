@@ -346,3 +346,34 @@ def test_customer_bank_accounts_entered_by_hand_are_checked(make_user, ledger):
     with pytest.raises(NotAllowed):
         services.add_customer_bank_account(actor=make_user("collector"), customer=ledger["baltic"], account="123456")
     assert CustomerBankAccount.objects.count() == 2
+
+
+def test_a_reference_naming_the_payer_is_learned_from_a_manual_match(clerk, ledger):
+    first = [Entry("500.00", "ACME PAYMENT SERVICES", "DE02120300000000202051", "Kundennr. 558812 Okt 2026", "R-1")]
+    services.import_statement(actor=clerk, data=camt053(first), filename="a.xml", background=False)
+    pay = _payment("R-1")
+    assert MatchProposal.objects.get(payment=pay).status in ("unmatched", "suggested")
+    items = ledger["items"]
+    services.manual_match(actor=clerk, payment_id=pay.pk,
+                          lines=[services.ManualLine(items["INV-1002"].pk, Decimal("500.00"))])
+    from credere.cashapp.models import PayerReference
+
+    learned = {r.key: r.customer for r in PayerReference.objects.all()}
+    assert learned["558812"] == ledger["north"]
+    assert not {"2026", "50000", "KUNDENNR", "OKT"} & set(learned)  # not the year, the amount or plain words
+    assert services._is_date("20261120") and services._is_date("201126") and not services._is_date("558812")
+    # next month: another bank account and name, the same customer number
+    second = [Entry("250.00", "ACME PAY SVC", "DE89370400440532013000", "Kundennr. 558812 Nov 2026", "R-2",
+                    day="2026-11-21")]
+    services.import_statement(actor=clerk, data=camt053(second, statement_id="S2"), filename="b.xml",
+                              background=False)
+    proposal = MatchProposal.objects.get(payment=_payment("R-2"))
+    assert "PAYER_REFERENCE_LEARNED" in proposal.reasons
+    assert [ln.item.document_number for ln in proposal.lines.all()] == ["INV-1003"]
+    # a second customer writing the same number makes it identify neither
+    baltic_pay = [Entry("99.50", "X", "", "Kundennr. 558812", "R-3", day="2026-11-22")]
+    services.import_statement(actor=clerk, data=camt053(baltic_pay, statement_id="S3"), filename="c.xml",
+                              match=False)
+    services.manual_match(actor=clerk, payment_id=_payment("R-3").pk,
+                          lines=[services.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
+    assert PayerReference.objects.get(key="558812").customer is None

@@ -183,6 +183,27 @@ class PayerAlias(models.Model):
         return self.name
 
 
+class PayerReference(models.Model):
+    """A reference a customer writes on payments that names them, not a document: their customer
+    number with us, a contract number. Learned from clerks' matches; ``customer`` is empty once two
+    customers were seen writing it (it then identifies neither)."""
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="payer_references")
+    #: Normalised as the matching engine normalises references.
+    key = models.CharField(max_length=100, unique=True)
+    example = models.CharField(max_length=300, blank=True, default="")
+    learned_from = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class MatchingPolicyVersion(models.Model):
     """One version of the matching policy; the newest whose ``effective_from`` has passed applies."""
 

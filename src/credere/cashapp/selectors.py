@@ -332,13 +332,15 @@ def policy_history() -> list[tuple[MatchingPolicyVersion, list[PolicyChange]]]:
 
 def payer_knowledge(customer_id: int) -> dict[str, Any]:
     """What Credere knows about how a customer pays: bank accounts, bank-written names, money on account."""
-    from credere.cashapp.models import CustomerBankAccount, PayerAlias
+    from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerReference
 
     return {
         "bank_accounts": list(CustomerBankAccount.objects.filter(customer_id=customer_id)
                               .select_related("learned_from").order_by("account")),
         "aliases": list(PayerAlias.objects.filter(customer_id=customer_id).select_related("learned_from")
                         .order_by("key")),
+        "references": list(PayerReference.objects.filter(customer_id=customer_id).select_related("learned_from")
+                           .order_by("key")),
         "on_account": list(OnAccount.objects.filter(customer_id=customer_id, released_at__isnull=True)
                            .select_related("payment").order_by("-created_at")),
     }

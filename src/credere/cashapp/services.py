@@ -37,6 +37,7 @@ from credere.cashapp.models import (
     MatchRun,
     OnAccount,
     PayerAlias,
+    PayerReference,
     ProposalLine,
     RemittanceAdvice,
     RemittanceLine,
@@ -50,6 +51,8 @@ from credere.domain.matching import MatchingPolicy, match_batch
 from credere.domain.matching import reasons as R
 from credere.domain.matching.engine import normalise_account
 from credere.domain.matching.names import normalise_name
+from credere.domain.matching.references import candidates
+from credere.domain.matching.references import normalise as normalise_reference
 from credere.domain.money import check_currency, quantize
 from credere.identity.authz import authorize
 from credere.ledger import services as ledger
@@ -57,9 +60,8 @@ from credere.ledger.models import Allocation, Company, Customer, OpenItem, Payme
 
 #: Statement files larger than this are refused.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
-#: Reason codes of proposals made outside the engine: a clerk's match, a payer's remittance advice.
-MANUAL = "MANUAL"
-REMITTANCE_ADVICE = "REMITTANCE_ADVICE"
+MANUAL = R.MANUAL
+REMITTANCE_ADVICE = R.REMITTANCE_ADVICE
 
 
 def _field_error(field_name: str, message: str, *, code: str = "invalid", status: int | None = None) -> BusinessError:
@@ -375,6 +377,11 @@ def _known_names() -> dict[str, str]:
     return dict(PayerAlias.objects.values_list("name", "customer__account_number"))
 
 
+def _known_references() -> dict[str, str]:
+    return dict(PayerReference.objects.filter(customer__isnull=False).values_list(
+        "key", "customer__account_number"))
+
+
 def _domain_items(company_id: int, currencies: set[str]) -> tuple[list[matching.OpenItem], dict[str, int]]:
     """Open items of a company as the engine sees them; also account number -> customer id."""
     supports_credit = "is_credit" in {f.name for f in dataclasses.fields(matching.OpenItem)}
@@ -455,6 +462,7 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
         by_company.setdefault(p.company_id, []).append(p)
     accounts = _known_accounts()
     names = _known_names()
+    payer_refs = _known_references()
     texts = _advice_text(p.pk for p in payments)
     for company_id, group in by_company.items():
         currencies = {p.currency for p in group}
@@ -464,9 +472,8 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
             str(p.pk), p.payer_name, p.payer_account,
             f"{p.reference_text} {texts[p.pk]}" if p.pk in texts else p.reference_text,
             p.unapplied_amount, p.currency, p.received_on) for p in group]
-        kwargs: dict[str, Any] = {"rates": rates, "known_accounts": accounts}
-        if names and "known_names" in match_batch.__code__.co_varnames:
-            kwargs["known_names"] = names
+        kwargs: dict[str, Any] = {"rates": rates, "known_accounts": accounts, "known_names": names,
+                                  "known_references": payer_refs}
         by_advice, items = _advice_proposals(group, items, policy)
         rest = [p for p in domain_payments if p.payment_id not in by_advice]
         proposals = [*by_advice.values(), *match_batch(items, rest, policy, **kwargs)]
@@ -654,9 +661,12 @@ def _learn_account(actor: Any, payment: Payment, proposal: MatchProposal) -> Non
     learn_payer(actor=actor, payment=payment, customer_id=customer_ids.pop(), names=False)
 
 
-def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool = True) -> None:
-    """Remember the payer's bank account (and, after a clerk's decision, the name the bank wrote)
-    for ``customer_id``, so that the next payments from them are recognised."""
+def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool = True,
+                items: Sequence[OpenItem] = ()) -> None:
+    """Remember the payer's bank account (and, after a clerk's decision, the name the bank wrote
+    and the references naming the payer) for ``customer_id``, so that the next payments from them
+    are recognised. ``items``: the items the payment was matched to (their references are documents,
+    not the payer's)."""
     with transaction.atomic():
         account = normalise_account(payment.payer_account)
         if account and not CustomerBankAccount.objects.filter(account=account).exists():
@@ -676,6 +686,57 @@ def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool =
                                               learned_from=payment, created_by=actor_name(actor))
             record(actor=actor, action="payer_alias.learned", obj=alias, after=snapshot(alias),
                    reason=f"payment {payment.reference}")
+    _learn_references(actor, payment, customer_id, items)
+
+
+def _learn_references(actor: Any, payment: Payment, customer_id: int, items: Sequence[OpenItem]) -> None:
+    """Remember references in the payment text that name the payer rather than a document."""
+    policy = policy_of(current_policy_version())
+    size = policy.min_reference_length
+    document_keys = {normalise_reference(ref, size) for item in items
+                     for ref in (item.document_number, item.order_reference, item.billing_reference,
+                                 item.customer_reference) if ref}
+    for key in candidates(payment.reference_text or "", size):
+        if not _names_the_payer(key, payment, document_keys):
+            continue
+        with transaction.atomic():
+            row = PayerReference.objects.select_for_update().filter(key=key).first()
+            if row is None:
+                row = PayerReference.objects.create(customer_id=customer_id, key=key,
+                                                    example=payment.reference_text[:300], learned_from=payment,
+                                                    created_by=actor_name(actor))
+                record(actor=actor, action="payer_reference.learned", obj=row, after=snapshot(row),
+                       reason=f"payment {payment.reference}")
+            elif row.customer_id not in (None, customer_id):
+                before = snapshot(row)
+                row.customer = None
+                row.save(update_fields=["customer"])
+                record(actor=actor, action="payer_reference.ambiguous", obj=row, before=before,
+                       after=snapshot(row), reason=f"payment {payment.reference} names another customer")
+
+
+def _is_date(key: str) -> bool:
+    """YYYYMMDD, DDMMYYYY, YYMMDD or DDMMYY (years 1990-2099)."""
+    if not key.isdigit() or len(key) not in (6, 8):
+        return False
+    year = 4 if len(key) == 8 else 2
+    for y, m, d in ((key[:year], key[year:year + 2], key[year + 2:]), (key[-year:], key[2:4], key[:2])):
+        full = int(y) + (2000 if year == 2 else 0)
+        if 1990 <= full <= 2099 and 1 <= int(m) <= 12 and 1 <= int(d) <= 31:
+            return True
+    return False
+
+
+def _names_the_payer(key: str, payment: Payment, document_keys: set[str]) -> bool:
+    """A key that may name the payer: long enough, not a document, the amount or a date."""
+    if len(key) < 5 or key in document_keys or not any(ch.isdigit() for ch in key):
+        return False
+    cents = f"{payment.amount:.2f}".replace(".", "")
+    if key in (cents, cents.rstrip("0"), f"{payment.amount:.0f}") or _is_date(key):
+        return False
+    digits = key.lstrip("0")
+    return not (digits and OpenItem.objects.filter(company_id=payment.company_id,
+                                                   document_number__endswith=digits).exists())
 
 
 def add_customer_bank_account(*, actor: Any, customer: Customer, account: str) -> CustomerBankAccount:
@@ -724,9 +785,10 @@ def accept_proposal(*, actor: Any, proposal_id: int, applied_on: dt.date | None 
 
 
 def _learn_after_decision(actor: Any, proposal: MatchProposal) -> None:
-    customers = set(proposal.lines.values_list("item__customer_id", flat=True))
+    items = [line.item for line in proposal.lines.select_related("item")]
+    customers = {item.customer_id for item in items}
     if len(customers) == 1:
-        learn_payer(actor=actor, payment=proposal.payment, customer_id=customers.pop())
+        learn_payer(actor=actor, payment=proposal.payment, customer_id=customers.pop(), items=items)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,17 @@ def test_normalise_references():
     assert "123" not in keys and "77" not in keys
 
 
+def test_short_document_numbers_keep_a_key():
+    # a document number whose significant part is shorter than the minimum is padded, not lost
+    assert normalise("INV-DE-00000364", 4) == normalise("000364", 4) == "0364"
+    assert normalise("0000", 4) == "" and normalise("364", 4) == ""
+    index = ReferenceIndex(4, 6, 3)
+    index.add("A", ["INV-DE-00000364"])
+    index.add("B", ["INV-DE-00001085"])
+    assert index.lookup("INV-DE-00000364 short: damaged goods") == {"A": "exact"}
+    assert index.lookup("payment 364") == {}
+
+
 def test_index_lookup_kinds():
     index = ReferenceIndex(4, 6, 3)
     index.add("A", ["INV-00123456"])

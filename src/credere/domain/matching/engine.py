@@ -21,7 +21,8 @@ from credere.domain.matching import reasons as R
 from credere.domain.matching.combination import find_combination
 from credere.domain.matching.names import NameIndex
 from credere.domain.matching.policy import MatchingPolicy
-from credere.domain.matching.references import EXACT, ReferenceIndex
+from credere.domain.matching.references import EXACT, ReferenceIndex, candidates
+from credere.domain.matching.references import normalise as normalise_reference
 from credere.domain.matching.values import Link, OpenItem, Payment, Proposal
 from credere.domain.money import minor_units, quantize
 
@@ -53,6 +54,8 @@ class _Context:
     currencies: tuple[str, ...] = ()
     learned_names: dict[str, str] = field(default_factory=dict)
     learned_accounts: set[str] = field(default_factory=set)
+    #: Normalised payer references -> customer ("" when several customers write it).
+    payer_references: dict[str, str] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     _rates: dict[tuple[str, str, dt.date], Decimal | None] = field(default_factory=dict)
 
@@ -97,14 +100,22 @@ def _from_units(units: int, currency: str) -> Decimal:
 
 def match_batch(items: Sequence[OpenItem], payments: Sequence[Payment], policy: MatchingPolicy, *,
                 rates: RateTable | None = None, known_accounts: Mapping[str, str] | None = None,
-                known_names: Mapping[str, str] | None = None) -> list[Proposal]:
+                known_names: Mapping[str, str] | None = None,
+                known_references: Mapping[str, str] | None = None) -> list[Proposal]:
     """One proposal per payment, in the order of ``payments``.
 
     ``known_accounts``: payer bank account -> customer account. ``known_names``: payer name as
     the bank writes it (an alias learned from clerks' earlier manual matches) -> customer
     account; normalised like every name, it identifies the payer as ``PAYER_NAME_LEARNED``.
+    ``known_references``: a reference a customer writes that names them rather than a document
+    (their customer number with us, a contract number), learned the same way -> customer
+    account; found in the payment text, it identifies the payer as ``PAYER_REFERENCE_LEARNED``.
     """
     ctx = _build(items, policy, rates or RateTable(), known_accounts or {}, known_names or {})
+    for reference, customer in (known_references or {}).items():
+        key = normalise_reference(reference, policy.min_reference_length)
+        if key and ctx.payer_references.setdefault(key, customer) != customer:
+            ctx.payer_references[key] = ""  # one reference, two customers: it identifies neither
     results: dict[int, Proposal] = {}
     for i, payment in enumerate(payments):
         proposal = _propose(payment, ctx)
@@ -212,6 +223,11 @@ def _identify_payer(payment: Payment, ctx: _Context) -> tuple[str, str, Decimal]
             if kind == "exact":
                 return customer, R.PAYER_NAME_EXACT, p.weight_payer_name_exact
             return customer, R.PAYER_NAME_FUZZY, p.weight_payer_name_fuzzy
+    if ctx.payer_references and payment.reference_text:
+        named = {ctx.payer_references.get(key, "") for key in candidates(payment.reference_text,
+                                                                        p.min_reference_length)} - {""}
+        if len(named) == 1:
+            return named.pop(), R.PAYER_REFERENCE_LEARNED, p.weight_payer_reference
     return "", "", Decimal(0)
 
 

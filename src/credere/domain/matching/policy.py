@@ -55,6 +55,8 @@ class MatchingPolicy:
     weight_payer_account: Decimal = Decimal("0.85")
     weight_payer_name_exact: Decimal = Decimal("0.75")
     weight_payer_name_fuzzy: Decimal = Decimal("0.55")
+    #: A reference the payer wrote before that names them (customer or contract number), learned from clerks.
+    weight_payer_reference: Decimal = Decimal("0.55")
     weight_amount_exact: Decimal = Decimal("0.80")
     weight_amount_discount: Decimal = Decimal("0.70")
     weight_amount_tolerance: Decimal = Decimal("0.50")

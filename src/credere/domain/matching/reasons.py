@@ -25,6 +25,10 @@ NO_CANDIDATES = "NO_CANDIDATES"
 NOT_A_RECEIPT = "NOT_A_RECEIPT"
 CREDIT_NOTE_NETTED = "CREDIT_NOTE_NETTED"
 AMOUNT_ONLY = "AMOUNT_ONLY"
+PAYER_REFERENCE_LEARNED = "PAYER_REFERENCE_LEARNED"
+#: Proposals made outside the engine: a clerk's own match, and one that follows a remittance advice.
+MANUAL = "MANUAL"
+REMITTANCE_ADVICE = "REMITTANCE_ADVICE"
 
 #: Each code in plain words, as the UI shows it next to a proposal.
 REASON_TEXT: dict[str, str] = {
@@ -36,6 +40,10 @@ REASON_TEXT: dict[str, str] = {
     PAYER_NAME_EXACT: "The payer's name is the customer's name",
     PAYER_NAME_FUZZY: "The payer's name is close to the customer's name",
     PAYER_NAME_LEARNED: "The payer's name was matched to this customer before",
+    PAYER_REFERENCE_LEARNED: "The payment text quotes a reference this customer used before (customer or "
+                             "contract number)",
+    MANUAL: "Matched by hand by a clerk",
+    REMITTANCE_ADVICE: "The payer's remittance advice lists these items and amounts, and they add up to the payment",
     PAYER_BY_REFERENCE: "The payer is not known; the quoted items tell which customer paid",
     PAYER_MISMATCH: "The payer seems to be another customer than the one the items belong to",
     SEVERAL_CUSTOMERS: "The items belong to more than one customer",

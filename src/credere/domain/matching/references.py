@@ -29,7 +29,10 @@ def normalise(reference: str, min_length: int) -> str:
     text = "".join(_ALNUM.findall(reference.upper()))
     digits = text.translate(_LETTERS)
     if len(digits) >= min_length and len(digits) * 2 >= len(text):
-        key = digits.lstrip("0")
+        # INV-DE-00000364 and 000364 are one document, whose significant part is shorter than the
+        # minimum: keep it padded with zeros to the minimum length rather than losing it.
+        significant = digits.lstrip("0")
+        key = significant.rjust(min_length, "0") if significant else ""
     else:
         key = text.lstrip("0") if text.isdigit() else text
     return key if len(key) >= min_length else ""

@@ -39,8 +39,7 @@ from credere.web.views.common import Params
 QUEUE_SHOWN = 100
 
 #: Plain words for the engine's reason codes (the domain's own table when it has one).
-REASON_TEXT: dict[str, str] = dict(getattr(R, "REASON_TEXT", {}))
-REASON_TEXT.setdefault(services.MANUAL, "Matched by a clerk")
+REASON_TEXT: dict[str, str] = R.REASON_TEXT
 WARN_REASONS = {"AMBIGUOUS", "PAYER_MISMATCH", "SEVERAL_CUSTOMERS", "NO_AMOUNT_MATCH", "NO_CANDIDATES",
                 "NOT_A_RECEIPT", "PARTIAL_PAYMENT", "OVERPAYMENT", "DEDUCTION"}
 STATUS_TONES = {"applied": "ok", "accepted": "ok", "manual": "ok", "partly applied": "info", "suggested": "info",
@@ -75,6 +74,8 @@ POLICY_HELP: dict[str, str] = {
     "weight_payer_account": "Evidence weight of a known payer bank account.",
     "weight_payer_name_exact": "Evidence weight of the payer's name matching a customer exactly.",
     "weight_payer_name_fuzzy": "Evidence weight of a near payer name.",
+    "weight_payer_reference": "Evidence weight of a reference the payer used before that names them (their "
+                              "customer or contract number), learned from clerks' matches.",
     "weight_amount_exact": "Evidence weight of an exact amount.",
     "weight_amount_discount": "Evidence weight of an amount that equals the item less its cash discount.",
     "weight_amount_tolerance": "Evidence weight of an amount within the deduction or bank-charge tolerance.",
