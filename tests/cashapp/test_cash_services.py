@@ -377,3 +377,41 @@ def test_a_reference_naming_the_payer_is_learned_from_a_manual_match(clerk, ledg
     services.manual_match(actor=clerk, payment_id=_payment("R-3").pk,
                           lines=[services.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
     assert PayerReference.objects.get(key="558812").customer is None
+
+
+@pytest.mark.parametrize("sample", ["camt053_v02.xml", "mt940.sta", "bai2.txt", "sparkasse.csv"])
+def test_mutated_statement_files_are_imported_whole_or_not_at_all(clerk, ledger, company, sample):
+    """Seeded mutations of real-format samples through the import service: a clear refusal with
+    nothing written, or a complete import; never another error."""
+    import random
+    from pathlib import Path
+
+    original = (Path(__file__).parents[1] / "data" / "bankfiles" / sample).read_bytes()
+    rng = random.Random(sample)
+    tables = (StatementFile, BankTransaction, Payment, AuditEvent)
+    refused = imported = 0
+    for n in range(25):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            kind, at = rng.randrange(4), rng.randrange(len(data))
+            if kind == 0:
+                data[at] = rng.randrange(256)
+            elif kind == 1:
+                del data[at:at + rng.randint(1, 40)]
+            elif kind == 2:
+                data[at:at] = rng.choice([b"\n", b"<", b":61:", b",", b"-", b"\x00", b"99"])
+            else:
+                data = data[:at]
+        before = [m.objects.count() for m in tables]
+        try:
+            result = services.import_statement(actor=clerk, data=bytes(data), filename=f"m{n}-{sample}",
+                                               company=company, match=False)
+        except BusinessError as exc:
+            assert exc.code in ("bad_statement", "invalid") and exc.fields, exc
+            assert [m.objects.count() for m in tables] == before
+            refused += 1
+        else:
+            assert StatementFile.objects.count() == before[0] + 1
+            assert BankTransaction.objects.filter(statement__file=result.file).count() == result.new
+            imported += 1
+    assert refused > 10
