@@ -273,15 +273,19 @@ def summary(*, today: dt.date) -> Summary:
     """Today's matching runs, and the unapplied money still in the workbench, per currency."""
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     end = start + dt.timedelta(days=1)
-    totals = MatchRun.objects.filter(started_at__gte=start, started_at__lt=end).aggregate(
-        runs=Count("id"), applied=Sum("applied"), suggested=Sum("suggested"), unmatched=Sum("unmatched"))
+    runs = MatchRun.objects.filter(started_at__gte=start, started_at__lt=end).count()
     kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
     open_qs = Payment.objects.filter(unapplied_amount__gt=0).exclude(pk__in=kept)
+    # payments, not run totals: a payment matched again by a later run is counted once
+    applied = (MatchProposal.objects.filter(status__in=["applied", "accepted", "manual"], updated_at__gte=start,
+                                            updated_at__lt=end).values("payment_id").distinct().count())
+    waiting = MatchProposal.objects.filter(payment__in=open_qs)
+    suggested = waiting.filter(status="suggested").values("payment_id").distinct().count()
+    unmatched = waiting.filter(status="unmatched").values("payment_id").distinct().count()
     per_currency = [(r["currency"], r["total"], r["n"]) for r in open_qs.values("currency").annotate(
         total=Sum("unapplied_amount"), n=Count("id")).order_by("currency")]
-    return Summary(runs=totals["runs"] or 0, applied=totals["applied"] or 0, suggested=totals["suggested"] or 0,
-                   unmatched=totals["unmatched"] or 0, waiting=sum(n for _c, _t, n in per_currency),
-                   unapplied=per_currency)
+    return Summary(runs=runs, applied=applied, suggested=suggested, unmatched=unmatched,
+                   waiting=sum(n for _c, _t, n in per_currency), unapplied=per_currency)
 
 
 # --------------------------------------------------------------------------- the policy
