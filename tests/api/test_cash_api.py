@@ -144,3 +144,22 @@ def test_roles_without_the_right_are_refused(make_user, items):
     assert r.status_code == 403 and StatementFile.objects.count() == 0
     assert sales.post("/api/v1/cash/runs", "{}", content_type="application/json").status_code == 403
     assert sales.get("/api/v1/cash/proposals").status_code == 200
+
+
+def test_what_credere_learned_about_a_payer(clerk, make_user, items):
+    api = _client(clerk)
+    api.post("/api/v1/cash/statements", {"file": SimpleUploadedFile("s.xml", STATEMENT)})
+    run_matching(actor=clerk)
+    body = api.get("/api/v1/cash/customers/C100/payers").json()
+    assert [a["account"] for a in body["bank_accounts"]] == ["GB29NWBK60161331926819"]
+    assert body["bank_accounts"][0]["source"] == "learned"
+    assert api.get("/api/v1/cash/customers/NOPE/payers").status_code == 404
+    analyst = _client(make_user("credit_analyst"))
+    r = analyst.post("/api/v1/cash/customers/C100/bank-accounts", json.dumps({"account": "NL91 ABNA 0417 1643 00"}),
+                     content_type="application/json")
+    assert r.status_code == 201 and r.json()["account"] == "NL91ABNA0417164300"
+    r = analyst.post("/api/v1/cash/customers/C100/bank-accounts", json.dumps({"account": "NL91ABNA0417164301"}),
+                     content_type="application/json")
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "account"
+    assert api.post("/api/v1/cash/customers/C100/bank-accounts", json.dumps({"account": "123456"}),
+                    content_type="application/json").status_code == 403

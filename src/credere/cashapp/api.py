@@ -232,6 +232,17 @@ class PolicyIn(Schema):
     note: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
+class BankAccountIn(Schema):
+    account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class PayersOut(Schema):
+    customer_account: str
+    bank_accounts: list[dict[str, Any]]
+    aliases: list[dict[str, Any]]
+    references: list[dict[str, Any]]
+
+
 class RemittanceOut(Schema):
     advices: int
     lines: int
@@ -378,6 +389,44 @@ def on_account(request: HttpRequest, payment_id: int, data: OnAccountIn) -> Stat
     row = services.put_on_account(actor=_user(request), payment_id=payment_id, customer=customer, note=data.note)
     return Status(201, {"payment_id": payment_id, "customer_account": customer.account_number,
                         "since": row.created_at.isoformat()})
+
+
+# ----------------------------------------------------------------------------- what Credere learned about payers
+
+
+def _customer(account: str) -> Customer:
+    customer = Customer.objects.filter(account_number=account).first()
+    if customer is None:
+        raise BusinessError(f"no customer {account}", code="not_found", status=404,
+                            fields=[{"field": "account_number", "message": "not found"}])
+    return customer
+
+
+@router.get("/customers/{account_number}/payers", response=PayersOut)
+def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]:
+    """The bank accounts, bank-written names and references a customer's payments arrive under."""
+    from credere.cashapp.selectors import payer_knowledge
+
+    authorize(_user(request), "view_ledger")
+    customer = _customer(account_number)
+    known = payer_knowledge(customer.pk)
+    return {
+        "customer_account": customer.account_number,
+        "bank_accounts": [{"account": a.account, "source": a.source, "created_by": a.created_by,
+                           "created_at": a.created_at.isoformat()} for a in known["bank_accounts"]],
+        "aliases": [{"name": n.name, "created_by": n.created_by, "created_at": n.created_at.isoformat()}
+                    for n in known["aliases"]],
+        "references": [{"reference": r.key, "example": r.example, "created_by": r.created_by,
+                        "created_at": r.created_at.isoformat()} for r in known["references"]],
+    }
+
+
+@router.post("/customers/{account_number}/bank-accounts", response={201: dict[str, str]})
+def add_bank_account(request: HttpRequest, account_number: str, data: BankAccountIn) -> Status[dict[str, str]]:
+    """Record a bank account a customer pays from (an IBAN is checked)."""
+    row = services.add_customer_bank_account(actor=_user(request), customer=_customer(account_number),
+                                             account=data.account)
+    return Status(201, {"account": row.account, "customer_account": account_number, "source": row.source})
 
 
 # ----------------------------------------------------------------------------- policy, remittances
