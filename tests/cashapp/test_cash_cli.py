@@ -105,3 +105,24 @@ def test_duplicate_ids_are_refused(tmp_path):
                         encoding="utf-8")
     with pytest.raises(CommandError, match=r"p\.csv row 3, column payment_id: 'P1' already appears in row 2"):
         run(tmp_path, payments=str(payments))
+
+
+def test_a_negative_amount_is_an_open_credit_note_netted_against_invoices(tmp_path):
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "item_id,customer_account,customer_name,document_number,currency,amount,document_date,due_date\n"
+        "I1,C1,Fabrikam SA,INV-5001,EUR,500.00,2026-10-01,2026-10-31\n"
+        "I2,C1,Fabrikam SA,CN-5002,EUR,-100.00,2026-10-05,2026-10-05\n"
+        "I3,C2,Contoso Ltd,INV-6001,EUR,0,2026-10-01,2026-10-31\n", encoding="utf-8")
+    payments = tmp_path / "payments.csv"
+    payments.write_text("payment_id,payer_name,payer_account,reference_text,amount,currency,date\n"
+                        "P1,Fabrikam SA,,INV-5001 CN-5002,400.00,EUR,2026-11-02\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="row 4, column amount: the open amount must not be zero"):
+        call_command("cash", "match-files", "--items", str(items), "--payments", str(payments),
+                     "--out", str(tmp_path / "m.csv"))
+    items.write_text("\n".join(items.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    out = tmp_path / "m.csv"
+    call_command("cash", "match-files", "--items", str(items), "--payments", str(payments), "--out", str(out))
+    rows = {r["item_id"]: r for r in csv.DictReader(out.read_text(encoding="utf-8").splitlines())}
+    assert (rows["I1"]["amount"], rows["I2"]["amount"]) == ("500.00", "-100.00")
+    assert "CREDIT_NOTE_NETTED" in rows["I1"]["reason_codes"] and rows["I1"]["unapplied"] == "0.00"

@@ -139,8 +139,9 @@ def read_items(path: Path) -> list[OpenItem]:
     for number, r in _rows(path, ITEM_COLUMNS, ITEM_REQUIRED):
         currency = col.get(number, r, "currency", _code) or ""
         amount = col.get(number, r, "amount", partial(_amount, currency=currency or "EUR"))
-        if amount is not None and amount <= 0:
-            col.problems.append(f"{path} row {number}, column amount: the open amount must be greater than zero")
+        if amount is not None and amount == 0:
+            col.problems.append(f"{path} row {number}, column amount: the open amount must not be zero "
+                                "(negative for an open credit note)")
         item = dict(
             item_id=col.get(number, r, "item_id", cells.text),
             customer_account=col.get(number, r, "customer_account", cells.text),
@@ -157,7 +158,9 @@ def read_items(path: Path) -> list[OpenItem]:
         if len(col.problems) >= MAX_ERRORS:
             break
         if not col.problems:
-            items.append(OpenItem(currency=currency, amount=amount or Decimal(0), **item))  # type: ignore[arg-type]
+            value = amount or Decimal(0)
+            items.append(OpenItem(currency=currency, amount=abs(value), is_credit=value < 0,
+                                  **item))  # type: ignore[arg-type]
     _check_unique(path, ids, "item_id", col.problems)
     if col.problems:
         raise InputError(col.problems[:MAX_ERRORS])
