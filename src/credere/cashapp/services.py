@@ -546,12 +546,17 @@ def _advice_proposals(payments: Sequence[Payment], items: list[matching.OpenItem
                  for i in items if remaining[i.item_id] > 0]
 
 
+def _supersede_open(payment: Payment) -> None:
+    """A newer proposal or a clerk's decision replaces the payment's open suggestion."""
+    MatchProposal.objects.filter(payment=payment, status__in=[MatchProposal.Status.SUGGESTED,
+                                                              MatchProposal.Status.UNMATCHED]).update(
+        status=MatchProposal.Status.SUPERSEDED)
+
+
 def _store_proposal(run: MatchRun, payment: Payment, proposal: matching.Proposal,
                     customers: dict[str, int]) -> MatchProposal:
     with transaction.atomic():
-        MatchProposal.objects.filter(payment=payment, status__in=[MatchProposal.Status.SUGGESTED,
-                                                                  MatchProposal.Status.UNMATCHED]).update(
-            status=MatchProposal.Status.SUPERSEDED)
+        _supersede_open(payment)
         row = MatchProposal.objects.create(
             run=run, payment=payment,
             status=MatchProposal.Status.SUGGESTED if proposal.links else MatchProposal.Status.UNMATCHED,
@@ -835,9 +840,7 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
         raise _field_error("lines", f"the items take {total} {payment.currency} but only "
                                     f"{payment.unapplied_amount} {payment.currency} of the payment is unapplied")
     with transaction.atomic():
-        MatchProposal.objects.filter(payment=payment, status__in=[MatchProposal.Status.SUGGESTED,
-                                                                  MatchProposal.Status.UNMATCHED]).update(
-            status=MatchProposal.Status.SUPERSEDED)
+        _supersede_open(payment)
         customers = {items[ln.item_id].customer_id for ln in lines}
         proposal = MatchProposal.objects.create(
             payment=payment, status=MatchProposal.Status.SUGGESTED, confidence=Decimal(1),
@@ -897,9 +900,7 @@ def put_on_account(*, actor: Any, payment_id: int, customer: Customer, note: str
         if payment.customer_id is None:
             payment.customer = customer
             payment.save(update_fields=["customer"])
-        MatchProposal.objects.filter(payment=payment, status__in=[MatchProposal.Status.SUGGESTED,
-                                                                  MatchProposal.Status.UNMATCHED]).update(
-            status=MatchProposal.Status.SUPERSEDED)
+        _supersede_open(payment)
         row = OnAccount.objects.create(payment=payment, customer=customer, note=note[:300],
                                        created_by=actor_name(actor))
         record(actor=actor, action="payment.put_on_account", obj=payment,
