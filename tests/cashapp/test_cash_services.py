@@ -415,3 +415,18 @@ def test_mutated_statement_files_are_imported_whole_or_not_at_all(clerk, ledger,
             assert BankTransaction.objects.filter(statement__file=result.file).count() == result.new
             imported += 1
     assert refused > 10
+
+
+def test_a_policy_version_can_take_effect_later(manager, ledger):
+    from django.utils import timezone
+
+    v1 = services.current_policy_version()
+    later = timezone.now() + dt.timedelta(days=7)
+    v2 = services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"}, note="from next week",
+                             effective_from=later)
+    assert services.current_policy_version() == v1
+    assert services.current_policy_version(at=later + dt.timedelta(seconds=1)) == v2
+    with pytest.raises(BusinessError) as err:
+        services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.9"},
+                            effective_from=timezone.now() - dt.timedelta(days=1))
+    assert err.value.fields[0]["field"] == "effective_from"

@@ -230,6 +230,7 @@ class PolicyOut(Schema):
 class PolicyIn(Schema):
     settings: dict[str, Any] = Field(description="The settings to change (others keep their value)")
     note: Annotated[str, StringConstraints(max_length=300)] = ""
+    effective_from: dt.datetime | None = Field(None, description="When the version takes effect (default: now)")
 
 
 class BankAccountIn(Schema):
@@ -446,7 +447,8 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 @router.put("/policy", response=PolicyOut)
 def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
     """A new version of the matching policy with the given settings changed (audited)."""
-    return _policy_out(services.set_policy(actor=_user(request), settings=data.settings, note=data.note))
+    return _policy_out(services.set_policy(actor=_user(request), settings=data.settings, note=data.note,
+                                           effective_from=data.effective_from))
 
 
 @router.post("/remittances", response={201: RemittanceOut})

@@ -96,6 +96,12 @@ def set_policy(*, actor: Any, settings: dict[str, Any], note: str = "",
                effective_from: dt.datetime | None = None) -> MatchingPolicyVersion:
     """A new version of the matching policy; ``settings`` may name only the settings that change."""
     authorize(actor, "edit_matching_policy")
+    if effective_from is not None:
+        if timezone.is_naive(effective_from):
+            effective_from = timezone.make_aware(effective_from)
+        if effective_from < timezone.now() - dt.timedelta(minutes=5):
+            raise _field_error("effective_from", "a policy cannot take effect in the past (runs already made "
+                                                 "used the version then in force)")
     current = current_policy_version()
     merged = {**current.settings, **settings}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,8 @@ class Command(BaseCommand):
         p.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
                        help="Change a setting, e.g. --set auto_apply_confidence=0.97 (repeatable)")
         p.add_argument("--note", default="", help="Why the policy changes (kept in the audit trail)")
+        p.add_argument("--effective-from", metavar="YYYY-MM-DDTHH:MM",
+                       help="When the new version takes effect (default: now)")
         add_actor_argument(p)
         p = sub.add_parser("match-files", help="Match payments to open items from files, without the database",
                            description="Match payments to open items from CSV/XLSX files, without the database, "
@@ -198,7 +201,15 @@ class Command(BaseCommand):
                 if not sep:
                     raise CommandError(f"'{pair}': write NAME=VALUE")
                 changes[name.strip()] = value.strip()
-            version = services.set_policy(actor=actor, settings=changes, note=options["note"])
+            effective = None
+            if options.get("effective_from"):
+                try:
+                    effective = dt.datetime.fromisoformat(options["effective_from"])
+                except ValueError:
+                    raise CommandError(f"--effective-from: '{options['effective_from']}' is not a date and "
+                                       "time (YYYY-MM-DDTHH:MM)") from None
+            version = services.set_policy(actor=actor, settings=changes, note=options["note"],
+                                          effective_from=effective)
         else:
             version = services.current_policy_version()
         self.stdout.write(f"matching policy version {version.version} (from {version.effective_from:%Y-%m-%d %H:%M}, "
