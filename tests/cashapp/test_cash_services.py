@@ -430,3 +430,20 @@ def test_a_policy_version_can_take_effect_later(manager, ledger):
         services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.9"},
                             effective_from=timezone.now() - dt.timedelta(days=1))
     assert err.value.fields[0]["field"] == "effective_from"
+
+
+def test_an_account_paying_for_two_customers_identifies_neither(clerk, ledger):
+    services.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="a.xml", background=False)
+    assert CustomerBankAccount.objects.get(account=NORTHWIND_IBAN).customer == ledger["north"]
+    # the same account now pays a Baltic invoice (a payment service paying for both)
+    other = [Entry("99.50", "PAYSERVICE", NORTHWIND_IBAN, "thanks", "S-1", day="2026-11-21")]
+    services.import_statement(actor=clerk, data=camt053(other, statement_id="S2"), filename="b.xml",
+                              background=False)
+    pay = _payment("S-1")
+    assert pay.customer is None  # a learned account never decides the customer at import
+    services.manual_match(actor=clerk, payment_id=pay.pk,
+                          lines=[services.ManualLine(ledger["items"]["INV-2002"].pk, Decimal("99.50"))])
+    row = CustomerBankAccount.objects.get(account=NORTHWIND_IBAN)
+    assert row.shared and row.customer == ledger["north"]
+    assert NORTHWIND_IBAN not in services._known_accounts()
+    assert AuditEvent.objects.filter(action="customer_bank_account.shared").count() == 1

@@ -154,6 +154,9 @@ class CustomerBankAccount(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bank_accounts")
     account = models.CharField(max_length=60, unique=True)
     source = models.CharField(max_length=10, choices=Source.choices)
+    #: Seen paying for another customer too (a parent company, a payment service): it then
+    #: identifies neither, and matching relies on references and names.
+    shared = models.BooleanField(default=False)
     learned_from = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

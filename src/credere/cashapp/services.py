@@ -214,7 +214,6 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
         keyed = [list(zip(transaction_keys(st), st.transactions, strict=True)) for st in statements]
         all_keys = [k for pairs in keyed for k, _ in pairs]
         known = set(BankTransaction.objects.filter(key__in=all_keys).values_list("key", flat=True))
-        learned = dict(CustomerBankAccount.objects.values_list("account", "customer_id"))
         new = 0
         payments: list[Payment] = []
         events: list[dict[str, Any]] = []
@@ -230,10 +229,10 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                 new += 1
                 payment = None
                 if tx.amount > 0:
-                    payer_account = normalise_account(tx.counterparty_account)
-                    customer_id = learned.get(payer_account) if payer_account else None
+                    # no customer yet: a learned account is evidence for matching, not a decision (a
+                    # payment service may pay for several customers); the first allocation sets it
                     payment = Payment.objects.create(
-                        company=account.company, customer_id=customer_id, reference=f"BT-{key[:24]}",
+                        company=account.company, reference=f"BT-{key[:24]}",
                         received_on=tx.value_date or tx.booking_date, currency=check_currency(tx.currency),
                         amount=tx.amount, unapplied_amount=tx.amount, payer_name=tx.counterparty_name[:200],
                         payer_account=tx.counterparty_account[:60], reference_text=_payment_text(tx))
@@ -376,7 +375,7 @@ def find_payment_for_advice(company: Company, reference: str, amount: Decimal | 
 
 
 def _known_accounts() -> dict[str, str]:
-    return dict(CustomerBankAccount.objects.values_list("account", "customer__account_number"))
+    return dict(CustomerBankAccount.objects.filter(shared=False).values_list("account", "customer__account_number"))
 
 
 def _known_names() -> dict[str, str]:
@@ -680,12 +679,20 @@ def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool =
     not the payer's)."""
     with transaction.atomic():
         account = normalise_account(payment.payer_account)
-        if account and not CustomerBankAccount.objects.filter(account=account).exists():
+        known = CustomerBankAccount.objects.select_for_update().filter(account=account).first() if account else None
+        if account and known is None:
             row = CustomerBankAccount.objects.create(customer_id=customer_id, account=account,
                                                      source=CustomerBankAccount.Source.LEARNED,
                                                      learned_from=payment, created_by=actor_name(actor))
             record(actor=actor, action="customer_bank_account.learned", obj=row, after=snapshot(row),
                    reason=f"payment {payment.reference}")
+        elif known is not None and known.customer_id != customer_id and not known.shared:
+            # one account paying for two customers (a parent, a payment service): evidence for neither
+            before = snapshot(known)
+            known.shared = True
+            known.save(update_fields=["shared"])
+            record(actor=actor, action="customer_bank_account.shared", obj=known, before=before,
+                   after=snapshot(known), reason=f"payment {payment.reference} was for another customer")
         if not names or not payment.payer_name.strip():
             return
         policy = policy_of(current_policy_version())
