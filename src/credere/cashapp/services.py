@@ -60,6 +60,8 @@ from credere.ledger.models import Allocation, Company, Customer, OpenItem, Payme
 
 #: Statement files larger than this are refused.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
+#: Proposals stored per transaction in a matching run.
+STORE_CHUNK = 500
 MANUAL = R.MANUAL
 REMITTANCE_ADVICE = R.REMITTANCE_ADVICE
 
@@ -466,6 +468,8 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
     for p in payments:
         by_company.setdefault(p.company_id, []).append(p)
     accounts = _known_accounts()
+    known_accounts = {a: (c, shared) for a, c, shared in
+                      CustomerBankAccount.objects.values_list("account", "customer_id", "shared")}
     names = _known_names()
     payer_refs = _known_references()
     texts = _advice_text(p.pk for p in payments)
@@ -483,17 +487,24 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
         rest = [p for p in domain_payments if p.payment_id not in by_advice]
         proposals = [*by_advice.values(), *match_batch(items, rest, policy, **kwargs)]
         by_id = {str(p.pk): p for p in group}
-        for proposal in proposals:
-            payment = by_id[proposal.payment_id]
-            row = _store_proposal(run, payment, proposal, customers)
-            if row.status == MatchProposal.Status.UNMATCHED:
-                unmatched += 1
-            elif proposal.auto_apply and _try_apply(actor, row, applied_on or payment.received_on,
-                                                    MatchProposal.Status.APPLIED):
-                applied += 1
-                _learn_account(actor, payment, row)
-            else:
-                suggested += 1
+        owner = {item.item_id: item.customer_account for item in items}
+        owner.update({link.item_id: proposal.customer_account for proposal in by_advice.values()
+                      for link in proposal.links})
+        for start in range(0, len(proposals), STORE_CHUNK):
+            chunk = proposals[start:start + STORE_CHUNK]
+            rows = _store_proposals(run, [(by_id[p.payment_id], p) for p in chunk], customers)
+            for proposal, row in zip(chunk, rows, strict=True):
+                payment = by_id[proposal.payment_id]
+                if row.status == MatchProposal.Status.UNMATCHED:
+                    unmatched += 1
+                elif proposal.auto_apply and _try_apply(actor, row, applied_on or payment.received_on,
+                                                        MatchProposal.Status.APPLIED):
+                    applied += 1
+                    owners = {owner.get(link.item_id, "") for link in proposal.links}
+                    if len(owners) == 1 and (customer_id := customers.get(owners.pop())) is not None:
+                        _learn_account(actor, payment, customer_id, known_accounts)
+                else:
+                    suggested += 1
     return applied, suggested, unmatched
 
 
@@ -558,20 +569,25 @@ def _supersede_open(payment: Payment) -> None:
         status=MatchProposal.Status.SUPERSEDED)
 
 
-def _store_proposal(run: MatchRun, payment: Payment, proposal: matching.Proposal,
-                    customers: dict[str, int]) -> MatchProposal:
+def _store_proposals(run: MatchRun, pairs: Sequence[tuple[Payment, matching.Proposal]],
+                     customers: dict[str, int]) -> list[MatchProposal]:
+    """Store a chunk of proposals at once: each replaces its payment's open suggestion."""
     with transaction.atomic():
-        _supersede_open(payment)
-        row = MatchProposal.objects.create(
+        MatchProposal.objects.filter(payment__in=[payment for payment, _p in pairs], status__in=[
+            MatchProposal.Status.SUGGESTED, MatchProposal.Status.UNMATCHED]).update(
+            status=MatchProposal.Status.SUPERSEDED)
+        rows = MatchProposal.objects.bulk_create([MatchProposal(
             run=run, payment=payment,
             status=MatchProposal.Status.SUGGESTED if proposal.links else MatchProposal.Status.UNMATCHED,
             confidence=proposal.confidence, reasons=list(proposal.reasons),
             customer_id=customers.get(proposal.customer_account), unapplied=proposal.unapplied)
-        ProposalLine.objects.bulk_create([  # in item order: the foreign-key checks lock items in the ledger's order
+            for payment, proposal in pairs])
+        ProposalLine.objects.bulk_create([
             ProposalLine(proposal=row, item_id=int(link.item_id), amount=link.amount,
                          payment_amount=link.payment_amount, discount=link.discount, deduction=link.deduction)
+            for row, (_payment, proposal) in zip(rows, pairs, strict=True)
             for link in sorted(proposal.links, key=lambda ln: int(ln.item_id))])
-    return row
+    return rows
 
 
 def _try_apply(actor: Any, proposal: MatchProposal, applied_on: dt.date, status: str) -> bool:
@@ -664,11 +680,18 @@ def _adjustments(line: ProposalLine, reasons: set[str]) -> list[tuple[str, Decim
 # --------------------------------------------------------------------------- learning
 
 
-def _learn_account(actor: Any, payment: Payment, proposal: MatchProposal) -> None:
-    customer_ids = {cid for cid in proposal.lines.values_list("item__customer_id", flat=True)}
-    if len(customer_ids) != 1:
-        return
-    learn_payer(actor=actor, payment=payment, customer_id=customer_ids.pop(), names=False)
+def _learn_account(actor: Any, payment: Payment, customer_id: int,
+                   known: dict[str, tuple[int, bool]]) -> None:
+    """After an automatic match: learn the payer's account unless it is known already (``known``,
+    read once per run and kept up to date here, spares a query per payment)."""
+    account = normalise_account(payment.payer_account)
+    seen = known.get(account) if account else None
+    if not account or (seen is not None and (seen[0] == customer_id or seen[1])):
+        return  # known for this customer, or already shared
+    learn_payer(actor=actor, payment=payment, customer_id=customer_id, names=False)
+    row = CustomerBankAccount.objects.filter(account=account).values_list("customer_id", "shared").first()
+    if row is not None:
+        known[account] = row
 
 
 def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool = True,
