@@ -2,9 +2,8 @@
 
     .venv/bin/python benchmarks/cash_import.py [--sizes 500,2000,5000] [--customers 3000]
 
-For each size N, a fresh embedded database (or the server in DATABASE_URL, emptied first by
-the demo loader's own check: use a throwaway database) gets the seeded demo portfolio of
-``--customers`` customers; ``credere demo-statement`` writes a camt.053 paying N of its open
+For each size N, a fresh embedded SQLite database (DATABASE_URL is ignored: every size needs
+an empty ledger) gets the seeded demo portfolio of ``--customers`` customers; ``credere demo-statement`` writes a camt.053 paying N of its open
 invoices the way customers do; then, timed separately:
 
 * import: parse, keep the file and every transaction, create the payments (``--no-match``);
@@ -44,7 +43,8 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 def measure(size: int, customers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="credere-bench-") as home:
-        env = {**os.environ, "CREDERE_HOME": home, "CREDERE_USER": "clerk", "PYTHONPATH": str(ROOT / "src")}
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update({"CREDERE_HOME": home, "CREDERE_USER": "clerk", "PYTHONPATH": str(ROOT / "src")})
         _run(["demo", "--no-serve", "--customers", str(customers)], env)
         statement = Path(home) / "statement.xml"
         _s, out = _run(["demo-statement", "--company", "DE01", "--payments", str(size), "--seed", str(size),
@@ -64,8 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=3000, help="Customers in the demo portfolio")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    database = "PostgreSQL (DATABASE_URL)" if os.environ.get("DATABASE_URL") else "embedded SQLite"
-    print(f"cash application on {database}, demo portfolio of {args.customers:,} customers\n")
+    print(f"cash application on the embedded SQLite database, demo portfolio of {args.customers:,} customers\n")
     print(f"{'payments':>9} {'import s':>9} {'match+apply s':>14} {'payments/s':>11} {'applied':>8} "
           f"{'s/1k':>7} {'ratio':>6} {'match/import':>13}")
     first = None
