@@ -223,6 +223,19 @@ def test_the_queue_is_ranked_and_filtered(matched, client_for, role_users):
     assert "min: 'abc' is not an amount" in r.context["errors"]
 
 
+def test_a_long_queue_is_shown_a_page_at_a_time(matched, client_for, monkeypatch):
+    from credere.web.views import cash as cash_views
+
+    monkeypatch.setattr(cash_views, "QUEUE_SHOWN", 1)
+    c = client_for("cash_clerk")
+    r = c.get("/cash/workbench/?currency=EUR")
+    assert r.context["shown"] == 1 and r.context["total"] == 2
+    assert r.context["more"] == "currency=EUR&show=2" and "Show 1 more (of 2)" in r.content.decode()
+    assert 'data-testid="queue-more"' in r.content.decode()
+    r = c.get("/cash/workbench/?currency=EUR&show=2")
+    assert r.context["shown"] == 2 and r.context["more"] == "" and "show=2" in r.context["qs"]
+
+
 def test_the_panel_explains_the_suggestion_in_plain_words(matched, client_for):
     c = client_for("cash_clerk")
     pay = _pay("B-2")

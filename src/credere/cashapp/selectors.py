@@ -64,6 +64,8 @@ class QueueFilters:
     currency: str = ""
     min_amount: Decimal | None = None
     q: str = ""
+    #: How many payments of the queue the page lists.
+    shown: int = 100
 
 
 def _open_proposals() -> QuerySet[MatchProposal]:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,9 @@ from credere.web import formatting
 from credere.web.access import is_htmx, page
 from credere.web.views.common import Params
 
+#: Payments listed in the queue at first, and at most (each "Show more" adds QUEUE_SHOWN).
 QUEUE_SHOWN = 100
+QUEUE_MOST = 2000
 
 #: Plain words for the engine's reason codes (the domain's own table when it has one).
 REASON_TEXT: dict[str, str] = R.REASON_TEXT
@@ -219,8 +221,6 @@ def _filters(request: HttpRequest, source: Any = None) -> tuple[cash.QueueFilter
     if source is None:
         p = Params(request)
     else:
-        from django.http import QueryDict
-
         fake = HttpRequest()
         fake.GET = QueryDict(source)
         p = Params(fake)
@@ -231,9 +231,11 @@ def _filters(request: HttpRequest, source: Any = None) -> tuple[cash.QueueFilter
     if min_raw and min_amount is None:
         p.errors.append(f"min: '{min_raw}' is not an amount")
     q = p.text("q", 80)
-    f = cash.QueueFilters(company=company, currency=currency, min_amount=min_amount, q=q)
+    shown = p.integer("show", QUEUE_SHOWN, QUEUE_MOST) or QUEUE_SHOWN
+    f = cash.QueueFilters(company=company, currency=currency, min_amount=min_amount, q=q, shown=shown)
     qs = urlencode({k: v for k, v in (("company", company.code if company else ""), ("currency", currency),
-                                      ("min", min_raw if min_amount is not None else ""), ("q", q)) if v})
+                                      ("min", min_raw if min_amount is not None else ""), ("q", q),
+                                      ("show", str(shown) if shown != QUEUE_SHOWN else "")) if v})
     return f, p.errors, qs
 
 
@@ -242,7 +244,7 @@ def _workbench_context(request: HttpRequest, f: cash.QueueFilters, qs: str, sele
     today = timezone.localdate()
     queue = cash.queue(f, today=today)
     ids = cash.queue_ids(queue)
-    entries: list[Any] = list(queue[:QUEUE_SHOWN])
+    entries: list[Any] = list(queue[:f.shown])
     if selected_id is None or (selected_id not in ids and not Payment.objects.filter(pk=selected_id).exists()):
         selected_id = ids[0] if ids else None
     extra = None
@@ -267,7 +269,11 @@ def _workbench_context(request: HttpRequest, f: cash.QueueFilters, qs: str, sele
     elif ids:
         next_id = ids[0]
     panel = _panel_context(request, selected_id, qs, next_id) if selected_id is not None else {}
+    more = ""
+    if len(ids) > len(entries) and f.shown < QUEUE_MOST:
+        more = urlencode({k: v for k, v in QueryDict(qs).items() if k != "show"} | {"show": str(f.shown + QUEUE_SHOWN)})
     return {"groups": groups, "total": len(ids), "shown": len(entries), "qs": qs, "selected_id": selected_id,
+            "more": more, "step": QUEUE_SHOWN,
             "errors": errors or [], "notice": notice, **panel}
 
 
