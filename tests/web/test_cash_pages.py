@@ -466,3 +466,12 @@ def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched,
     r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "NL91ABNA0417164300"})
     page = analyst.get(r["Location"]).content.decode()
     assert "Bank account NL91ABNA0417164300 recorded for Solo Logistics Ltd" in page
+
+
+def test_the_item_page_shows_what_a_match_left_open(matched, portfolio, client_for, role_users):
+    pay = _pay("B-3")
+    services.manual_match(actor=role_users["cash_clerk"], payment_id=pay.pk, lines=[
+        services.ManualLine(portfolio.inv1.pk, D("100.00"), deduction=D("23.45"))])
+    html = client_for("collector").get(f"/items/{portfolio.inv1.pk}/").content.decode()
+    assert "Left open by cash application" in html and "Deduction (short payment)" in html
+    assert pay.reference in html

@@ -350,3 +350,10 @@ def payer_knowledge(customer_id: int) -> dict[str, Any]:
         "on_account": list(OnAccount.objects.filter(customer_id=customer_id, released_at__isnull=True)
                            .select_related("payment").order_by("-created_at")),
     }
+
+
+def adjustments_of_item(item_id: int) -> list[Any]:
+    """What cash application left open on an item on purpose (deductions, discounts, bank charges)."""
+    from credere.cashapp.models import Adjustment
+
+    return list(Adjustment.objects.filter(item_id=item_id).select_related("payment").order_by("-created_at"))

@@ -447,6 +447,7 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
         "days_past_due": (today - obj.due_date).days if obj.open_amount else None,
         "alloc_table": alloc_table, "history_table": history_table, "history": history,
         "used_label": "Allocated" if obj.is_target else "Used",
+        "adjustments": cash_selectors.adjustments_of_item(obj.pk),
     })
 
 
