@@ -187,6 +187,21 @@ def test_upload_records_payments_and_the_file_page_follows_matching(portfolio, c
     assert listing.context["runs"][0].applied == 1
 
 
+@pytest.mark.parametrize("sample", ["mt940.sta", "camt054_v08.xml", "bai2.txt", "sparkasse.csv"])
+def test_other_formats_upload_through_the_same_form(sample, portfolio, client_for):
+    from pathlib import Path
+
+    data = (Path(__file__).parents[1] / "data" / "bankfiles" / sample).read_bytes()
+    c = client_for("cash_clerk")
+    r = _upload(c, data=data, name=sample, company="DE01")
+    assert r.status_code == 302, r.content.decode()[:2000]
+    stored = StatementFile.objects.get()
+    assert stored.filename == sample and stored.transactions_new == BankTransaction.objects.count() > 0
+    incoming = BankTransaction.objects.filter(amount__gt=0).count()
+    assert Payment.objects.filter(bank_transaction__isnull=False).count() == incoming
+    assert c.get(r["Location"]).status_code == 200
+
+
 def test_a_bad_file_is_refused_with_its_reason_and_nothing_is_written(portfolio, client_for):
     c = client_for("cash_clerk")
     before = state()
