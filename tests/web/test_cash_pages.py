@@ -490,3 +490,12 @@ def test_the_item_page_shows_what_a_match_left_open(matched, portfolio, client_f
     html = client_for("collector").get(f"/items/{portfolio.inv1.pk}/").content.decode()
     assert "Left open by cash application" in html and "Deduction (short payment)" in html
     assert pay.reference in html
+
+
+def test_the_file_as_uploaded_can_be_downloaded(matched, client_for):
+    r = client_for("auditor").get(f"/cash/statements/{matched.file.pk}/download/")
+    assert r.status_code == 200 and r.content == camt053(DAY)
+    assert r["Content-Disposition"] == "attachment; filename*=UTF-8''day.xml"
+    assert "download the file as uploaded" in client_for("auditor").get(
+        f"/cash/statements/{matched.file.pk}/").content.decode()
+    assert client_for("sales").get(f"/cash/statements/{matched.file.pk}/download/").status_code == 403

@@ -32,6 +32,7 @@ urlpatterns = [
     path("cash/statements/", cash.statements, name="cash-statements"),
     path("cash/statements/<int:pk>/", cash.statement_file, name="cash-file"),
     path("cash/statements/<int:pk>/status/", cash.statement_file_status, name="cash-file-status"),
+    path("cash/statements/<int:pk>/download/", cash.statement_file_download, name="cash-file-download"),
     path("cash/statements/<int:pk>/match/", cash.statement_file_match, name="cash-file-match"),
     path("cash/workbench/", cash.workbench, name="cash-workbench"),
     path("cash/workbench/payments/<int:pk>/", cash.workbench_panel, name="cash-panel"),

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -185,6 +185,18 @@ def statement_file(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _file_context(request, file)
     ctx.update({"statements": list(Statement.objects.filter(file=file).select_related("bank_account__company"))})
     return render(request, "web/cash/file.html", ctx)
+
+
+@page("export_data")
+def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file exactly as it was uploaded."""
+    file = StatementFile.objects.filter(pk=pk).first()
+    if file is None:
+        return _not_found(request, f"statement file with id {pk}")
+    name = file.filename or f"statement-{file.pk}"
+    response = HttpResponse(bytes(file.content), content_type="application/octet-stream")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @page("view_ledger")
