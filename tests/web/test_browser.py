@@ -8,39 +8,19 @@ pages at desktop (1366×900) and phone (390×844) width go to ``test-artifacts/s
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
+
+from web.browsing import *  # noqa: F403 - the shared browser fixtures
+from web.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CREDERE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 USERS = {"administrator": "admin", "credit_manager": "manager", "credit_analyst": "analyst",
          "collector": "collector", "cash_clerk": "clerk", "sales": "sales", "auditor": "auditor"}
-PASSWORD = "browser-test-password"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (./dev test does it)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as mp:
-        # Playwright's sync API keeps an event loop in this thread while it runs; the tests' own
-        # ORM calls (fixtures, assertions, the database flush between tests) are synchronous.
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield b
-            b.close()
 
 
 @pytest.fixture
@@ -57,33 +37,6 @@ def demo(transactional_db, settings):
     today = timezone.localdate()
     load(customers=40, years=1, seed=7, as_of=today)
     return {"users": users, "today": today}
-
-
-@pytest.fixture
-def console_errors() -> list[str]:
-    """Script errors and failed requests seen by the page (a test may clear the ones it provoked)."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, live_server, console_errors: list[str]):
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    errors = console_errors
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    context.close()
-    assert errors == [], errors  # no script errors and no failed requests on any page
-
-
-def login(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("User name or email").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def shoot(page: Page, name: str) -> None:

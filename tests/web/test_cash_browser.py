@@ -6,46 +6,18 @@ against the live application; screenshots go to ``test-artifacts/screenshots/cas
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from web.test_cash_pages import camt053
+from web.browsing import *  # noqa: F403 - the shared browser fixtures
+from web.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+from web.test_cash_pages import DAY, camt053
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CREDERE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "browser-test-password"
 D = Decimal
-
-STATEMENT = [
-    ("500.00", "Helios Holding AG", "DE02120300000000202051", "Invoice INV-2", "B-1"),
-    ("200.00", "Solo Logistics Ltd", "GB33BUKB20201555555555", "March deliveries", "B-2"),
-    ("123.45", "Jane Stranger", "FR1420041010050500013M02606", "thanks", "B-3"),
-    ("-12.00", "Bank", "", "Account fees", "B-4"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (./dev test does it)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            yield b
-            b.close()
 
 
 @pytest.fixture
@@ -75,31 +47,6 @@ def ledger(transactional_db, settings):
     return {"users": users, "items": items}
 
 
-@pytest.fixture
-def console_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, live_server, console_errors: list[str]):
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
-    pg.on("pageerror", lambda e: console_errors.append(str(e)))
-    pg.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    yield pg
-    context.close()
-    assert console_errors == [], console_errors
-
-
-def login(page: Page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("User name or email").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 def shot(page: Page, name: str, full: bool = True) -> None:
     page.wait_for_load_state("networkidle")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of a full-page shot
@@ -121,7 +68,7 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     expect(page.get_by_role("heading", name="Bank statements", level=1)).to_be_visible()
     shot(page, "statements-empty")
     statement = tmp_path / "camt053-day.xml"
-    statement.write_bytes(camt053(STATEMENT))
+    statement.write_bytes(camt053(DAY))
     page.get_by_label("Statement file").set_input_files(str(statement))
     page.get_by_label("Company (for a bank account seen for the first time)").select_option("DE01")
     page.get_by_role("button", name="Upload and import").click()

@@ -28,16 +28,12 @@ from credere.cashapp.models import BankTransaction, MatchingPolicyVersion, Match
 from credere.core.errors import BusinessError
 from credere.domain.matching.reasons import REASON_TEXT
 from credere.identity.authz import authorize
-from credere.ledger.api import Page
+from credere.ledger.api import Page, _user
 from credere.ledger.models import Company, Customer
 
 router = Router(tags=["cash application"])
 
 AmountText = Annotated[str, StringConstraints(pattern=r"^\d{1,14}(\.\d{1,4})?$")]
-
-
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _company(code: str | None) -> Company | None:

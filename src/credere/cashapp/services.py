@@ -391,7 +391,6 @@ def _known_references() -> dict[str, str]:
 
 def _domain_items(company_id: int, currencies: set[str]) -> tuple[list[matching.OpenItem], dict[str, int]]:
     """Open items of a company as the engine sees them; also account number -> customer id."""
-    supports_credit = "is_credit" in {f.name for f in dataclasses.fields(matching.OpenItem)}
     rows = (OpenItem.objects.filter(company_id=company_id).exclude(open_amount=0)
             .values_list("pk", "customer_id", "customer__account_number", "customer__name", "document_type",
                          "document_number", "order_reference", "billing_reference", "customer_reference",
@@ -403,14 +402,11 @@ def _domain_items(company_id: int, currencies: set[str]) -> tuple[list[matching.
          rate, days) in rows.iterator(chunk_size=5000):
         customers[acct] = cid
         currencies.add(ccy)
-        credit = kind == OpenItem.Type.CREDIT_NOTE
-        if credit and not supports_credit:
-            continue
-        extra: dict[str, Any] = {"is_credit": True} if credit else {}
         items.append(matching.OpenItem(
             str(pk), acct, name, number, ccy, abs(open_amount), doc_date, due,
             references=tuple(r for r in (order_ref, billing_ref, cust_ref) if r),
-            discount_rate=rate or Decimal(0), discount_days=days or 0, **extra))
+            discount_rate=rate or Decimal(0), discount_days=days or 0,
+            is_credit=kind == OpenItem.Type.CREDIT_NOTE))
     return items, customers
 
 
@@ -521,7 +517,7 @@ def _advice_proposals(payments: Sequence[Payment], items: list[matching.OpenItem
         return {}, items
     by_number: dict[str, matching.OpenItem | None] = {}
     for item in items:
-        if getattr(item, "is_credit", False):
+        if item.is_credit:
             continue
         by_number[item.document_number] = None if item.document_number in by_number else item
     remaining = {item.item_id: item.amount for item in items}
@@ -549,7 +545,7 @@ def _advice_proposals(payments: Sequence[Payment], items: list[matching.OpenItem
                 continue
             for item_id, amount in taken.items():
                 remaining[item_id] -= amount
-            owners = {next(i for i in items if i.item_id == ln.item_id).customer_account for ln in links}
+            owners = {by_number[number].customer_account for number, _stated, _deduction in lines}  # type: ignore[union-attr]
             reasons = (REMITTANCE_ADVICE, R.REFERENCE_EXACT, R.AMOUNT_EXACT,
                        *((R.DEDUCTION,) if any(ln.deduction for ln in links) else ()))
             out[str(payment.pk)] = matching.Proposal(
@@ -727,12 +723,12 @@ def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool =
                                               learned_from=payment, created_by=actor_name(actor))
             record(actor=actor, action="payer_alias.learned", obj=alias, after=snapshot(alias),
                    reason=f"payment {payment.reference}")
-    _learn_references(actor, payment, customer_id, items)
+    _learn_references(actor, payment, customer_id, items, policy)
 
 
-def _learn_references(actor: Any, payment: Payment, customer_id: int, items: Sequence[OpenItem]) -> None:
+def _learn_references(actor: Any, payment: Payment, customer_id: int, items: Sequence[OpenItem],
+                      policy: MatchingPolicy) -> None:
     """Remember references in the payment text that name the payer rather than a document."""
-    policy = policy_of(current_policy_version())
     size = policy.min_reference_length
     document_keys = {normalise_reference(ref, size) for item in items
                      for ref in (item.document_number, item.order_reference, item.billing_reference,
