@@ -13,8 +13,8 @@ from credere.adapters import tables
 from credere.audit.models import AuditEvent
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
+from credere.core.api import Page
 from credere.identity.authz import authorize
-from credere.ledger.api import Page
 
 router = Router(tags=["audit"])
 

@@ -25,16 +25,13 @@ from pydantic import StringConstraints
 
 from credere.cashapp import services
 from credere.cashapp.models import BankTransaction, MatchingPolicyVersion, MatchProposal, MatchRun, StatementFile
+from credere.core.api import Page, PositiveAmountText, acting_user
 from credere.core.errors import BusinessError
 from credere.domain.matching.reasons import REASON_TEXT
 from credere.identity.authz import authorize
-from credere.ledger.api import Page, _user
 from credere.ledger.models import Company, Customer
 
 router = Router(tags=["cash application"])
-
-AmountText = Annotated[str, StringConstraints(pattern=r"^\d{1,14}(\.\d{1,4})?$")]
-
 
 def _company(code: str | None) -> Company | None:
     if not code:
@@ -201,8 +198,8 @@ class UndoIn(Schema):
 
 class MatchLineIn(Schema):
     item_id: int = Field(ge=1, le=2**62)
-    amount: AmountText
-    deduction: AmountText = "0"
+    amount: PositiveAmountText
+    deduction: PositiveAmountText = "0"
 
 
 class MatchIn(Schema):
@@ -257,7 +254,7 @@ def import_statement(request: HttpRequest, file: File[UploadedFile], company: st
     Transactions seen before are skipped; incoming money becomes payments, matched in the
     background unless ``match=false``. A file with an error is refused whole (422, naming
     the line or element)."""
-    user = _user(request)
+    user = acting_user(request)
     authorize(user, "import_statements")
     name = PurePath(file.name or "statement").name
     result = services.import_statement(actor=user, data=_read(file), filename=name, company=_company(company),
@@ -273,7 +270,7 @@ def parse_statement(request: HttpRequest, file: File[UploadedFile], raw: bool = 
     """The statements and transactions a file holds, as they would be imported; writes nothing."""
     from credere.adapters.bankfiles import statements_to_json
 
-    authorize(_user(request), "import_statements")
+    authorize(acting_user(request), "import_statements")
     statements = services.parse_file(_read(file), filename=PurePath(file.name or "").name)
     return statements_to_json(statements, include_raw=raw)
 
@@ -281,14 +278,14 @@ def parse_statement(request: HttpRequest, file: File[UploadedFile], raw: bool = 
 @router.get("/statements", response=list[StatementFileOut])
 @paginate(Page)
 def list_statement_files(request: HttpRequest) -> QuerySet[StatementFile]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return StatementFile.objects.defer("content").order_by("-uploaded_at", "-id")
 
 
 @router.get("/transactions", response=list[TransactionOut])
 @paginate(Page)
 def list_transactions(request: HttpRequest, filters: Query[TransactionFilters]) -> QuerySet[BankTransaction]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = BankTransaction.objects.select_related("bank_account").order_by("-booking_date", "-id")
     if filters.statement_file:
         qs = qs.filter(statement__file_id=filters.statement_file)
@@ -307,7 +304,7 @@ def list_transactions(request: HttpRequest, filters: Query[TransactionFilters]) 
 @router.post("/runs", response={201: RunOut})
 def start_run(request: HttpRequest, data: RunIn) -> Status[MatchRun]:
     """Match unapplied payments now (all, one company's, or those given)."""
-    run = services.run_matching(actor=_user(request), payment_ids=data.payment_ids,
+    run = services.run_matching(actor=acting_user(request), payment_ids=data.payment_ids,
                                 company=_company(data.company), trigger="api")
     return Status(201, run)
 
@@ -315,13 +312,13 @@ def start_run(request: HttpRequest, data: RunIn) -> Status[MatchRun]:
 @router.get("/runs", response=list[RunOut])
 @paginate(Page)
 def list_runs(request: HttpRequest) -> QuerySet[MatchRun]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return MatchRun.objects.select_related("policy").order_by("-id")
 
 
 @router.get("/runs/{run_id}", response=RunOut)
 def get_run(request: HttpRequest, run_id: int) -> MatchRun:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     run = MatchRun.objects.select_related("policy").filter(pk=run_id).first()
     if run is None:
         raise BusinessError(f"no matching run with id {run_id}", code="not_found", status=404)
@@ -335,7 +332,7 @@ def _proposals() -> QuerySet[MatchProposal]:
 @router.get("/proposals", response=list[ProposalOut])
 @paginate(Page)
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilters]) -> QuerySet[MatchProposal]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = _proposals().order_by("-id")
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -356,14 +353,14 @@ def _proposal(pk: int) -> MatchProposal:
 @router.post("/proposals/{proposal_id}/accept", response=ProposalOut)
 def accept(request: HttpRequest, proposal_id: int) -> MatchProposal:
     """Apply a suggestion as proposed; Credere learns the payer's account and name."""
-    services.accept_proposal(actor=_user(request), proposal_id=proposal_id)
+    services.accept_proposal(actor=acting_user(request), proposal_id=proposal_id)
     return _proposal(proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/undo", response=ProposalOut)
 def undo(request: HttpRequest, proposal_id: int, data: UndoIn) -> MatchProposal:
     """Reverse every allocation of an applied match (audited, with the reason)."""
-    services.undo_match(actor=_user(request), proposal_id=proposal_id, reason=data.reason)
+    services.undo_match(actor=acting_user(request), proposal_id=proposal_id, reason=data.reason)
     return _proposal(proposal_id)
 
 
@@ -372,7 +369,7 @@ def match_payment(request: HttpRequest, payment_id: int, data: MatchIn) -> Statu
     """Apply a payment to the items a clerk chose (amounts in each item's currency; a deduction
     leaves that much open on the item, flagged to resolve)."""
     lines = [services.ManualLine(ln.item_id, Decimal(ln.amount), Decimal(ln.deduction)) for ln in data.lines]
-    proposal = services.manual_match(actor=_user(request), payment_id=payment_id, lines=lines, note=data.note)
+    proposal = services.manual_match(actor=acting_user(request), payment_id=payment_id, lines=lines, note=data.note)
     return Status(201, _proposal(proposal.pk))
 
 
@@ -383,7 +380,7 @@ def on_account(request: HttpRequest, payment_id: int, data: OnAccountIn) -> Stat
     if customer is None:
         raise BusinessError(f"no customer {data.customer_account}", code="not_found", status=404,
                             fields=[{"field": "customer_account", "message": "not found"}])
-    row = services.put_on_account(actor=_user(request), payment_id=payment_id, customer=customer, note=data.note)
+    row = services.put_on_account(actor=acting_user(request), payment_id=payment_id, customer=customer, note=data.note)
     return Status(201, {"payment_id": payment_id, "customer_account": customer.account_number,
                         "since": row.created_at.isoformat()})
 
@@ -404,7 +401,7 @@ def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]
     """The bank accounts, bank-written names and references a customer's payments arrive under."""
     from credere.cashapp.selectors import payer_knowledge
 
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     customer = _customer(account_number)
     known = payer_knowledge(customer.pk)
     return {
@@ -421,7 +418,7 @@ def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]
 @router.post("/customers/{account_number}/bank-accounts", response={201: dict[str, str]})
 def add_bank_account(request: HttpRequest, account_number: str, data: BankAccountIn) -> Status[dict[str, str]]:
     """Record a bank account a customer pays from (an IBAN is checked)."""
-    row = services.add_customer_bank_account(actor=_user(request), customer=_customer(account_number),
+    row = services.add_customer_bank_account(actor=acting_user(request), customer=_customer(account_number),
                                              account=data.account)
     return Status(201, {"account": row.account, "customer_account": account_number, "source": row.source})
 
@@ -436,14 +433,14 @@ def _policy_out(version: MatchingPolicyVersion) -> dict[str, Any]:
 
 @router.get("/policy", response=PolicyOut)
 def get_policy(request: HttpRequest) -> dict[str, Any]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return _policy_out(services.current_policy_version())
 
 
 @router.put("/policy", response=PolicyOut)
 def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
     """A new version of the matching policy with the given settings changed (audited)."""
-    return _policy_out(services.set_policy(actor=_user(request), settings=data.settings, note=data.note,
+    return _policy_out(services.set_policy(actor=acting_user(request), settings=data.settings, note=data.note,
                                            effective_from=data.effective_from))
 
 
@@ -455,6 +452,6 @@ def import_remittances(request: HttpRequest, file: File[UploadedFile], company: 
     if found is None:
         raise BusinessError("say which company the advices are for", code="invalid",
                             fields=[{"field": "company", "message": "is required"}])
-    result = services.import_remittances(actor=_user(request), data=_read(file),
+    result = services.import_remittances(actor=acting_user(request), data=_read(file),
                                          filename=PurePath(file.name or "remittances.csv").name, company=found)
     return Status(201, {"advices": result.advices, "lines": result.lines, "linked": result.linked})

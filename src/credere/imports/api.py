@@ -21,12 +21,12 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from credere.adapters import tables
+from credere.core.api import Page
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
 from credere.imports.exports import export_table
 from credere.imports.models import ImportMapping, ImportRun
 from credere.imports.services import MAX_BYTES, get_mapping, import_file, save_mapping
-from credere.ledger.api import Page
 
 router = Router(tags=["imports"])
 

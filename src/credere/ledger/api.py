@@ -3,38 +3,22 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import StringConstraints, field_validator
 
+from credere.core.api import AmountText, Code, Currency, Page, Text, acting_user, amount_text
 from credere.core.errors import BusinessError
-from credere.domain.money import quantize
 from credere.identity.authz import authorize
 from credere.ledger import services
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
 
 router = Router()
-
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Text = Annotated[str, StringConstraints(max_length=200)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-AmountText = Annotated[str, StringConstraints(pattern=r"^-?\d{1,14}(\.\d{1,4})?$")]
-
-
-def _amount(value: Decimal, currency: str) -> str:
-    return str(quantize(value, currency))
-
-
-class Page(LimitOffsetPagination):
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=1000)
-        offset: int = Field(0, ge=0, le=10**9)
-
 
 # ----------------------------------------------------------------------------- schemas
 
@@ -143,11 +127,11 @@ class ItemOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: OpenItem) -> str:
-        return _amount(obj.amount, obj.currency)
+        return amount_text(obj.amount, obj.currency)
 
     @staticmethod
     def resolve_open_amount(obj: OpenItem) -> str:
-        return _amount(obj.open_amount, obj.currency)
+        return amount_text(obj.open_amount, obj.currency)
 
 
 class ItemFilters(Schema):
@@ -196,11 +180,11 @@ class PaymentOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: Payment) -> str:
-        return _amount(obj.amount, obj.currency)
+        return amount_text(obj.amount, obj.currency)
 
     @staticmethod
     def resolve_unapplied_amount(obj: Payment) -> str:
-        return _amount(obj.unapplied_amount, obj.currency)
+        return amount_text(obj.unapplied_amount, obj.currency)
 
 
 class PaymentFilters(Schema):
@@ -246,12 +230,12 @@ class AllocationOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: Allocation) -> str:
-        return _amount(obj.amount, obj.target.currency)
+        return amount_text(obj.amount, obj.target.currency)
 
     @staticmethod
     def resolve_source_amount(obj: Allocation) -> str:
         source = obj.payment or obj.credit_note
-        return _amount(obj.source_amount, source.currency if source else obj.target.currency)
+        return amount_text(obj.source_amount, source.currency if source else obj.target.currency)
 
 
 class AllocationFilters(Schema):
@@ -281,10 +265,6 @@ class FxFilters(Schema):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _company(code: str) -> Company:
     company = Company.objects.filter(code=code).first()
     if company is None:
@@ -312,7 +292,7 @@ def _get[M: models.Model](qs: QuerySet[M], pk: int, what: str) -> M:
 
 @router.get("/companies", response=list[CompanyOut], tags=["ledger"])
 def list_companies(request: HttpRequest) -> QuerySet[Company]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return Company.objects.all()
 
 
@@ -322,7 +302,7 @@ def list_companies(request: HttpRequest) -> QuerySet[Company]:
 @router.get("/customers", response=list[CustomerOut], tags=["customers"])
 @paginate(Page)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = Customer.objects.select_related("parent", "payment_terms").order_by("account_number")
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(account_number__icontains=filters.q))
@@ -339,7 +319,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> Que
 
 @router.get("/customers/{account_number}", response=CustomerOut, tags=["customers"])
 def get_customer(request: HttpRequest, account_number: str) -> Customer:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
     if customer is None:
         raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
@@ -350,13 +330,13 @@ def get_customer(request: HttpRequest, account_number: str) -> Customer:
 def create_customer(request: HttpRequest, data: CustomerIn) -> Status[Customer]:
     """Create a customer; posting an existing account number updates it (idempotent)."""
     values = data.dict()
-    customer, outcome = services.upsert_customer(actor=_user(request), **values)
+    customer, outcome = services.upsert_customer(actor=acting_user(request), **values)
     return Status(201 if outcome == "created" else 200, customer)
 
 
 @router.patch("/customers/{account_number}", response=CustomerOut, tags=["customers"])
 def update_customer(request: HttpRequest, account_number: str, data: CustomerUpdate) -> Customer:
-    authorize(_user(request), "edit_customers")
+    authorize(acting_user(request), "edit_customers")
     customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
     if customer is None:
         raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
@@ -364,7 +344,7 @@ def update_customer(request: HttpRequest, account_number: str, data: CustomerUpd
     changes = data.dict(exclude_unset=True)
     values = {**current, **{k: v for k, v in changes.items() if k in current and v is not None}}
     updated, _ = services.upsert_customer(
-        actor=_user(request), account_number=account_number,
+        actor=acting_user(request), account_number=account_number,
         parent_account=changes.get("parent_account"), payment_terms=changes.get("payment_terms"), **values,
     )
     return updated
@@ -376,7 +356,7 @@ def update_customer(request: HttpRequest, account_number: str, data: CustomerUpd
 @router.get("/items", response=list[ItemOut], tags=["open items"])
 @paginate(Page)
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[OpenItem]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = OpenItem.objects.select_related("company", "customer").order_by("due_date", "id")
     if filters.company:
         qs = qs.filter(company__code=filters.company)
@@ -401,18 +381,18 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[Op
 
 @router.get("/items/{item_id}", response=ItemOut, tags=["open items"])
 def get_item(request: HttpRequest, item_id: int) -> OpenItem:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return _get(OpenItem.objects.select_related("company", "customer"), item_id, "open item")
 
 
 @router.post("/items", response={201: ItemOut, 200: ItemOut}, tags=["open items"])
 def create_item(request: HttpRequest, data: ItemIn) -> Status[OpenItem]:
     """Create an open item; posting an existing (company, type, number) updates it (idempotent)."""
-    authorize(_user(request), "edit_items")
+    authorize(acting_user(request), "edit_items")
     values = data.dict()
     company = _company(values.pop("company"))
     customer = _customer(values.pop("customer_account"))
-    item, outcome = services.upsert_item(actor=_user(request), company=company, customer=customer, **values)
+    item, outcome = services.upsert_item(actor=acting_user(request), company=company, customer=customer, **values)
     return Status(201 if outcome == "created" else 200, item)
 
 
@@ -422,7 +402,7 @@ def create_item(request: HttpRequest, data: ItemIn) -> Status[OpenItem]:
 @router.get("/payments", response=list[PaymentOut], tags=["payments"])
 @paginate(Page)
 def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> QuerySet[Payment]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = Payment.objects.select_related("company", "customer").order_by("-received_on", "id")
     if filters.company:
         qs = qs.filter(company__code=filters.company)
@@ -441,19 +421,19 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> Query
 
 @router.get("/payments/{payment_id}", response=PaymentOut, tags=["payments"])
 def get_payment(request: HttpRequest, payment_id: int) -> Payment:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     return _get(Payment.objects.select_related("company", "customer"), payment_id, "payment")
 
 
 @router.post("/payments", response={201: PaymentOut, 200: PaymentOut}, tags=["payments"])
 def create_payment(request: HttpRequest, data: PaymentIn) -> Status[Payment]:
     """Record a payment received; posting an existing (company, reference) updates it (idempotent)."""
-    authorize(_user(request), "edit_payments")
+    authorize(acting_user(request), "edit_payments")
     values = data.dict()
     company = _company(values.pop("company"))
     account = values.pop("customer_account")
     customer = _customer(account) if account else None
-    payment, outcome = services.record_payment(actor=_user(request), company=company, customer=customer, **values)
+    payment, outcome = services.record_payment(actor=acting_user(request), company=company, customer=customer, **values)
     return Status(201 if outcome == "created" else 200, payment)
 
 
@@ -463,7 +443,7 @@ def create_payment(request: HttpRequest, data: PaymentIn) -> Status[Payment]:
 @router.get("/allocations", response=list[AllocationOut], tags=["allocations"])
 @paginate(Page)
 def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) -> QuerySet[Allocation]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = Allocation.objects.select_related("target", "payment", "credit_note").order_by("id")
     if filters.target_id:
         qs = qs.filter(target_id=filters.target_id)
@@ -480,7 +460,7 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) ->
 
 @router.post("/allocations", response={201: AllocationOut}, tags=["allocations"])
 def create_allocation(request: HttpRequest, data: AllocationIn) -> Status[Allocation]:
-    allocation = services.allocate(actor=_user(request), target_id=data.target_id, payment_id=data.payment_id,
+    allocation = services.allocate(actor=acting_user(request), target_id=data.target_id, payment_id=data.payment_id,
                                    credit_note_id=data.credit_note_id, amount=Decimal(data.amount),
                                    source_amount=Decimal(data.source_amount) if data.source_amount else None,
                                    applied_on=data.applied_on, note=data.note)
@@ -489,7 +469,7 @@ def create_allocation(request: HttpRequest, data: AllocationIn) -> Status[Alloca
 
 @router.post("/allocations/{allocation_id}/reverse", response=AllocationOut, tags=["allocations"])
 def reverse_allocation(request: HttpRequest, allocation_id: int, data: ReversalIn) -> Allocation:
-    return services.reverse_allocation(actor=_user(request), allocation_id=allocation_id,
+    return services.reverse_allocation(actor=acting_user(request), allocation_id=allocation_id,
                                        reversed_on=data.reversed_on, reason=data.reason)
 
 
@@ -499,7 +479,7 @@ def reverse_allocation(request: HttpRequest, allocation_id: int, data: ReversalI
 @router.get("/fx-rates", response=list[FxRateOut], tags=["fx"])
 @paginate(Page)
 def list_fx_rates(request: HttpRequest, filters: Query[FxFilters]) -> QuerySet[FxRate]:
-    authorize(_user(request), "view_ledger")
+    authorize(acting_user(request), "view_ledger")
     qs = FxRate.objects.order_by("-rate_date", "base", "quote")
     if filters.base:
         qs = qs.filter(base=filters.base.upper())
