@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from support.portfolio import _fresh_cache, client_for, portfolio, role_users  # noqa: F401 (fixtures for every test)
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from web.browsing import *  # noqa: F403 - the shared browser fixtures
-from web.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+from support.browsing import *  # noqa: F403 - the shared browser fixtures
+from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 

@@ -21,7 +21,7 @@ from credere.cashapp.models import (
 )
 from credere.identity.roles import ROLES
 from credere.ledger.models import OpenItem, Payment
-from web.conftest import db_state
+from support.portfolio import db_state
 
 pytestmark = pytest.mark.django_db
 D = Decimal

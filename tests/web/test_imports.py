@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from credere.imports.models import ImportMapping, ImportRun
 from credere.ledger.models import Customer, OpenItem
 from credere.web.models import ImportUpload
-from web.conftest import db_state
+from support.portfolio import db_state
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"

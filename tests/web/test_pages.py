@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from web.conftest import AS_OF
+from support.portfolio import AS_OF
 
 pytestmark = pytest.mark.django_db
 D = Decimal

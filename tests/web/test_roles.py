@@ -5,7 +5,7 @@ from django.test import Client
 
 from credere.identity.models import ApiToken
 from credere.identity.roles import ROLES
-from web.conftest import AS_OF, db_state
+from support.portfolio import AS_OF, db_state
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,6 @@
-"""A small hand-computed portfolio and one user per role, for the web application's tests.
+"""A small hand-computed portfolio and one user per role, for the page, API and browser tests.
+
+The fixtures are registered for every test by ``tests/conftest.py``.
 
 As of 2026-03-31, with EUR/USD 1.25 (1 USD = 0.80 EUR):
 

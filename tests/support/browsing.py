@@ -1,7 +1,7 @@
 """What the real-browser tests share: Debian's Chromium under Playwright, the page fixture that
 fails a test on any script error or failed request, signing in, and where screenshots go.
 
-Test modules use it with ``from web.browsing import *`` (the fixtures must be in their namespace).
+Test modules use it with ``from support.browsing import *`` (the fixtures must be in their namespace).
 """
 
 from __future__ import annotations
