@@ -1,18 +1,34 @@
+"""The site's addresses: the API, health, sign-in, and every context's pages.
+
+The staff pages of all contexts share the ``web`` namespace (``{% url 'web:customer' pk %}``);
+each context lists its own pages in its ``urls.py`` and this module puts them together.
+"""
+
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from credere.api import api
+from credere.audit.urls import urlpatterns as audit_pages
+from credere.identity.urls import urlpatterns as identity_pages
+from credere.imports.urls import urlpatterns as import_pages
+from credere.ledger.urls import urlpatterns as ledger_pages
+from credere.reporting.urls import urlpatterns as reporting_pages
+from credere.web.urls import urlpatterns as shell_pages
+from credere.web.views.cash import urlpatterns as cash_pages
 
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+staff_pages = [*shell_pages, *reporting_pages, *ledger_pages, *import_pages, *cash_pages, *audit_pages,
+               *identity_pages]
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("health", health),
     path("accounts/", include("allauth.urls")),
-    path("", include("credere.web.urls")),
+    path("", include((staff_pages, "web"))),
 ]

@@ -25,7 +25,7 @@ def terms(admin):
 @pytest.fixture
 def ledger(admin, company, terms):
     """Company DE01, payment terms and the customers of docs/samples/customers.csv."""
-    from credere.imports.services import import_file
+    from credere.imports.services.files import import_file
 
     result = import_file(actor=admin, entity="customers", data=(SAMPLES / "customers.csv").read_bytes(),
                          file_name="customers.csv")
@@ -36,7 +36,7 @@ def ledger(admin, company, terms):
 @pytest.fixture
 def run_import(admin):
     """``run_import("items", "csv text", partial=True)`` -> ImportResult (as admin unless actor=...)."""
-    from credere.imports.services import import_file
+    from credere.imports.services.files import import_file
 
     def run(entity: str, content: str | bytes, *, actor=None, file_name: str | None = None, **kwargs):
         data = content.encode("utf-8") if isinstance(content, str) else content

@@ -52,7 +52,7 @@ def _via_service(call) -> tuple[Any, list[tuple[Any, ...]]]:
 
 
 def _via_import(admin, entity: str, header: list[str], row: list[str]) -> tuple[Any, list[tuple[Any, ...]]]:
-    from credere.imports.services import import_file
+    from credere.imports.services.files import import_file
 
     since = _last_seq()
     content = ",".join(header) + "\n" + ",".join(row) + "\n"

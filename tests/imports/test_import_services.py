@@ -317,7 +317,7 @@ def test_cash_clerk_may_import_payments_but_not_customers(ledger, make_user, run
 def test_mapping_saved_audited_and_used(ledger, admin, make_user, run_import):
     from credere.audit.models import AuditEvent
     from credere.identity.authz import NotAllowed
-    from credere.imports.services import save_mapping
+    from credere.imports.services.mappings import save_mapping
 
     mapping = {"columns": {"BUKRS": "company_code", "KUNNR": "account_number", "BLART": "document_type",
                            "BELNR": "document_number", "BLDAT": "document_date", "FAEDT": "due_date",
@@ -346,7 +346,7 @@ def test_mapping_saved_audited_and_used(ledger, admin, make_user, run_import):
 
 
 def test_mapping_targets_must_be_columns(admin):
-    from credere.imports.services import save_mapping
+    from credere.imports.services.mappings import save_mapping
 
     with pytest.raises(BusinessError) as exc:
         save_mapping(actor=admin, source_system="SAP", entity="items", mapping={"columns": {"KUNNR": "kunde"}})

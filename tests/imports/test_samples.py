@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "file-formats.md"
 
 def test_every_sample_imports_in_order(ledger, run_import):
     """customers.csv is imported by the ``ledger`` fixture; the rest follow as a user would."""
-    from credere.imports.services import save_mapping
+    from credere.imports.services.mappings import save_mapping
 
     save_mapping(actor=_admin(), source_system="SAP", entity="items",
                  mapping=json.loads((SAMPLES / "sap-open-items.mapping.json").read_text()))

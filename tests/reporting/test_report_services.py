@@ -11,7 +11,8 @@ from credere.core.errors import BusinessError
 from credere.domain.aging import AllocationHistory, bucket_of, due_boundaries, make_buckets, open_as_of
 from credere.identity.authz import NotAllowed
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
-from credere.reporting import selectors, services
+from credere.reporting import services
+from credere.reporting.selectors import portfolio as selectors
 
 pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2026, 3, 31)

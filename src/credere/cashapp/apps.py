@@ -5,3 +5,8 @@ class CashappConfig(AppConfig):
     name = "credere.cashapp"
     label = "cashapp"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from credere.cashapp import panels
+
+        panels.register()

@@ -26,7 +26,9 @@ from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
 from credere.imports.exports import export_table
 from credere.imports.models import ImportMapping, ImportRun
-from credere.imports.services import MAX_BYTES, get_mapping, import_file, save_mapping
+from credere.imports.services.files import import_file
+from credere.imports.services.limits import MAX_BYTES
+from credere.imports.services.mappings import get_mapping, save_mapping
 
 router = Router(tags=["imports"])
 

@@ -5,3 +5,9 @@ class ImportsConfig(AppConfig):
     name = "credere.imports"
     label = "imports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from credere.imports import notifications, tasks  # noqa: F401 (tasks register their names)
+        from credere.web import notifications as shell_notifications
+
+        shell_notifications.register(notifications.of_user)

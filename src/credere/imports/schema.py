@@ -126,3 +126,6 @@ def columns(entity: str) -> tuple[Column, ...]:
 
 def column_names(entity: str) -> list[str]:
     return [c.name for c in COLUMNS[entity]]
+
+#: Any one of these lets a user upload files on the imports page.
+IMPORT_ACTIONS: tuple[str, ...] = tuple(sorted(set(PERMISSION.values())))

@@ -5,3 +5,10 @@ class LedgerConfig(AppConfig):
     name = "credere.ledger"
     label = "ledger"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from credere.ledger import audit_links, search
+        from credere.web import search as global_search
+
+        global_search.register(search.find)
+        audit_links.register()

@@ -22,7 +22,7 @@ from credere.domain.fx import MAX_RATE_AGE_DAYS, RateTable
 from credere.identity.authz import authorize
 from credere.ledger.models import Company
 from credere.ledger.services import rate_table
-from credere.reporting import selectors
+from credere.reporting.selectors import portfolio as selectors
 
 #: Countback months loaded at a time: most countbacks end within the first three months.
 _COUNTBACK_STEPS = (3, 12, figures.COUNTBACK_MONTHS)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from credere.identity.authz import can
 from credere.identity.roles import ACTIONS, ROLES
 from credere.web import formatting, notifications
-from credere.web.navigation import IMPORT_ACTIONS, visible_sections
+from credere.web.navigation import visible_sections
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -25,7 +25,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "notification_count": unseen,
         "nav": visible_sections(user, _section_of(active)),
         "can": perms,
-        "can_import": any(perms[a] for a in IMPORT_ACTIONS),
         "role_labels": [ROLES[g][0] for g in user.groups.values_list("name", flat=True) if g in ROLES],
         "locale": getattr(request, "credere_locale", formatting.DEFAULT_LOCALE),
         "locale_choices": formatting.CHOICES,

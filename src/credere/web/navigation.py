@@ -12,7 +12,6 @@ from typing import Any
 from django.urls import reverse
 
 from credere.identity.authz import can
-from credere.imports.schema import PERMISSION as IMPORT_PERMISSION
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,6 @@ class NavSection:
     label: str
     items: tuple[NavItem, ...]
 
-
-IMPORT_ACTIONS: tuple[str, ...] = tuple(sorted(set(IMPORT_PERMISSION.values())))
 
 SECTIONS: tuple[NavSection, ...] = (
     NavSection("Analytics", (

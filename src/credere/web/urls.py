@@ -1,57 +1,17 @@
-"""URLs of the staff web application (mounted at the site root)."""
+"""The shell's own pages: start page, global search, locale, notifications.
+
+Each context's pages are in its own ``urls.py``; :mod:`credere.urls` puts them all in the
+staff application's ``web`` namespace.
+"""
 
 from django.urls import path
 
-from credere.web.views import audit, cash, dashboard, imports, ledger, shell, users
-
-app_name = "web"
+from credere.web.views import shell
 
 urlpatterns = [
     path("", shell.home, name="home"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/figures/<slug:key>/", dashboard.figure, name="figure"),
-    path("aging/", dashboard.aging, name="aging"),
-    path("customers/", ledger.customers, name="customers"),
-    path("customers/<int:pk>/", ledger.customer, name="customer"),
-    path("items/", ledger.items, name="items"),
-    path("items/<int:pk>/", ledger.item, name="item"),
-    path("payments/", ledger.payments, name="payments"),
-    path("payments/<int:pk>/", ledger.payment, name="payment"),
     path("search/", shell.search, name="search"),
     path("search/suggest/", shell.search_suggest, name="search-suggest"),
     path("preferences/locale/", shell.set_locale, name="locale"),
     path("notifications/seen/", shell.notifications_seen, name="notifications-seen"),
-    path("imports/", imports.imports, name="imports"),
-    path("imports/new/", imports.import_new, name="import-new"),
-    path("imports/runs/<int:run_id>/", imports.import_run, name="import-run"),
-    path("imports/<uuid:upload_id>/", imports.import_upload, name="import-upload"),
-    path("imports/<uuid:upload_id>/progress/", imports.import_progress, name="import-progress"),
-    path("imports/<uuid:upload_id>/mapping/", imports.import_mapping, name="import-mapping"),
-    path("imports/<uuid:upload_id>/confirm/", imports.import_confirm, name="import-confirm"),
-    path("imports/<uuid:upload_id>/cancel/", imports.import_cancel, name="import-cancel"),
-    path("cash/statements/", cash.statements, name="cash-statements"),
-    path("cash/statements/<int:pk>/", cash.statement_file, name="cash-file"),
-    path("cash/statements/<int:pk>/status/", cash.statement_file_status, name="cash-file-status"),
-    path("cash/statements/<int:pk>/download/", cash.statement_file_download, name="cash-file-download"),
-    path("cash/statements/<int:pk>/match/", cash.statement_file_match, name="cash-file-match"),
-    path("cash/workbench/", cash.workbench, name="cash-workbench"),
-    path("cash/workbench/payments/<int:pk>/", cash.workbench_panel, name="cash-panel"),
-    path("cash/workbench/payments/<int:pk>/items/", cash.workbench_items, name="cash-items"),
-    path("cash/workbench/payments/<int:pk>/match/", cash.manual_match, name="cash-manual-match"),
-    path("cash/workbench/payments/<int:pk>/on-account/", cash.put_on_account, name="cash-on-account"),
-    path("cash/workbench/payments/<int:pk>/run/", cash.match_payment, name="cash-match-payment"),
-    path("cash/workbench/proposals/<int:pk>/accept/", cash.accept, name="cash-accept"),
-    path("cash/workbench/proposals/<int:pk>/undo/", cash.undo, name="cash-undo"),
-    path("cash/policy/", cash.policy, name="cash-policy"),
-    path("cash/customers/<int:pk>/bank-accounts/", cash.add_bank_account, name="cash-customer-account"),
-    path("cash/workbench/payments/<int:pk>/release/", cash.release_on_account, name="cash-release"),
-    path("audit/", audit.audit, name="audit"),
-    path("audit/verify/", audit.audit_verify, name="audit-verify"),
-    path("audit/<int:seq>/", audit.audit_event, name="audit-event"),
-    path("users/", users.users, name="users"),
-    path("users/new/", users.user_new, name="user-new"),
-    path("users/<int:pk>/", users.user, name="user"),
-    path("users/<int:pk>/tokens/", users.token_issue, name="token-issue"),
-    path("users/<int:pk>/active/", users.user_active, name="user-active"),
-    path("tokens/<int:token_id>/revoke/", users.token_revoke, name="token-revoke"),
 ]

@@ -32,9 +32,9 @@ from credere.domain.matching import MatchingPolicy
 from credere.domain.matching import reasons as R
 from credere.identity.authz import authorize, can
 from credere.ledger.models import Company, Customer, OpenItem, Payment
+from credere.ledger.params import Params
 from credere.web import formatting
 from credere.web.access import is_htmx, page
-from credere.web.views.common import Params
 
 #: Payments listed in the queue at first, and at most (each "Show more" adds QUEUE_SHOWN).
 QUEUE_SHOWN = 100
@@ -642,3 +642,25 @@ def policy(request: HttpRequest) -> HttpResponse:
         "history": cash.policy_history(), "errors": errors, "note": note,
         "may_edit": can(request.user, "edit_matching_policy"),
     }, status=422 if errors else 200)
+
+
+from django.urls import path  # noqa: E402  (interim: these pages move to cashapp)
+
+urlpatterns = [
+    path("cash/statements/", statements, name="cash-statements"),
+    path("cash/statements/<int:pk>/", statement_file, name="cash-file"),
+    path("cash/statements/<int:pk>/status/", statement_file_status, name="cash-file-status"),
+    path("cash/statements/<int:pk>/download/", statement_file_download, name="cash-file-download"),
+    path("cash/statements/<int:pk>/match/", statement_file_match, name="cash-file-match"),
+    path("cash/workbench/", workbench, name="cash-workbench"),
+    path("cash/workbench/payments/<int:pk>/", workbench_panel, name="cash-panel"),
+    path("cash/workbench/payments/<int:pk>/items/", workbench_items, name="cash-items"),
+    path("cash/workbench/payments/<int:pk>/match/", manual_match, name="cash-manual-match"),
+    path("cash/workbench/payments/<int:pk>/on-account/", put_on_account, name="cash-on-account"),
+    path("cash/workbench/payments/<int:pk>/run/", match_payment, name="cash-match-payment"),
+    path("cash/workbench/proposals/<int:pk>/accept/", accept, name="cash-accept"),
+    path("cash/workbench/proposals/<int:pk>/undo/", undo, name="cash-undo"),
+    path("cash/policy/", policy, name="cash-policy"),
+    path("cash/customers/<int:pk>/bank-accounts/", add_bank_account, name="cash-customer-account"),
+    path("cash/workbench/payments/<int:pk>/release/", release_on_account, name="cash-release"),
+]

@@ -10,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from credere.identity.authz import can
-from credere.web import formatting, selectors
+from credere.web import formatting
+from credere.web import search as global_search
 from credere.web.access import page
 from credere.web.middleware import SESSION_KEY
 from credere.web.notifications import SEEN_KEY
@@ -30,16 +31,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @page("view_ledger")
 def search(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
-    results = selectors.search(q, limit=25)
-    if len(results.customers) == 1 and not results.items and not results.payments and request.GET.get("go"):
-        return redirect("web:customer", pk=results.customers[0].pk)
+    results = global_search.search(q, limit=25)
+    only = results.only() if request.GET.get("go") else None
+    if only is not None:
+        return redirect(only)
     return render(request, "web/shell/search.html", {"q": q, "r": results, "search_q": q})
 
 
 @page("view_ledger")
 def search_suggest(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
-    return render(request, "web/shell/_suggestions.html", {"q": q, "r": selectors.search(q, limit=6)})
+    return render(request, "web/shell/_suggestions.html", {"q": q, "r": global_search.search(q, limit=6)})
 
 
 @require_POST

@@ -15,7 +15,9 @@ from credere.core.cli import add_actor_argument, progress, resolve_actor
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
 from credere.imports.schema import ENTITIES
-from credere.imports.services import ImportResult, get_mapping, import_file, save_mapping
+from credere.imports.services.files import import_file
+from credere.imports.services.mappings import get_mapping, save_mapping
+from credere.imports.services.results import ImportResult
 
 EPILOG = """\
 Every row is checked before anything is kept; one bad row rejects the whole file unless

@@ -1,0 +1,34 @@
+"""Background work that a service asks for, without importing the task that does it.
+
+A context's ``tasks.py`` (the worker's entry point) registers each task under a name;
+services ask for it by that name once their transaction commits::
+
+    # tasks.py
+    @task()
+    def process_upload(upload_id: str, step: str) -> str: ...
+    background.register("imports.process_upload", process_upload)
+
+    # services
+    background.enqueue_on_commit("imports.process_upload", str(upload.pk), "preview")
+
+So services never import an entry point, and the task can call the services.
+Each context's ``AppConfig.ready()`` imports its tasks module so the names are known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+_TASKS: dict[str, Any] = {}
+
+
+def register(name: str, task: Any) -> None:
+    _TASKS[name] = task
+
+
+def enqueue_on_commit(name: str, *args: Any) -> None:
+    """Queue the task ``name`` with ``args`` when the current transaction commits (now if none)."""
+    task = _TASKS[name]  # KeyError: the context's AppConfig.ready() did not import its tasks module
+    transaction.on_commit(lambda: task.enqueue(*args))

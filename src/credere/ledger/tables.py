@@ -1,0 +1,175 @@
+"""The ledger's tables and links, shared by its pages and by the pages that show ledger records
+(a customer's items, payments, allocations and history on the customer page)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from credere.audit.models import AuditEvent
+from credere.ledger.models import Customer, OpenItem
+from credere.web import formatting
+from credere.web.datatable import Col, DataTable
+
+STATUS_TONES = {"active": "ok", "on_hold": "warn", "blocked": "bad", "closed": "neutral"}
+TYPE_LABELS = dict(OpenItem.Type.choices)
+STATUS_LABELS = dict(Customer.Status.choices)
+
+
+def not_found(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "web/404.html", {"message": f"There is no {what}."}, status=404)
+
+
+def customer_url(pk: int | None) -> str | None:
+    return reverse("web:customer", args=[pk]) if pk else None
+
+
+def item_url(pk: int | None) -> str | None:
+    return reverse("web:item", args=[pk]) if pk else None
+
+
+def payment_url(pk: int | None) -> str | None:
+    return reverse("web:payment", args=[pk]) if pk else None
+
+
+def sortable(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (1, 0)
+    return (0, value.casefold() if isinstance(value, str) else value)
+
+
+def sort_rows(rows: list[dict[str, Any]], wanted: str, allowed: set[str]) -> None:
+    key = wanted.lstrip("-")
+    if key not in allowed:
+        return
+    filled = [r for r in rows if r.get(key) not in (None, "")]
+    empty = [r for r in rows if r.get(key) in (None, "")]
+    filled.sort(key=lambda r: sortable(r[key]), reverse=wanted.startswith("-"))
+    rows[:] = filled + empty
+
+
+def items_table(request: HttpRequest, qs: Any, *, table_id: str, on: Any, caption: str, export_name: str,
+                 show_customer: bool = True, empty: str = "No items match these filters.") -> DataTable:
+    fields = {
+        "due_date": ["due_date", "id"], "document_date": ["document_date", "id"],
+        "document_number": ["document_number", "id"], "amount": ["amount", "id"], "open": ["open_as_of", "id"],
+        "customer": ["customer__name", "id"],
+    }
+    columns = [
+        Col("document_number", "Document", "code", sort="document_number", link=lambda i: item_url(i.pk)),
+        Col("document_type", "Type", "badge", display=lambda v: TYPE_LABELS.get(v, v),
+            tone=lambda v: "info" if v == "credit_note" else "neutral"),
+        Col("customer.name", "Customer", sort="customer", show=show_customer,
+            link=lambda i: customer_url(i.customer_id)),
+        Col("customer.account_number", "Account", "code", show=False),
+        Col("company.code", "Company", "code"),
+        Col("document_date", "Document date", "date", sort="document_date"),
+        Col("due_date", "Due date", "date", sort="due_date"),
+        Col("days_past_due", "Days past due", "int", title=f"On {formatting.date(on)}"),
+        Col("currency", "Currency", "code", show=False),
+        Col("amount", "Amount", "money", currency_key="currency", sort="amount"),
+        Col("open_as_of", "Open", "money", currency_key="currency", sort="open",
+            title=f"Open amount on {formatting.date(on)}"),
+    ]
+    param = "sort" if table_id == "main" else f"{table_id}_sort"
+    _wanted, order = DataTable.ordering(request, columns, fields, "due_date", param)
+    rows = DaysPastDue(qs.order_by(*order), on)
+    return DataTable(id=table_id, request=request, rows=rows, caption=caption, export_name=export_name,
+                     default_sort="due_date", columns=columns, empty=empty)
+
+
+class DaysPastDue:
+    """A queryset wrapper that adds ``days_past_due`` to each item as it is read (pages and exports)."""
+
+    def __init__(self, qs: Any, on: Any) -> None:
+        self.qs, self.on = qs, on
+
+    def count(self) -> int:
+        return int(self.qs.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _mark(self, items: Any) -> list[Any]:
+        out = []
+        for i in items:
+            i.days_past_due = (self.on - i.due_date).days if i.open_as_of else None
+            out.append(i)
+        return out
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return self._mark(self.qs[key])
+        return self._mark([self.qs[key]])[0]
+
+    def __iter__(self) -> Any:
+        for item in self.qs.iterator(chunk_size=2000):
+            yield from self._mark([item])
+
+
+def events_table(request: HttpRequest, events: list[AuditEvent], *, table_id: str, export_name: str) -> DataTable:
+    return DataTable(
+        id=table_id, request=request, rows=events, per_page=25, caption="History", export_name=export_name,
+        empty="No audited change yet.",
+        columns=[
+            Col("occurred_at", "When", "datetime"),
+            Col("actor", "Who", "code"),
+            Col("action", "What", "badge", tone=lambda v: "bad" if "reversed" in v or "rejected" in v else "info"),
+            Col("object_repr", "Record"),
+            Col("after", "Change", display=lambda v: change_text(v)),
+            Col("reason", "Reason"),
+            Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq])),
+        ],
+    )
+
+
+def change_text(after: Any) -> str:
+    if not after:
+        return ""
+    if isinstance(after, dict):
+        parts = [f"{k}: {v}" for k, v in list(after.items())[:6] if v not in (None, "")]
+        more = "…" if len(after) > 6 else ""
+        return ", ".join(parts) + more
+    return json.dumps(after)[:200]
+
+
+def payment_columns(show_customer: bool = True) -> list[Col]:
+    return [
+        Col("reference", "Reference", "code", link=lambda x: payment_url(x.pk), sort="reference"),
+        Col("received_on", "Received", "date", sort="received_on"),
+        Col("customer.name", "Customer", show=show_customer, link=lambda x: customer_url(x.customer_id)),
+        Col("company.code", "Company", "code"),
+        Col("payer_name", "Payer"),
+        Col("currency", "Currency", "code", show=False),
+        Col("amount", "Amount", "money", currency_key="currency", sort="amount"),
+        Col("unapplied_amount", "Unapplied", "money", currency_key="currency", sort="unapplied"),
+    ]
+
+
+def source_label(a: Any) -> str:
+    if a.payment_id:
+        return f"Payment {a.payment.reference}"
+    return f"Credit note {a.credit_note.document_number}"
+
+
+def source_currency(a: Any) -> str:
+    return str(a.payment.currency if a.payment_id else a.credit_note.currency)
+
+
+def allocation_columns() -> list[Col]:
+    return [
+        Col("applied_on", "Applied", "date"),
+        Col("target.document_number", "Item", "code", link=lambda a: item_url(a.target_id)),
+        Col("source", "From", get=source_label, link=lambda a: payment_url(a.payment_id) if a.payment_id
+            else item_url(a.credit_note_id)),
+        Col("target.currency", "Currency", "code", show=False),
+        Col("amount", "Amount", "money", currency_key="target.currency"),
+        Col("reversed_on", "Reversed", "date"),
+        Col("note", "Note"),
+    ]
+
+

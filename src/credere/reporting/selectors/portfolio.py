@@ -1,0 +1,244 @@
+"""Reads for the reports: the aggregation runs in SQL, the results come back as domain values.
+
+Open amounts as of a date ``D`` are never rebuilt from all allocations. The ledger keeps each
+item's current ``open_amount``; the queries correct it only by the allocations applied after
+``D`` (and not reversed) and those applied by ``D`` but reversed after it — see
+:func:`credere.domain.aging.as_of_correction`. A report as of today therefore reads only the
+open items (a small partial index, see ``docs/reports.md``) and hardly any allocation.
+
+Amount columns are integers in 1/10000 units; sums are converted with
+:func:`credere.domain.money.from_storage`, so no float is ever involved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections, router
+
+from credere.domain import metrics as figures
+from credere.domain.aging import AgingRow, Dimension
+from credere.domain.metrics import MovedGroup, OpenGroup, Receivables, SalesLedger
+from credere.domain.money import STORAGE_PLACES, from_storage
+from credere.ledger.models import Allocation, Company, Customer, OpenItem
+
+
+def _cursor() -> Any:
+    return connections[router.db_for_read(OpenItem)].cursor()
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])  # SQLite returns aggregates of dates as text
+
+
+_ZERO = from_storage(0)
+
+
+def _amount(value: Any) -> Decimal:
+    """An integer sum in storage units (``None`` for no rows) as an exact Decimal."""
+    if not value:
+        return _ZERO
+    return Decimal(value if isinstance(value, int) else int(value)).scaleb(-STORAGE_PLACES)
+
+
+def _open_items_cte(on: dt.date, company_id: int | None, params: list[Any]) -> str:
+    """CTEs ``moved``, ``corr`` and ``open_items`` (company_id, customer_id, currency, due_date, open_as_of).
+
+    ``moved`` are the allocations applied or reversed after ``on`` (one scan, by the indexes
+    on ``applied_on`` and ``reversed_on``) with their weight: +1 if applied after ``on`` and
+    standing (not there yet on ``on``), -1 if applied by ``on`` and reversed after it (there
+    on ``on``, gone now), 0 if both happened after ``on``. ``corr`` holds, per item,
+    ``open_as_of(on) - open_amount`` in storage units (a credit note used sees the opposite
+    weight). ``open_items`` are today's open items corrected, plus the items closed today
+    that were open as of ``on`` (looked up one by one: few for recent dates; a report as of
+    a year ago looks up about half the items of that year).
+    """
+    item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
+    scope = "" if company_id is None else " AND i.company_id = %s"
+    company = [] if company_id is None else [company_id]
+    params += [on, on, on, on, *company, on, *company]
+    return f"""
+    moved AS (
+        SELECT a.target_id, a.credit_note_id, a.amount, a.source_amount,
+               CASE WHEN a.reversed_on IS NULL THEN 1 WHEN a.applied_on <= %s THEN -1 ELSE 0 END AS w
+          FROM {alloc} a
+         WHERE a.applied_on > %s OR a.reversed_on > %s
+    ),
+    corr AS (
+        SELECT item_id, CAST(SUM(delta) AS BIGINT) AS delta FROM (
+            SELECT target_id AS item_id, w * amount AS delta FROM moved
+            UNION ALL
+            SELECT credit_note_id, -w * source_amount FROM moved WHERE credit_note_id IS NOT NULL
+        ) x GROUP BY item_id
+    ),
+    open_items AS (
+        SELECT i.company_id, i.customer_id, i.currency, i.due_date,
+               i.open_amount + COALESCE(c.delta, 0) AS open_as_of
+          FROM {item} i LEFT JOIN corr c ON c.item_id = i.id
+         WHERE NOT (i.open_amount = 0) AND i.posting_date <= %s{scope}
+        UNION ALL
+        SELECT i.company_id, i.customer_id, i.currency, i.due_date, c.delta
+          FROM corr c JOIN {item} i ON i.id = c.item_id
+         WHERE i.open_amount = 0 AND i.posting_date <= %s{scope}
+    )"""
+
+
+def _roots_cte() -> str:
+    """``roots(id, root_id)``: every customer with the top-most parent of its corporate group."""
+    customer = Customer._meta.db_table
+    return f"""
+    roots(id, root_id) AS (
+        SELECT id, id FROM {customer} WHERE parent_id IS NULL
+        UNION ALL
+        SELECT c.id, r.root_id FROM {customer} c JOIN roots r ON c.parent_id = r.id
+    )"""
+
+
+def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
+               company_id: int | None = None) -> tuple[list[AgingRow], dict[str, str]]:
+    """Open amounts as of ``on`` per group and item currency, one sum per bucket (one SQL query).
+
+    An item is in bucket ``i`` for the first ``i`` with ``due_date >= boundaries[i]``, else
+    in bucket ``len(boundaries)`` (see :func:`credere.domain.aging.due_boundaries`). Items
+    posted after ``on`` are left out; so are items whose open amount as of ``on`` is zero.
+    Groups are keyed by customer account number, corporate-group root account number,
+    company code or currency; the second result maps keys to names.
+    """
+    params: list[Any] = []
+    ctes = []
+    if by == "group":
+        ctes.append(_roots_cte())
+    ctes.append(_open_items_cte(on, company_id, params))
+    n = len(boundaries) + 1
+    case = " ".join(f"WHEN o.due_date >= %s THEN {i}" for i in range(n - 1))
+    bucket = f"CASE {case} ELSE {n - 1} END" if n > 1 else "0"
+    params += boundaries
+    key_expr, join, label = {
+        "customer": ("o.customer_id", "", ("k.account_number", "k.name", Customer._meta.db_table)),
+        "group": ("COALESCE(r.root_id, o.customer_id)", "LEFT JOIN roots r ON r.id = o.customer_id",
+                  ("k.account_number", "k.name", Customer._meta.db_table)),
+        "company": ("o.company_id", "", ("k.code", "k.name", Company._meta.db_table)),
+        "currency": ("o.currency", "", None),
+    }[by]
+    # Sums come back as integers (PostgreSQL would return numeric, slower to read); a bucket
+    # without items is NULL.
+    sums = ", ".join(f"CAST(SUM(t.open_as_of) FILTER (WHERE t.bucket = {i}) AS BIGINT) AS b{i}" for i in range(n))
+    grouped = f"""
+        SELECT t.key_id, t.currency, {sums}, COUNT(*) AS n,
+               MIN(t.due_date) FILTER (WHERE t.open_as_of > 0) AS oldest
+          FROM (SELECT {key_expr} AS key_id, o.currency, {bucket} AS bucket, o.open_as_of, o.due_date
+                  FROM open_items o {join}
+                 WHERE NOT (o.open_as_of = 0)) t
+         GROUP BY t.key_id, t.currency"""
+    columns = ", ".join(f"g.b{i}" for i in range(n))
+    if label is None:
+        select = f"SELECT g.key_id, g.key_id, g.currency, {columns}, g.n, g.oldest FROM ({grouped}) g ORDER BY 1, 3"
+    else:
+        key_col, name_col, table = label
+        select = (f"SELECT {key_col}, {name_col}, g.currency, {columns}, g.n, g.oldest "
+                  f"FROM ({grouped}) g JOIN {table} k ON k.id = g.key_id ORDER BY 1, 3")  # eases the domain's sort
+    sql = f"WITH {'RECURSIVE ' if by == 'group' else ''}{','.join(ctes)}\n{select}"
+    with _cursor() as cur:
+        cur.execute(sql, params)
+        fetched = cur.fetchall()
+    names: dict[str, str] = {}
+    rows = []
+    for key, name, currency, *values in fetched:
+        key = str(key)
+        names[key] = name
+        rows.append(AgingRow(key=key, currency=currency, amounts=tuple(map(_amount, values[:n])),
+                             items=int(values[n]), oldest_due=_date(values[n + 1])))
+    return rows, names
+
+
+def receivables(*, on: dt.date, company_id: int | None = None) -> Receivables:
+    """Receivables as of ``on`` per currency, all and not yet due (``due_date >= on``)."""
+    rows, _ = aging_rows(on=on, boundaries=[on], by="currency", company_id=company_id)
+    return Receivables.from_rows(on, rows)
+
+
+def _count_before(column: str, days: Sequence[dt.date], params: list[Any]) -> str:
+    """SQL: how many of ``days`` (sorted) are before ``column``."""
+    params += days
+    return "CASE " + " ".join(f"WHEN {column} <= %s THEN {j}" for j in range(len(days))) + f" ELSE {len(days)} END"
+
+
+def _count_up_to(column: str, days: Sequence[dt.date], params: list[Any]) -> str:
+    """SQL: how many of ``days`` (sorted) are on or before ``column``."""
+    params += days
+    return "CASE " + " ".join(f"WHEN {column} < %s THEN {j}" for j in range(len(days))) + f" ELSE {len(days)} END"
+
+
+def receivables_on_dates(*, days: Sequence[dt.date], company_id: int | None = None) -> tuple[Receivables, ...]:
+    """Receivables as of each of ``days`` in two queries (for series of month-ends).
+
+    Instead of one as-of query per date (each re-reading the allocations since that date),
+    today's open items and the allocations since the first date are each read once, grouped
+    by where their dates fall among ``days``; :func:`credere.domain.metrics.receivables_on_dates`
+    does the rest.
+    """
+    days = sorted(set(days))
+    item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
+    scope = "" if company_id is None else " AND i.company_id = %s"
+    company = [] if company_id is None else [company_id]
+    params: list[Any] = []
+    posted, due = _count_before("i.posting_date", days, params), _count_up_to("i.due_date", days, params)
+    params += [days[-1], *company]
+    open_sql = f"""SELECT i.currency, {posted}, {due}, SUM(i.open_amount) FROM {item} i
+                    WHERE NOT (i.open_amount = 0) AND i.posting_date <= %s{scope}
+                    GROUP BY 1, 2, 3"""
+    with _cursor() as cur:
+        cur.execute(open_sql, params)
+        open_groups = [OpenGroup(c, int(p), int(d), _amount(a)) for c, p, d, a in cur.fetchall()]
+    params = [days[0], days[0]]
+    moved = f"""
+        WITH moved AS (
+            SELECT a.target_id, a.credit_note_id, a.amount, a.source_amount, a.applied_on, a.reversed_on
+              FROM {alloc} a WHERE a.applied_on > %s OR a.reversed_on > %s
+        ), m AS (
+            SELECT target_id AS item_id, amount, applied_on, reversed_on FROM moved
+            UNION ALL
+            SELECT credit_note_id, -source_amount, applied_on, reversed_on FROM moved WHERE credit_note_id IS NOT NULL
+        )"""
+    columns = [_count_before("i.posting_date", days, params), _count_up_to("i.due_date", days, params),
+               _count_before("m.applied_on", days, params)]
+    reversed_on = _count_before("m.reversed_on", days, params)
+    params += [days[-1], *company]
+    moved_sql = f"""{moved}
+        SELECT i.currency, {", ".join(columns)}, CASE WHEN m.reversed_on IS NULL THEN -1 ELSE {reversed_on} END,
+               SUM(m.amount)
+          FROM m JOIN {item} i ON i.id = m.item_id
+         WHERE i.posting_date <= %s{scope}
+         GROUP BY 1, 2, 3, 4, 5"""
+    with _cursor() as cur:
+        cur.execute(moved_sql, params)
+        moved_groups = [MovedGroup(c, int(p), int(d), int(a), None if int(r) < 0 else int(r), _amount(s))
+                        for c, p, d, a, r, s in cur.fetchall()]
+    return figures.receivables_on_dates(days, open_groups, moved_groups)
+
+
+def daily_sales(*, start: dt.date, end: dt.date, company_id: int | None = None) -> SalesLedger:
+    """Net credit sales (invoices + debit notes + credit notes, signed) per posting day in ``(start, end]``."""
+    item = OpenItem._meta.db_table
+    params: list[Any] = [start, end]
+    scope = ""
+    if company_id is not None:
+        scope = " AND i.company_id = %s"
+        params.append(company_id)
+    sql = f"""SELECT i.posting_date, i.currency, SUM(i.amount) FROM {item} i
+               WHERE i.posting_date > %s AND i.posting_date <= %s{scope}
+               GROUP BY i.posting_date, i.currency"""
+    with _cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    daily: dict[dt.date, dict[str, Decimal]] = {}
+    for day, currency, amount in rows:
+        d = _date(day)
+        assert d is not None
+        daily.setdefault(d, {})[currency] = _amount(amount)
+    return SalesLedger(start, end, daily)
