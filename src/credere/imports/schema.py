@@ -61,7 +61,8 @@ def _columns() -> dict[str, tuple[Column, ...]]:
             Column("industry_code", "text", False, "Industry classification (e.g. NACE)", "H49.4",
                    _len(Customer, "industry_code")),
             Column("language", "text", False, "Correspondence language (BCP 47)", "en", _len(Customer, "language")),
-            Column("status", "choice", False, "active, on_hold, blocked or closed", "active"),
+            Column("status", "choice", False, ", ".join(Customer.Status.values[:-1]) + " or " + Customer.Status.values[-1],
+                   Customer.Status.ACTIVE),
         ),
         "items": (
             Column("company_code", "text", True, "Code of our company that owns the receivable", "DE01",

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StringConstraints, field_validator
@@ -15,7 +16,7 @@ from pydantic import StringConstraints, field_validator
 from credere.core.api import AmountText, Code, Currency, Page, Text, acting_user, amount_text
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
-from credere.ledger import services
+from credere.ledger import selectors, services
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
 
 router = Router()
@@ -39,7 +40,7 @@ class CustomerIn(Schema):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] = ""
     industry_code: Annotated[str, StringConstraints(max_length=10)] = ""
     language: Annotated[str, StringConstraints(max_length=8)] = ""
-    status: Literal["active", "on_hold", "blocked", "closed"] = "active"
+    status: Customer.Status = Customer.Status.ACTIVE
     parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
     payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
 
@@ -51,7 +52,7 @@ class CustomerUpdate(Schema):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] | None = None
     industry_code: Annotated[str, StringConstraints(max_length=10)] | None = None
     language: Annotated[str, StringConstraints(max_length=8)] | None = None
-    status: Literal["active", "on_hold", "blocked", "closed"] | None = None
+    status: Customer.Status | None = None
     parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
     payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
 
@@ -82,14 +83,14 @@ class CustomerFilters(Schema):
     q: str | None = Field(None, max_length=200, description="Name or account number contains")
     country: str | None = Field(None, max_length=2)
     industry_code: str | None = Field(None, max_length=10)
-    status: Literal["active", "on_hold", "blocked", "closed"] | None = None
+    status: Customer.Status | None = None
     parent_account: str | None = Field(None, max_length=40, description="Direct subsidiaries of this account")
 
 
 class ItemIn(Schema):
     company: Code
     customer_account: Code
-    document_type: Literal["invoice", "credit_note", "debit_note"]
+    document_type: OpenItem.Type
     document_number: Code
     document_date: dt.date
     posting_date: dt.date | None = None
@@ -131,18 +132,22 @@ class ItemOut(Schema):
 
     @staticmethod
     def resolve_open_amount(obj: OpenItem) -> str:
-        return amount_text(obj.open_amount, obj.currency)
+        return amount_text(getattr(obj, "open_as_of", obj.open_amount), obj.currency)
 
 
 class ItemFilters(Schema):
     company: str | None = Field(None, max_length=40)
     customer_account: str | None = Field(None, max_length=40)
-    document_type: Literal["invoice", "credit_note", "debit_note"] | None = None
+    document_type: OpenItem.Type | None = None
     document_number: str | None = Field(None, max_length=60)
     currency: str | None = Field(None, max_length=3)
-    status: Literal["open", "settled"] | None = None
+    status: Literal["open", "settled"] | None = Field(
+        None, description="open or settled at the end of as_of (today when as_of is not given)")
     due_before: dt.date | None = None
     due_after: dt.date | None = None
+    as_of: dt.date | None = Field(
+        None, description="Items posted by this date, with their open amount at its end (the pages' as-of rule); "
+                          "today's open amount when not given")
 
 
 class PaymentIn(Schema):
@@ -357,26 +362,17 @@ def update_customer(request: HttpRequest, account_number: str, data: CustomerUpd
 @paginate(Page)
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[OpenItem]:
     authorize(acting_user(request), "view_ledger")
-    qs = OpenItem.objects.select_related("company", "customer").order_by("due_date", "id")
-    if filters.company:
-        qs = qs.filter(company__code=filters.company)
-    if filters.customer_account:
-        qs = qs.filter(customer__account_number=filters.customer_account)
-    if filters.document_type:
-        qs = qs.filter(document_type=filters.document_type)
-    if filters.document_number:
-        qs = qs.filter(document_number=filters.document_number)
-    if filters.currency:
-        qs = qs.filter(currency=filters.currency.upper())
-    if filters.status == "open":
-        qs = qs.exclude(open_amount=Decimal(0))
-    elif filters.status == "settled":
-        qs = qs.filter(open_amount=Decimal(0))
-    if filters.due_before:
-        qs = qs.filter(due_date__lt=filters.due_before)
-    if filters.due_after:
-        qs = qs.filter(due_date__gt=filters.due_after)
-    return qs
+    company = selectors.company_by_code(filters.company) if filters.company else None
+    customer = selectors.customer_by_account(filters.customer_account) if filters.customer_account else None
+    if (filters.company and company is None) or (filters.customer_account and customer is None):
+        return OpenItem.objects.none()
+    day = dt.timedelta(days=1)
+    f = selectors.ItemFilters(
+        company=company, customer=customer, document_type=filters.document_type or "",
+        document_number=filters.document_number or "", currency=(filters.currency or "").upper(),
+        status=filters.status or "", due_to=filters.due_before - day if filters.due_before else None,
+        due_from=filters.due_after + day if filters.due_after else None)
+    return selectors.items(f, as_of=filters.as_of, today=timezone.localdate()).order_by("due_date", "id")
 
 
 @router.get("/items/{item_id}", response=ItemOut, tags=["open items"])

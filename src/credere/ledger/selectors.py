@@ -69,12 +69,24 @@ def group_roots() -> list[Customer]:
 # --------------------------------------------------------------------------- corporate groups
 
 
-def group_root(customer: Customer) -> Customer:
-    node, seen = customer, {customer.pk}
-    while node.parent_id is not None and node.parent_id not in seen:
-        seen.add(node.parent_id)
-        node = Customer.objects.get(pk=node.parent_id)
+def group_root_id(customer_id: int) -> int:
+    """The id of the top of the customer's corporate group (its own id when it has no parent).
+
+    The one walk up a group: a loop in the parents (bad data) ends the walk where it closes.
+    """
+    node, seen = customer_id, {customer_id}
+    while (parent := Customer.objects.filter(pk=node).values_list("parent_id", flat=True).first()) is not None:
+        if parent in seen:
+            break
+        seen.add(parent)
+        node = parent
     return node
+
+
+def group_root(customer: Customer) -> Customer:
+    if customer.parent_id is None:
+        return customer
+    return Customer.objects.get(pk=group_root_id(customer.pk))
 
 
 @dataclass
@@ -173,6 +185,8 @@ class ItemFilters:
     customer: Customer | None = None
     customers: Sequence[int] | None = None
     document_type: str = ""
+    #: an exact document number
+    document_number: str = ""
     currency: str = ""
     #: "open" (open amount as of the date is not zero), "settled", or "" for all
     status: str = "open"
@@ -201,6 +215,8 @@ def items(f: ItemFilters, *, as_of: dt.date | None, today: dt.date) -> QuerySet[
         qs = qs.filter(customer_id__in=list(f.customers))
     if f.document_type:
         qs = qs.filter(document_type=f.document_type)
+    if f.document_number:
+        qs = qs.filter(document_number=f.document_number)
     if f.currency:
         qs = qs.filter(currency=f.currency)
     if f.status == "open":

@@ -20,6 +20,7 @@ from credere.domain import allocation as rules
 from credere.domain.fx import RateTable
 from credere.domain.money import MoneyError, check_currency, parse_amount, quantize
 from credere.identity.authz import authorize
+from credere.ledger import selectors
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment, PaymentTerms
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -404,15 +405,7 @@ def allocate(*, actor: Any, target_id: int, amount: Any, applied_on: dt.date, pa
 
 
 def _same_group(a: int, b: int) -> bool:
-    def root(pk: int) -> int:
-        seen: set[int] = set()
-        node = Customer.objects.only("id", "parent_id").get(pk=pk)
-        while node.parent_id is not None and node.pk not in seen:
-            seen.add(node.pk)
-            node = Customer.objects.only("id", "parent_id").get(pk=node.parent_id)
-        return node.pk
-
-    return root(a) == root(b)
+    return selectors.group_root_id(a) == selectors.group_root_id(b)
 
 
 def reverse_allocation(*, actor: Any, allocation_id: int, reversed_on: dt.date, reason: str) -> Allocation:

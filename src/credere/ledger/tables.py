@@ -15,7 +15,8 @@ from credere.ledger.models import Customer, OpenItem
 from credere.web import formatting
 from credere.web.datatable import Col, DataTable
 
-STATUS_TONES = {"active": "ok", "on_hold": "warn", "blocked": "bad", "closed": "neutral"}
+STATUS_TONES: dict[str, str] = {Customer.Status.ACTIVE: "ok", Customer.Status.ON_HOLD: "warn", Customer.Status.BLOCKED: "bad",
+                Customer.Status.CLOSED: "neutral"}
 TYPE_LABELS = dict(OpenItem.Type.choices)
 STATUS_LABELS = dict(Customer.Status.choices)
 

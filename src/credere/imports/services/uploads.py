@@ -30,14 +30,15 @@ from credere.imports.models import ImportUpload
 from credere.imports.parsing import read
 from credere.imports.schema import PERMISSION, Column, columns
 from credere.imports.services import files, limits, mappings, results
+from credere.ledger.models import Customer, OpenItem
 
 #: How many changes and errors a stored preview or result keeps (the counts are complete).
 KEEP_ROWS = 1000
 #: Distinct values offered for translation per choice column on the mapping page.
 MAX_DISTINCT = 30
 CHOICE_VALUES: dict[str, tuple[str, ...]] = {
-    "document_type": ("invoice", "credit_note", "debit_note"),
-    "status": ("active", "on_hold", "blocked", "closed"),
+    "document_type": tuple(OpenItem.Type.values),
+    "status": tuple(Customer.Status.values),
 }
 
 
