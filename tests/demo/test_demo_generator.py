@@ -8,16 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from credere.demo.generator import (
-    BEHAVIOURS,
-    CURRENCIES,
-    INVOICES_PER_CUSTOMER_YEAR,
-    PortfolioGenerator,
-    generate,
-    iban,
-    luhn_check_digit,
-    mod_11_10_check_digit,
-)
+from credere.demo.generator.identifiers import iban, luhn_check_digit, mod_11_10_check_digit
+from credere.demo.generator.portfolio import PortfolioGenerator, generate
+from credere.demo.generator.reference import BEHAVIOURS, CURRENCIES, INVOICES_PER_CUSTOMER_YEAR
 from credere.domain.money import quantize
 
 AS_OF = dt.date(2026, 11, 20)

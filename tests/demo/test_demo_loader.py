@@ -9,7 +9,8 @@ from django.db.models import Q, Sum
 
 from credere.audit.models import AuditEvent
 from credere.audit.services import verify_chain
-from credere.demo.generator import TERMS, PortfolioGenerator
+from credere.demo.generator.portfolio import PortfolioGenerator
+from credere.demo.generator.reference import TERMS
 from credere.demo.loader import LedgerNotEmpty, has_ledger_data, ledger_counts, load
 from credere.ledger.models import Allocation, Company, Contact, Customer, FxRate, OpenItem, Payment, PaymentTerms
 

@@ -36,14 +36,8 @@ from django.db import DatabaseError, connections, models, transaction
 
 from credere.audit.services import record
 from credere.core.errors import Conflict
-from credere.demo.generator import (
-    AllocationRow,
-    ContactRow,
-    CustomerRow,
-    ItemRow,
-    PaymentRow,
-    PortfolioGenerator,
-)
+from credere.demo.generator.portfolio import PortfolioGenerator
+from credere.demo.generator.rows import AllocationRow, ContactRow, CustomerRow, ItemRow, PaymentRow
 from credere.domain.money import from_storage, to_storage
 from credere.ledger.models import Allocation, Company, Contact, Customer, FxRate, OpenItem, Payment, PaymentTerms
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from credere.demo.generator import iban
+from credere.demo.generator.identifiers import iban
 from credere.domain.money import quantize
 from credere.ledger.models import Company, OpenItem
 
