@@ -21,7 +21,8 @@ What the portfolio contains:
   (CHF, PLN, SEK) and some also by a second company;
 * corporate groups (a holding with subsidiaries, sometimes paying centrally for them);
 * NACE Rev. 2 industries, company names with each country's legal forms, registration
-  and VAT numbers with valid check digits, contacts, bank accounts (valid IBANs);
+  and VAT numbers with valid check digits (python-stdnum), contacts, bank accounts
+  (IBANs with valid check digits, from schwifty);
 * payment terms (net 14/30/45/60/90, 2/10 net 30, 1/14 net 45);
 * seasonal invoicing with growth, month-end peaks, business days only;
 * payment behaviours (:data:`BEHAVIOURS`): prompt, slow, chronically late,

@@ -1,5 +1,10 @@
-"""Company identifiers, bank accounts and phone numbers in each customer country's format,
-with valid check digits where known.
+"""Company identifiers, bank accounts and phone numbers in each customer country's format.
+
+Registration and tax/VAT numbers get their check digits from python-stdnum (its
+``calc_check_digit`` functions, or the digit that makes its ``checksum`` zero), IBANs
+their ISO 13616 check digits from schwifty; ``tests/demo`` validates what is generated with
+the same libraries. Countries whose numbers have no check digits here (see
+:func:`_ids_other`) get numbers of the right shape only.
 """
 
 from __future__ import annotations
@@ -7,10 +12,30 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from schwifty import IBAN
+from stdnum import luhn
+from stdnum.at import uid as at_uid
+from stdnum.be import vat as be_vat
+from stdnum.ch import uid as ch_uid
+from stdnum.dk import cvr as dk_cvr
+from stdnum.es import cif as es_cif
+from stdnum.fi import alv as fi_alv
+from stdnum.fi import ytunnus as fi_ytunnus
+from stdnum.fr import siren as fr_siren
+from stdnum.gb import vat as gb_vat
+from stdnum.ie import vat as ie_vat
+from stdnum.iso7064 import mod_11_10
+from stdnum.jp import cn as jp_cn
+from stdnum.nl import bsn as nl_bsn
+from stdnum.no import orgnr as no_orgnr
+from stdnum.pl import nip as pl_nip
+from stdnum.se import orgnr as se_orgnr
+from stdnum.us import rtn as us_rtn
+
 from credere.demo.generator.draws import between, digits
 from credere.demo.generator.reference import COUNTRIES
 
-#: Business length of the IBAN's BBAN and how many leading letters it has.
+#: Length of the IBAN's BBAN and how many leading letters it has.
 BBAN_SHAPES: dict[str, tuple[int, int]] = {
     "DE": (18, 0), "AT": (16, 0), "CH": (17, 0), "FR": (23, 0), "IT": (23, 1), "ES": (20, 0), "PT": (21, 0),
     "NL": (14, 4), "BE": (12, 0), "PL": (24, 0), "CZ": (20, 0), "SE": (20, 0), "DK": (14, 0), "NO": (11, 0),
@@ -19,61 +44,35 @@ BBAN_SHAPES: dict[str, tuple[int, int]] = {
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def luhn_check_digit(number: str) -> str:
-    """The Luhn digit to append to ``number``."""
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
+def _with_check_digit(draw: Callable[[], str], checksum: Callable[[str], int]) -> tuple[str, str]:
+    """A drawn number and the digit that makes ``checksum(number + digit)`` zero.
 
-
-def mod_11_10_check_digit(number: str) -> str:
-    """ISO 7064 MOD 11,10 check digit (German VAT numbers)."""
-    product = 10
-    for ch in number:
-        s = (product + int(ch)) % 10 or 10
-        product = (2 * s) % 11
-    return str((11 - product) % 10)
-
-
-def iban(country: str, bban: str) -> str:
-    """An IBAN with correct ISO 13616 check digits for ``bban``."""
-    numeric = "".join(str(int(ch, 36)) for ch in bban + country + "00")
-    return f"{country}{98 - int(numeric) % 97:02d}{bban}"
-
-
-def _weighted_check(number: str, weights: tuple[int, ...], modulus: int) -> int:
-    return sum(int(d) * w for d, w in zip(number, weights, strict=False)) % modulus
+    For the weighted mod-11 schemes some numbers would need "10": those are drawn again.
+    """
+    while True:
+        base = draw()
+        for check in "0123456789":
+            if checksum(base + check) == 0:
+                return base, check
 
 
 def _ids_de(rng: random.Random, legal: str) -> tuple[str, str]:
     base = digits(rng, 8)
     register = "HRA" if legal in ("KG", "e.K.") else "HRB"
-    return f"{register} {between(rng, 1000, 249999)}", f"DE{base}{mod_11_10_check_digit(base)}"
+    return f"{register} {between(rng, 1000, 249999)}", f"DE{base}{mod_11_10.calc_check_digit(base)}"
 
 
 def _ids_at(rng: random.Random, legal: str) -> tuple[str, str]:
     base = digits(rng, 7)
-    s = 0
-    for i, ch in enumerate(base):
-        d = int(ch) * (2 if i % 2 else 1)
-        s += d // 10 + d % 10
-    check = (10 - (s + 4) % 10) % 10
+    check = at_uid.calc_check_digit("U" + base)
     return f"FN {between(rng, 10000, 599999)}{rng.choice('abdfghikmpstvwxyz')}", f"ATU{base}{check}"
 
 
 def _ids_ch(rng: random.Random, legal: str) -> tuple[str, str]:
     while True:
         base = digits(rng, 8)
-        check = 11 - _weighted_check(base, (5, 4, 3, 2, 7, 6, 5, 4), 11)
-        if check == 11:
-            check = 0
-        if check < 10:
+        check = ch_uid.calc_check_digit(base)
+        if len(check) == 1:  # not "10"
             break
     uid = f"CHE-{base[:3]}.{base[3:6]}.{base[6:]}{check}"
     return uid, f"{uid} MWST"
@@ -81,112 +80,75 @@ def _ids_ch(rng: random.Random, legal: str) -> tuple[str, str]:
 
 def _ids_fr(rng: random.Random, legal: str) -> tuple[str, str]:
     base = digits(rng, 8)
-    siren = base + luhn_check_digit(base)
-    key = (12 + 3 * (int(siren) % 97)) % 97
-    return f"{siren[:3]} {siren[3:6]} {siren[6:]}", f"FR{key:02d}{siren}"
+    siren = base + luhn.calc_check_digit(base)
+    return fr_siren.format(siren), f"FR{fr_siren.to_tva(siren)}"
 
 
 def _ids_gb(rng: random.Random, legal: str) -> tuple[str, str]:
     base = digits(rng, 7)
-    check = -_weighted_check(base, (8, 7, 6, 5, 4, 3, 2), 97) % 97
+    check = -gb_vat.checksum(base + "00") % 97  # the two digits that make stdnum's checksum zero
     company = ("OC" if legal == "LLP" else "0") + digits(rng, 6 if legal == "LLP" else 7)
     return company, f"GB{base}{check:02d}"
 
 
 def _ids_ie(rng: random.Random, legal: str) -> tuple[str, str]:
     number = digits(rng, 7)
-    total = sum(int(d) * w for d, w in zip(number, (8, 7, 6, 5, 4, 3, 2), strict=True))
-    letter = "WABCDEFGHIJKLMNOPQRSTUV"[total % 23]
-    return str(between(rng, 100000, 749999)), f"IE{number}{letter}"
+    return str(between(rng, 100000, 749999)), f"IE{number}{ie_vat.calc_check_digit(number)}"
 
 
 def _ids_nl(rng: random.Random, legal: str) -> tuple[str, str]:
-    while True:
-        base = digits(rng, 8)
-        check = _weighted_check(base, (9, 8, 7, 6, 5, 4, 3, 2), 11)
-        if check < 10:
-            break
+    base, check = _with_check_digit(lambda: digits(rng, 8), nl_bsn.checksum)
     return digits(rng, 8), f"NL{base}{check}B01"
 
 
 def _ids_be(rng: random.Random, legal: str) -> tuple[str, str]:
     base = "0" + digits(rng, 7)
-    number = f"{base}{97 - int(base) % 97:02d}"
+    number = f"{base}{97 - be_vat.checksum(base + '00'):02d}"  # 97 - (base mod 97)
     return f"{number[:4]}.{number[4:7]}.{number[7:]}", f"BE{number}"
 
 
 def _ids_it(rng: random.Random, legal: str) -> tuple[str, str]:
     base = digits(rng, 7) + f"{between(rng, 1, 100):03d}"
-    piva = base + luhn_check_digit(base)
+    piva = base + luhn.calc_check_digit(base)
     province = rng.choice(("MI", "RM", "TO", "BO", "VR", "BS", "BG", "FI", "NA", "PD"))
     return f"{province}-{between(rng, 100000, 2500000)}", f"IT{piva}"
 
 
 def _ids_es(rng: random.Random, legal: str) -> tuple[str, str]:
-    letter = "B" if legal == "S.L." else "A"
-    number = digits(rng, 7)
-    total = 0
-    for i, ch in enumerate(number):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d = d // 10 + d % 10
-        total += d
-    cif = f"{letter}{number}{(10 - total % 10) % 10}"
+    number = ("B" if legal == "S.L." else "A") + digits(rng, 7)
+    cif = number + es_cif.calc_check_digits(number)[0]  # companies use the digit, not the letter
     return cif, f"ES{cif}"
 
 
 def _ids_pl(rng: random.Random, legal: str) -> tuple[str, str]:
-    while True:
-        base = digits(rng, 9)
-        check = _weighted_check(base, (6, 5, 7, 2, 3, 4, 5, 6, 7), 11)
-        if check < 10:
-            break
+    base, check = _with_check_digit(lambda: digits(rng, 9), pl_nip.checksum)
     return f"KRS {between(rng, 1, 999999):010d}", f"PL{base}{check}"
 
 
 def _ids_se(rng: random.Random, legal: str) -> tuple[str, str]:
     base = "55" + digits(rng, 7)
-    number = base + luhn_check_digit(base)
-    return f"{number[:6]}-{number[6:]}", f"SE{number}01"
+    number = base + luhn.calc_check_digit(base)
+    return se_orgnr.format(number), f"SE{number}01"
 
 
 def _ids_dk(rng: random.Random, legal: str) -> tuple[str, str]:
-    while True:
-        base = digits(rng, 7)
-        check = -_weighted_check(base, (2, 7, 6, 5, 4, 3, 2), 11) % 11
-        if check < 10:
-            break
-    cvr = f"{base}{check}"
-    return cvr, f"DK{cvr}"
+    base, check = _with_check_digit(lambda: digits(rng, 7), dk_cvr.checksum)
+    return base + check, f"DK{base}{check}"
 
 
 def _ids_no(rng: random.Random, legal: str) -> tuple[str, str]:
-    while True:
-        base = rng.choice("89") + digits(rng, 7)
-        check = 11 - _weighted_check(base, (3, 2, 7, 6, 5, 4, 3, 2), 11)
-        if check == 11:
-            check = 0
-        if check < 10:
-            break
-    number = f"{base}{check}"
-    return number, f"NO{number}MVA"
+    base, check = _with_check_digit(lambda: rng.choice("89") + digits(rng, 7), no_orgnr.checksum)
+    return base + check, f"NO{base}{check}MVA"
 
 
 def _ids_fi(rng: random.Random, legal: str) -> tuple[str, str]:
-    while True:
-        base = digits(rng, 7)
-        rest = _weighted_check(base, (7, 9, 10, 5, 8, 4, 2), 11)
-        check = 0 if rest == 0 else 11 - rest
-        if check < 10:
-            break
-    return f"{base}-{check}", f"FI{base}{check}"
+    base, check = _with_check_digit(lambda: digits(rng, 7), fi_alv.checksum)
+    return fi_ytunnus.format(base + check), f"FI{base}{check}"
 
 
 def _ids_jp(rng: random.Random, legal: str) -> tuple[str, str]:
     body = digits(rng, 12)
-    total = sum(int(d) * (2 if i % 2 else 1) for i, d in enumerate(reversed(body), start=1))
-    number = f"{9 - total % 9}{body}"
+    number = jp_cn.calc_check_digit(body) + body  # the corporate number's check digit comes first
     return number, f"T{number}"
 
 
@@ -197,6 +159,7 @@ def _ids_us(rng: random.Random, legal: str) -> tuple[str, str]:
 
 
 def _ids_other(rng: random.Random, country: str) -> tuple[str, str]:
+    """Numbers of the country's shape, without check digits."""
     formats: dict[str, Callable[[], tuple[str, str]]] = {
         "CZ": lambda: (f"{digits(rng, 8)}", f"CZ{digits(rng, 8)}"),
         "PT": lambda: (f"{rng.choice('5')}{digits(rng, 8)}", ""),
@@ -227,22 +190,24 @@ def company_ids(rng: random.Random, country: str, legal: str) -> tuple[str, str]
 
 
 def bank_account(rng: random.Random, country: str) -> str:
-    spec = BBAN_SHAPES.get(country)
-    if spec is not None:
-        length, letters = spec
+    """An IBAN where the country has them, else a US routing and account number, or a local number."""
+    shape = BBAN_SHAPES.get(country)
+    if shape is not None:
+        length, letters = shape
         bban = "".join(rng.choice(LETTERS) for _ in range(letters)) + digits(rng, length - letters)
-        return iban(country, bban)
+        return str(IBAN.from_bban(country, bban))
     if country == "US":
         routing = digits(rng, 8)
-        check = -_weighted_check(routing, (3, 7, 1, 3, 7, 1, 3, 7), 10) % 10
-        return f"{routing}{check} {digits(rng, 10)}"
+        return f"{routing}{us_rtn.calc_check_digit(routing)} {digits(rng, 10)}"
     return f"{digits(rng, 4)}-{digits(rng, 3)}-{digits(rng, 7)}"
 
 
 def phone(rng: random.Random, country: str) -> str:
+    """A phone number in a range that reaches nobody where the country has one, else a random one."""
     code = COUNTRIES[country].phone
     if country == "GB":
         return f"+44 20 7946 0{between(rng, 0, 999):03d}"  # Ofcom range reserved for drama
     if code == "+1":
         return f"+1 {between(rng, 201, 989)} 555 01{between(rng, 0, 99):02d}"  # 555-0100..0199 are fictional
     return f"{code} {between(rng, 10, 99)} {digits(rng, between(rng, 6, 8))}"
+
