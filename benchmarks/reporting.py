@@ -121,7 +121,7 @@ def _credere(env: dict[str, str], *args: str) -> None:
 def _load(args: argparse.Namespace, database: str, env: dict[str, str], workdir: Path) -> float | None:
     """Migrate, then generate the portfolio with ``credere demo-data`` unless the same one is loaded already."""
     try:
-        from credere.demo.generator import INVOICES_PER_CUSTOMER_YEAR as per_year
+        from credere.demo.generator.reference import INVOICES_PER_CUSTOMER_YEAR as per_year
     except ImportError:
         per_year = DEFAULT_INVOICES_PER_CUSTOMER_YEAR
     years = max(1, round(args.items / (args.customers * per_year)))

@@ -9,7 +9,8 @@ from django.db.models import Q, Sum
 
 from credere.audit.models import AuditEvent
 from credere.audit.services import verify_chain
-from credere.demo.generator import TERMS, PortfolioGenerator
+from credere.demo.generator.portfolio import PortfolioGenerator
+from credere.demo.generator.reference import TERMS
 from credere.demo.loader import LedgerNotEmpty, has_ledger_data, ledger_counts, load
 from credere.ledger.models import Allocation, Company, Contact, Customer, FxRate, OpenItem, Payment, PaymentTerms
 
@@ -183,13 +184,13 @@ def test_replace_deletes_referring_rows_first():
 def test_a_failure_half_way_leaves_nothing_behind(monkeypatch):
     from django.db import connection
 
-    from credere.demo import loader
+    from credere.demo import row_mapping, writers
 
     with connection.cursor() as cur:
         indexes = set(connection.introspection.get_constraints(cur, OpenItem._meta.db_table))
     events = AuditEvent.objects.count()
     calls = {"n": 0}
-    real = loader._Loader.allocations
+    real = row_mapping.RowMapper.allocations
 
     def failing(self, rows):
         calls["n"] += 1
@@ -197,8 +198,8 @@ def test_a_failure_half_way_leaves_nothing_behind(monkeypatch):
             raise RuntimeError("disk full")
         return real(self, rows)
 
-    monkeypatch.setattr(loader, "BATCH_ROWS", 100)  # so that some rows are written before the failure
-    monkeypatch.setattr(loader._Loader, "allocations", failing)
+    monkeypatch.setattr(writers, "BATCH_ROWS", 100)  # so that some rows are written before the failure
+    monkeypatch.setattr(row_mapping.RowMapper, "allocations", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         load(**SMALL)
     assert not has_ledger_data() and AuditEvent.objects.count() == events
@@ -207,16 +208,16 @@ def test_a_failure_half_way_leaves_nothing_behind(monkeypatch):
 
 
 def test_a_database_error_in_the_writer_thread_reaches_the_caller(monkeypatch):
-    from credere.demo import loader
+    from credere.demo import row_mapping
 
-    real = loader._Loader.items
+    real = row_mapping.RowMapper.items
 
     def corrupt(self, rows):
         if rows:  # an open amount above the amount breaks the item_open_within_amount constraint
             rows = [rows[0]._replace(open_amount=rows[0].amount + 1), *rows[1:]]
         return real(self, rows)
 
-    monkeypatch.setattr(loader._Loader, "items", corrupt)
+    monkeypatch.setattr(row_mapping.RowMapper, "items", corrupt)
     with pytest.raises(Exception, match="item_open_within_amount|CHECK constraint"):
         load(**SMALL)
     assert not has_ledger_data()
@@ -227,17 +228,17 @@ def test_outside_a_transaction_foreign_keys_are_still_checked_and_enforced_after
     """The command runs outside any transaction: SQLite's per-row checks are off, one check at the end."""
     from django.db import IntegrityError, connection
 
-    from credere.demo import loader
+    from credere.demo import row_mapping
 
     load(**SMALL)
     load(**{**SMALL, "seed": 12}, replace=True)
     assert Customer.objects.count() == 40
-    real = loader._Loader.contacts
+    real = row_mapping.RowMapper.contacts
 
     def dangling(self, rows):
         return real(self, [rows[0]._replace(customer_id=10**9), *rows[1:]] if rows else rows)
 
-    monkeypatch.setattr(loader._Loader, "contacts", dangling)
+    monkeypatch.setattr(row_mapping.RowMapper, "contacts", dangling)
     with pytest.raises(IntegrityError):
         load(**{**SMALL, "seed": 13}, replace=True)
     assert Customer.objects.count() == 40  # the previous portfolio is still there

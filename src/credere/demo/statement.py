@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from credere.demo.generator import iban
+from schwifty import IBAN
+
 from credere.domain.money import quantize
 from credere.ledger.models import Company, OpenItem
 
@@ -31,10 +32,10 @@ class DemoEntry:
 
 def _account_for(key: str, country: str = "DE") -> str:
     digits = "".join(str(ord(ch) % 10) for ch in key)[-10:].rjust(10, "0")
-    return iban(country if country in ("DE", "AT", "NL", "FR", "GB") else "DE",
-                {"DE": "37040044" + digits, "AT": "19043" + digits[:11].ljust(11, "0"),
-                 "NL": "ABNA" + digits, "FR": "2004101005" + digits[:11].ljust(11, "0") + "00",
-                 "GB": "NWBK601613" + digits[:8]}.get(country, "37040044" + digits))
+    return str(IBAN.from_bban(country if country in ("DE", "AT", "NL", "FR", "GB") else "DE",
+                              {"DE": "37040044" + digits, "AT": "19043" + digits[:11].ljust(11, "0"),
+                               "NL": "ABNA" + digits, "FR": "2004101005" + digits[:11].ljust(11, "0") + "00",
+                               "GB": "NWBK601613" + digits[:8]}.get(country, "37040044" + digits)))
 
 
 def _bank_name(name: str, rng: random.Random) -> str:

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from credere.core.cli import progress
-from credere.demo.generator import INVOICES_PER_CUSTOMER_YEAR
+from credere.demo.generator.reference import INVOICES_PER_CUSTOMER_YEAR
 from credere.demo.loader import LedgerNotEmpty, LoadResult, has_ledger_data, ledger_counts, load
 
 
