@@ -47,3 +47,18 @@ def test_payment_pages(portfolio, client_for):
     assert [a.target.document_number for a in r.context["table"].rows] == ["INV-1"]
 
 
+
+
+def test_api_items_as_of_give_the_pages_open_amounts(portfolio, client_for):
+    """One question, one answer: the item list of the API and of the pages as of the same date."""
+    c = client_for("credit_analyst")
+    page = c.get("/items/?as_of=2026-03-09&status=all")
+    page_rows = {i.document_number: i.open_as_of for i in page.context["table"].visible_rows()}
+    api = c.get("/api/v1/items?as_of=2026-03-09&limit=100").json()["items"]
+    assert {i["document_number"]: i["open_amount"] for i in api} == {k: str(v) for k, v in page_rows.items()}
+    # P1 paid 600.00 of INV-1 on 10 March: open in full the day before, 400.00 today
+    assert {i["document_number"]: i["open_amount"] for i in api}["INV-1"] == "1000.00"
+    today = {i["document_number"]: i["open_amount"] for i in c.get("/api/v1/items").json()["items"]}
+    assert today["INV-1"] == "400.00"
+    open_then = [i["document_number"] for i in c.get("/api/v1/items?as_of=2026-03-09&status=open").json()["items"]]
+    assert open_then == ["INV-U1", "INV-1", "INV-2"]  # INV-3 and CN-1 were not posted yet

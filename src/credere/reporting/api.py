@@ -1,4 +1,5 @@
-"""Reports over the API (mounted at /api/v1/reports): aging, metrics, series, largest overdue.
+"""Reports over the API (mounted at /api/v1/reports): aging, metrics, series, largest overdue,
+and one customer's monthly history.
 
 All parameters are optional query parameters given as text and checked by
 :mod:`credere.reporting.params` (bad values answer 422 with the project's error body).
@@ -16,6 +17,7 @@ from ninja import Router, Schema
 
 from credere.adapters import tables
 from credere.reporting import layout, params, services
+from credere.reporting.selectors.portfolio import reporting_currency
 
 router = Router(tags=["reports"])
 
@@ -180,13 +182,42 @@ def series(request: HttpRequest, as_of: str | None = None, company: str | None =
     return layout.series_json(points, _code(q))
 
 
+class CustomerHistoryOut(Schema):
+    account_number: str
+    name: str
+    as_of: str
+    reporting_currency: str
+    points: list[MetricsOut]
+
+
+@router.get("/customers/{account_number}/history", response=CustomerHistoryOut,
+            operation_id="report_customer_history", summary="One customer's metrics at each of the last month-ends")
+def customer_history(request: HttpRequest, account_number: str, as_of: str | None = None,
+                     currency: str | None = None, days: str | None = None, months: str | None = None,
+                     format: str | None = None) -> Any:
+    """The customer's DSO, best possible DSO, days delinquent, CEI and overdue share at ``months``
+    month-ends up to ``as_of`` (default 12, at most 36) — the chart of the customer page, with the
+    portfolio's definitions applied to the customer's own items."""
+    q, f = _start(request, format, as_of=as_of, currency=currency, days=days, months=months,
+                  default_months=12, max_months=36)
+    customer, points = services.customer_history(
+        actor=request.auth, account_number=account_number, as_of=q.as_of,  # type: ignore[attr-defined]
+        currency=q.currency, dso_days=q.days, months=q.months)
+    if f != "json":
+        return _download(f, f"history-{customer.account_number}-{q.as_of}", layout.series_table(points),
+                         f"Monthly metrics of {customer.name}")
+    return {"account_number": customer.account_number, "name": customer.name, "as_of": q.as_of.isoformat(),
+            "reporting_currency": reporting_currency(q.currency),
+            "points": layout.series_json(points)["points"]}
+
+
 @router.get("/top-overdue", response=TopOverdueOut, operation_id="report_top_overdue",
             summary="Customers with the largest overdue receivables")
 def top_overdue(request: HttpRequest, as_of: str | None = None, company: str | None = None,
                 currency: str | None = None, limit: str | None = None, format: str | None = None) -> Any:
     """The ``limit`` (default 10) customers with the most overdue, in the reporting currency."""
     q, f = _start(request, format, as_of=as_of, company=company, currency=currency, limit=limit)
-    rc = services.reporting_currency(q.currency)
+    rc = reporting_currency(q.currency)
     rows = services.top_overdue(actor=request.auth, as_of=q.as_of, company=q.company,  # type: ignore[attr-defined]
                                 currency=q.currency, limit=q.limit)
     if f != "json":

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
-
-from django.conf import settings
 
 from credere.core.errors import BusinessError
 from credere.domain import aging as rules
 from credere.domain import metrics as figures
 from credere.domain.fx import MAX_RATE_AGE_DAYS, RateTable
 from credere.identity.authz import authorize
-from credere.ledger.models import Company
+from credere.ledger import selectors as ledger_selectors
+from credere.ledger.models import Company, Customer
 from credere.ledger.services import rate_table
+from credere.reporting.selectors import customers
 from credere.reporting.selectors import portfolio as selectors
+from credere.reporting.selectors.portfolio import reporting_currency
 
 #: Countback months loaded at a time: most countbacks end within the first three months.
 _COUNTBACK_STEPS = (3, 12, figures.COUNTBACK_MONTHS)
@@ -44,10 +46,6 @@ def authorize_export(actor: Any, fmt: str, *, to_file: bool = False) -> None:
     authorize(actor, "view_ledger")
     if fmt in EXPORT_FORMATS or to_file:
         authorize(actor, "export_data")
-
-
-def reporting_currency(currency: str | None) -> str:
-    return currency or settings.CREDERE_REPORTING_CURRENCY
 
 
 def _rates(on: dt.date, currencies: Iterable[str], to: str, check_on: Sequence[dt.date]) -> RateTable:
@@ -188,3 +186,41 @@ def top_overdue(*, actor: Any, as_of: dt.date, company: Company | None = None, c
     rates = _rates(as_of, {r.currency for r in rows}, to, [as_of])
     return figures.largest_overdue(rows, as_of=as_of, limit=limit, reporting_currency=to, rates=rates,
                                    names=names)
+
+
+def customer_balances(*, actor: Any, as_of: dt.date, company: Company | None = None, currency: str | None = None) -> customers.Balances:
+    """Per-customer receivables from the aging report (one query); an FX gap is reported, not raised."""
+    rc = reporting_currency(currency)
+    try:
+        report = aging_report(actor=actor, as_of=as_of, company=company, currency=currency, by="customer")
+    except BusinessError as exc:
+        return customers.Balances(as_of, rc, {}, None, str(exc))
+    out: dict[str, customers.Balance] = {}
+    for line in report.lines:
+        b = out.setdefault(line.key, customers.Balance())
+        b.total += line.converted_total
+        b.overdue += sum(line.converted[1:], Decimal(0))
+        b.items += line.items
+        b.by_currency[line.currency] = b.by_currency.get(line.currency, Decimal(0)) + line.total
+        if line.oldest_due is not None and (b.oldest_due is None or line.oldest_due < b.oldest_due):
+            b.oldest_due = line.oldest_due
+    return customers.Balances(as_of, report.reporting_currency, out, report)
+
+
+def customer_history(*, actor: Any, account_number: str, as_of: dt.date, currency: str | None = None,
+                     dso_days: int = 90, months: int = 12) -> tuple[Customer, tuple[figures.Metrics, ...]]:
+    """One customer's DSO, best possible DSO, days delinquent, CEI and overdue at each of ``months``
+    month-ends up to ``as_of`` — the portfolio's definitions over the customer's own items (the
+    customer page's chart). Refuses an unknown customer and names the missing FX rates."""
+    authorize(actor, "view_ledger")
+    customer = ledger_selectors.customer_by_account(account_number)
+    if customer is None:
+        raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404,
+                            fields=[{"field": "customer", "message": "not found"}])
+    history = customers.customer_history(customer=customer, as_of=as_of, currency=currency, months=months,
+                                         dso_days=dso_days)
+    if history.error:
+        raise BusinessError(history.error, code="missing_rates",
+                            fields=[{"field": "currency", "message": history.error}])
+    return customer, history.points
+

@@ -16,13 +16,12 @@ from typing import Any
 
 from django.db.models import Q
 
-from credere.core.errors import BusinessError
 from credere.domain import aging as aging_rules
 from credere.domain import metrics as figures
 from credere.domain.aging import AllocationHistory, open_as_of
-from credere.ledger.models import Allocation, Company, Customer, OpenItem
+from credere.ledger.models import Allocation, Customer, OpenItem
 from credere.ledger.services import rate_table
-from credere.reporting import services as reports
+from credere.reporting.selectors.portfolio import reporting_currency
 
 # --------------------------------------------------------------------------- balances from the aging report
 
@@ -48,25 +47,6 @@ class Balances:
 
     def of(self, account: str) -> Balance | None:
         return self.by_account.get(account)
-
-
-def balances(*, actor: Any, as_of: dt.date, company: Company | None = None, currency: str | None = None) -> Balances:
-    """Per-customer receivables from the aging report (one query); an FX gap is reported, not raised."""
-    rc = reports.reporting_currency(currency)
-    try:
-        report = reports.aging_report(actor=actor, as_of=as_of, company=company, currency=currency, by="customer")
-    except BusinessError as exc:
-        return Balances(as_of, rc, {}, None, str(exc))
-    out: dict[str, Balance] = {}
-    for line in report.lines:
-        b = out.setdefault(line.key, Balance())
-        b.total += line.converted_total
-        b.overdue += sum(line.converted[1:], Decimal(0))
-        b.items += line.items
-        b.by_currency[line.currency] = b.by_currency.get(line.currency, Decimal(0)) + line.total
-        if line.oldest_due is not None and (b.oldest_due is None or line.oldest_due < b.oldest_due):
-            b.oldest_due = line.oldest_due
-    return Balances(as_of, report.reporting_currency, out, report)
 
 
 # --------------------------------------------------------------------------- a few customers, from their own rows
@@ -131,7 +111,7 @@ def customers_aging(*, customers: Sequence[Customer], as_of: dt.date, currency: 
     :func:`credere.domain.aging.assemble_aging` — the portfolio report's rules — so that only
     the rates of their own currencies are needed.
     """
-    to = reports.reporting_currency(currency)
+    to = reporting_currency(currency)
     buckets = aging_rules.make_buckets(limits)
     accounts = {c.pk: c.account_number for c in customers}
     names = {c.account_number: c.name for c in customers}
@@ -174,7 +154,7 @@ def customer_history(*, customer: Customer, as_of: dt.date, currency: str | None
     from :func:`credere.domain.aging.open_as_of` and the figures from
     :func:`credere.domain.metrics.compute_metrics` — the same definitions as the portfolio.
     """
-    to = reports.reporting_currency(currency)
+    to = reporting_currency(currency)
     ends = figures.month_ends(as_of, months)
     plans = [figures.plan_metrics(e, dso_days=dso_days, cei_months=1) for e in ends]
     start = min(p.sales_start(figures.COUNTBACK_MONTHS) for p in plans)

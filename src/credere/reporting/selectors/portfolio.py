@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router
 
 from credere.domain import metrics as figures
@@ -242,3 +243,7 @@ def daily_sales(*, start: dt.date, end: dt.date, company_id: int | None = None) 
         assert d is not None
         daily.setdefault(d, {})[currency] = _amount(amount)
     return SalesLedger(start, end, daily)
+
+
+def reporting_currency(currency: str | None) -> str:
+    return currency or settings.CREDERE_REPORTING_CURRENCY

@@ -28,6 +28,7 @@ from credere.ledger.tables import (
     payment_columns,
     sort_rows,
 )
+from credere.reporting import services as reports
 from credere.reporting.selectors import customers as figures
 from credere.web import formatting, panels
 from credere.web.access import page
@@ -49,7 +50,7 @@ def customers(request: HttpRequest) -> HttpResponse:
     )
     as_of = p.date("as_of", today) or today
     rc = p.currency() or settings.CREDERE_REPORTING_CURRENCY
-    bal = figures.balances(actor=request.user, as_of=as_of, company=f.company, currency=rc)
+    bal = reports.customer_balances(actor=request.user, as_of=as_of, company=f.company, currency=rc)
     suffix = "" if as_of == today else f"?as_of={as_of.isoformat()}"
 
     def link(pk: int | None) -> str | None:

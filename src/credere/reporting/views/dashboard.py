@@ -18,7 +18,6 @@ from credere.ledger.models import Customer
 from credere.ledger.params import Params, reporting_currencies
 from credere.reporting import services as reports
 from credere.reporting.scope import ReportScope, report_scope
-from credere.reporting.selectors import customers as customer_figures
 from credere.web import formatting
 from credere.web.access import page
 from credere.web.datatable import Col, DataTable, respond_export
@@ -217,7 +216,7 @@ def figure(request: HttpRequest, key: str) -> HttpResponse:
          "href": items_url + scope.query(status="all", posted_after=cei.start.isoformat(), posted_to=cei.end.isoformat()),
          "what": f"items posted after {formatting.date(cei.start)} up to {formatting.date(cei.end)}"},
     ]
-    balances = customer_figures.balances(actor=request.user, as_of=scope.as_of, company=scope.company,
+    balances = reports.customer_balances(actor=request.user, as_of=scope.as_of, company=scope.company,
                                   currency=scope.currency)
     ranked = sorted(balances.by_account.items(),
                     key=lambda kv: (kv[1].overdue if key in ("overdue_share", "average_days_delinquent") else kv[1].total),

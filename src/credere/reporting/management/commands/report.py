@@ -13,12 +13,14 @@ from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
 from credere.reporting import layout, params, services
+from credere.reporting.selectors.portfolio import reporting_currency
 
 REPORTS = {
     "aging": "Open receivables by days past due as of a date, by customer, group, company or currency",
     "metrics": "DSO (simple and countback), best possible DSO, average days delinquent, CEI, overdue share",
     "series": "The metrics at each of the last 12 month-ends",
     "top-overdue": "The customers with the largest overdue receivables",
+    "customer": "One customer's metrics at each of the last 12 month-ends (the customer page's chart)",
 }
 
 EPILOG = """examples:
@@ -26,6 +28,7 @@ EPILOG = """examples:
   credere report metrics --company DE01 --currency USD --days 90 --user anna
   credere report series --format xlsx --out dso.xlsx --user anna
   credere report top-overdue --limit 20 --format csv --user anna > overdue.csv
+  credere report customer C1000 --as-of 2026-03-31 --months 6 --user anna
 Amounts are exact decimals; the definitions of every figure are in docs/reports.md."""
 
 
@@ -53,13 +56,15 @@ class Command(BaseCommand):
                 p.add_argument("--buckets", metavar="LIMITS", default="0,30,60,90,120",
                                help="Upper limits of the buckets in days past due (default 0,30,60,90,120: "
                                     "not due, 1-30, 31-60, 61-90, 91-120, over 120)")
-            if name in ("metrics", "series"):
+            if name == "customer":
+                p.add_argument("account_number", metavar="ACCOUNT", help="The customer's account number")
+            if name in ("metrics", "series", "customer"):
                 p.add_argument("--days", metavar="N", default="90",
                                help="Window of the simple and best possible DSO in days (default 90)")
             if name == "metrics":
                 p.add_argument("--months", metavar="N", default="1",
                                help="CEI period in months ending on the as-of date (default 1)")
-            if name == "series":
+            if name in ("series", "customer"):
                 p.add_argument("--months", metavar="N", default="12",
                                help="Number of month-ends (default 12)")
             if name == "top-overdue":
@@ -77,7 +82,8 @@ class Command(BaseCommand):
                 today=timezone.localdate(), as_of=options.get("as_of"), company=options.get("company"),
                 currency=options.get("currency"), by=options.get("by"), buckets=options.get("buckets"),
                 days=options.get("days"), months=options.get("months"), limit=options.get("limit"),
-                default_months=12 if name == "series" else 1, max_months=36 if name == "series" else 24,
+                default_months=12 if name in ("series", "customer") else 1,
+                max_months=36 if name in ("series", "customer") else 24,
             )
             common = {"actor": actor, "as_of": q.as_of, "company": q.company, "currency": q.currency}
             scope = q.company.code if q.company else "all companies"
@@ -93,9 +99,15 @@ class Command(BaseCommand):
                 points = services.metrics_series(**common, dso_days=q.days, months=q.months)
                 headers, rows = layout.series_table(points)
                 title = f"Monthly metrics up to {q.as_of}, {scope}"
+            elif name == "customer":
+                customer, points = services.customer_history(
+                    actor=actor, account_number=options["account_number"], as_of=q.as_of, currency=q.currency,
+                    dso_days=q.days, months=q.months)
+                headers, rows = layout.series_table(points)
+                title = f"Monthly metrics of {customer.name} ({customer.account_number}) up to {q.as_of}"
             else:
                 top = services.top_overdue(**common, limit=q.limit)
-                headers, rows = layout.top_overdue_table(top, services.reporting_currency(q.currency))
+                headers, rows = layout.top_overdue_table(top, reporting_currency(q.currency))
                 title = f"Largest overdue customers as of {q.as_of}, {scope}"
             tables.write(fmt, headers, rows, out, title=title)
         except (BusinessError, NotAllowed) as exc:
