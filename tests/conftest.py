@@ -36,21 +36,21 @@ def admin(make_user):
 
 @pytest.fixture
 def company(admin):
-    from credere.ledger.services import upsert_company
+    from credere.ledger.services.master_data import upsert_company
 
     return upsert_company(actor=admin, code="DE01", name="Credere Demo GmbH", base_currency="EUR", country="DE")[0]
 
 
 @pytest.fixture
 def customer(admin):
-    from credere.ledger.services import upsert_customer
+    from credere.ledger.services.master_data import upsert_customer
 
     return upsert_customer(actor=admin, account_number="C1000", name="Northwind Logistics Ltd", country="GB")[0]
 
 
 @pytest.fixture
 def invoice(admin, company, customer):
-    from credere.ledger.services import upsert_item
+    from credere.ledger.services.documents import upsert_item
 
     return upsert_item(actor=admin, company=company, customer=customer, document_type="invoice",
                        document_number="INV-1", document_date=dt.date(2026, 1, 1), due_date=dt.date(2026, 1, 31),
@@ -59,7 +59,7 @@ def invoice(admin, company, customer):
 
 @pytest.fixture
 def payment(admin, company, customer):
-    from credere.ledger.services import record_payment
+    from credere.ledger.services.documents import record_payment
 
     return record_payment(actor=admin, company=company, customer=customer, reference="BANK-1",
                           received_on=dt.date(2026, 2, 5), currency="EUR", amount=Decimal("600.00"))[0]

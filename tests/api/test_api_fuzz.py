@@ -29,7 +29,7 @@ def keep_test_connection():
 @pytest.fixture
 def token(db, keep_test_connection):
     from credere.identity.services import create_user, issue_token
-    from credere.ledger.services import upsert_company, upsert_customer
+    from credere.ledger.services.master_data import upsert_company, upsert_customer
 
     user = create_user(actor=None, username="fuzzer", roles=["administrator"])
     upsert_company(actor=user, code="DE01", name="Demo GmbH", base_currency="EUR")

@@ -13,7 +13,8 @@ from credere.cashapp.models import MatchingPolicyVersion, StatementFile
 from credere.cashapp.services import run_matching
 from credere.identity.services import issue_token
 from credere.ledger.models import OpenItem, Payment
-from credere.ledger.services import upsert_customer, upsert_item
+from credere.ledger.services.documents import upsert_item
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = pytest.mark.django_db
 

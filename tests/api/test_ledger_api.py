@@ -77,7 +77,7 @@ def test_errors_have_one_body_with_field_messages(api):
 
 
 def test_pagination_and_filters(api, admin):
-    from credere.ledger.services import upsert_customer
+    from credere.ledger.services.master_data import upsert_customer
 
     for i in range(7):
         upsert_customer(actor=admin, account_number=f"P{i:02}", name=f"Paged {i}", country="DE" if i % 2 else "AT")

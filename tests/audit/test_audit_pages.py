@@ -27,7 +27,7 @@ def test_audit_log_search_and_filters(portfolio, client_for):
 
 
 def test_audit_event_shows_before_and_after_and_links_the_object(portfolio, client_for):
-    from credere.ledger.services import upsert_customer
+    from credere.ledger.services.master_data import upsert_customer
 
     upsert_customer(actor=portfolio.admin, account_number="S1", name="Solo Logistics Limited", reason="renamed")
     event = AuditEvent.objects.get(action="customer.updated")

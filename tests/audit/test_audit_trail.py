@@ -11,7 +11,7 @@ from django.test import Client
 from credere.audit.models import AuditEvent
 from credere.audit.services import verify_chain
 from credere.identity.services import issue_token
-from credere.ledger.services import upsert_customer
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = pytest.mark.django_db
 

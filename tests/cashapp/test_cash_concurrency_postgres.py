@@ -13,7 +13,8 @@ from django.db.models import Sum
 
 from credere.cashapp.models import MatchProposal
 from credere.ledger.models import Allocation, OpenItem, Payment
-from credere.ledger.services import record_payment, upsert_customer, upsert_item
+from credere.ledger.services.documents import record_payment, upsert_item
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

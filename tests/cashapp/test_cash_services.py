@@ -25,7 +25,8 @@ from credere.cashapp.models import (
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
 from credere.ledger.models import Allocation, OpenItem, Payment
-from credere.ledger.services import upsert_customer, upsert_item
+from credere.ledger.services.documents import upsert_item
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_malformed_file_is_refused_whole(clerk, ledger):
 
 
 def test_unknown_account_needs_a_company_when_there_are_several(clerk, admin, ledger):
-    from credere.ledger.services import upsert_company
+    from credere.ledger.services.master_data import upsert_company
 
     other = upsert_company(actor=admin, code="FR01", name="Credere France", base_currency="EUR")[0]
     with pytest.raises(BusinessError) as err:

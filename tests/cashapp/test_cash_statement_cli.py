@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from cashapp.statements import Entry, camt053
 from credere.cashapp.models import BankTransaction, MatchingPolicyVersion, MatchProposal, StatementFile
 from credere.ledger.models import OpenItem, Payment
-from credere.ledger.services import upsert_customer, upsert_item
+from credere.ledger.services.documents import upsert_item
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = pytest.mark.django_db
 

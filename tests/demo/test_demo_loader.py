@@ -91,7 +91,8 @@ def test_one_audit_event_summarises_the_generation():
 
 
 def test_ids_and_sequences_continue_after_the_load(admin):
-    from credere.ledger.services import upsert_customer, upsert_item
+    from credere.ledger.services.documents import upsert_item
+    from credere.ledger.services.master_data import upsert_customer
 
     load(**SMALL)
     customer = upsert_customer(actor=admin, account_number="NEW-1", name="Fresh Customer Ltd")[0]

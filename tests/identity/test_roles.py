@@ -13,7 +13,10 @@ from credere.identity.authz import NotAllowed
 from credere.identity.roles import ROLES
 from credere.identity.services import create_user, issue_token
 from credere.ledger.models import Allocation, Customer, FxRate, OpenItem, Payment
-from credere.ledger.services import allocate, record_payment, upsert_customer, upsert_fx_rate, upsert_item
+from credere.ledger.services.allocations import allocate
+from credere.ledger.services.documents import record_payment, upsert_item
+from credere.ledger.services.fx import upsert_fx_rate
+from credere.ledger.services.master_data import upsert_customer
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 1)

@@ -16,7 +16,7 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def terms(admin):
-    from credere.ledger.services import upsert_payment_terms
+    from credere.ledger.services.master_data import upsert_payment_terms
 
     upsert_payment_terms(actor=admin, code="NET30", net_days=30)
     upsert_payment_terms(actor=admin, code="NET60", net_days=60)

@@ -97,7 +97,7 @@ ITEM_CASES = [
 @pytest.fixture
 def existing(admin, company, customer, invoice, payment):
     """INV-1 renamed INV-EXIST with 600.00 of BANK-1 allocated to it."""
-    from credere.ledger.services import allocate
+    from credere.ledger.services.allocations import allocate
 
     invoice.document_number = "INV-EXIST"
     invoice.save()
@@ -108,7 +108,7 @@ def existing(admin, company, customer, invoice, payment):
 
 @pytest.mark.parametrize("case", ITEM_CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "valid")
 def test_items_bulk_path_matches_upsert_item(admin, company, customer, existing, case):
-    from credere.ledger.services import upsert_item
+    from credere.ledger.services.documents import upsert_item
 
     values: dict[str, Any] = {"document_type": "invoice", "document_number": "INV-NEW", "document_date": D(2026, 1, 1),
                               "due_date": D(2026, 1, 31), "currency": "EUR", "amount": "1000.00", **case}
@@ -140,7 +140,7 @@ PAYMENT_CASES = [
 
 @pytest.mark.parametrize("case", PAYMENT_CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "valid")
 def test_payments_bulk_path_matches_record_payment(admin, company, customer, existing, case):
-    from credere.ledger.services import record_payment
+    from credere.ledger.services.documents import record_payment
 
     values: dict[str, Any] = {"reference": "BANK-NEW", "received_on": D(2026, 2, 5), "currency": "EUR",
                               "amount": "600.00", **case}
@@ -175,7 +175,7 @@ FX_CASES = [
 
 @pytest.mark.parametrize("case", FX_CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "valid")
 def test_fx_bulk_path_matches_upsert_fx_rate(admin, case):
-    from credere.ledger.services import upsert_fx_rate
+    from credere.ledger.services.fx import upsert_fx_rate
 
     upsert_fx_rate(actor=admin, rate_date=D(2026, 1, 2), base="EUR", quote="USD", rate="1.08", source="ECB")
     values: dict[str, Any] = {"rate_date": D(2026, 1, 5), "base": "EUR", "quote": "USD", "rate": "1.0321",

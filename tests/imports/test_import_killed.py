@@ -20,7 +20,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from credere.identity.services import create_user
 from credere.imports.services.files import import_file
-from credere.ledger.services import upsert_company
+from credere.ledger.services.master_data import upsert_company
 admin = create_user(actor=None, username="admin", roles=["administrator"])
 upsert_company(actor=admin, code="DE01", name="Demo", base_currency="EUR")
 import_file(actor=admin, entity="customers", file_name="c.csv",

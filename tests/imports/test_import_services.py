@@ -137,7 +137,8 @@ def test_a_changed_row_updates_through_the_rules_with_audit_before_after(ledger,
 
 def test_update_keeps_allocations_and_refuses_to_go_below_them(ledger, admin, run_import):
     from credere.ledger.models import OpenItem
-    from credere.ledger.services import allocate, record_payment
+    from credere.ledger.services.allocations import allocate
+    from credere.ledger.services.documents import record_payment
 
     run_import("items", GOOD)
     item = OpenItem.objects.get(document_number="INV-1")

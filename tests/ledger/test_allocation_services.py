@@ -6,7 +6,8 @@ import pytest
 from credere.audit.models import AuditEvent
 from credere.core.errors import BusinessError, Conflict
 from credere.ledger.models import Allocation, OpenItem, Payment
-from credere.ledger.services import allocate, reverse_allocation, upsert_item
+from credere.ledger.services.allocations import allocate, reverse_allocation
+from credere.ledger.services.documents import upsert_item
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -24,7 +25,7 @@ def test_allocate_updates_both_sides_and_audits(admin, invoice, payment):
 
 
 def test_over_allocation_is_refused_and_changes_nothing(admin, invoice, payment, company, customer):
-    from credere.ledger.services import record_payment
+    from credere.ledger.services.documents import record_payment
 
     big = record_payment(actor=admin, company=company, customer=customer, reference="BANK-2",
                          received_on=dt.date(2026, 2, 6), currency="EUR", amount=D("5000"))[0]
@@ -85,7 +86,8 @@ def test_item_update_cannot_go_below_allocated(admin, company, customer, invoice
 
 
 def test_cross_currency_allocation_uses_fx(admin, company, customer, invoice):
-    from credere.ledger.services import record_payment, upsert_fx_rate
+    from credere.ledger.services.documents import record_payment
+    from credere.ledger.services.fx import upsert_fx_rate
 
     upsert_fx_rate(actor=admin, rate_date=dt.date(2026, 2, 2), base="EUR", quote="USD", rate=D("1.0850"))
     usd = record_payment(actor=admin, company=company, customer=customer, reference="USD-1",
@@ -116,7 +118,7 @@ def test_bad_inputs_name_the_field(admin, company, customer):
 
 
 def test_recording_a_payment_again_without_customer_keeps_the_learnt_customer(admin, company, invoice):
-    from credere.ledger.services import record_payment
+    from credere.ledger.services.documents import record_payment
 
     kwargs = dict(actor=admin, company=company, reference="BANK-9", received_on=dt.date(2026, 2, 5), currency="EUR",
                   amount=D("100.00"))

@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from credere.ledger.models import Allocation, OpenItem, Payment
-from credere.ledger.services import record_payment, upsert_item
+from credere.ledger.services.documents import record_payment, upsert_item
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from credere.core.errors import BusinessError
 from credere.ledger.models import Allocation, OpenItem, Payment
-from credere.ledger.services import allocate, record_payment, reverse_allocation, upsert_item
+from credere.ledger.services.allocations import allocate, reverse_allocation
+from credere.ledger.services.documents import record_payment, upsert_item
 
 cents = st.integers(min_value=1, max_value=500_00).map(lambda c: Decimal(c).scaleb(-2))
 

@@ -50,7 +50,8 @@ def add_item():
 @pytest.fixture
 def book(reporter):
     from credere.ledger.models import Company, Customer, FxRate
-    from credere.ledger.services import allocate, record_payment, reverse_allocation
+    from credere.ledger.services.allocations import allocate, reverse_allocation
+    from credere.ledger.services.documents import record_payment
 
     de = Company.objects.create(code="DE01", name="Credere GmbH", base_currency="EUR")
     us = Company.objects.create(code="US01", name="Credere Inc", base_currency="USD")

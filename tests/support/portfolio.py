@@ -69,14 +69,10 @@ def client_for(role_users):
 
 @pytest.fixture
 def portfolio(role_users):
-    from credere.ledger.services import (
-        allocate,
-        record_payment,
-        upsert_company,
-        upsert_customer,
-        upsert_fx_rate,
-        upsert_item,
-    )
+    from credere.ledger.services.allocations import allocate
+    from credere.ledger.services.documents import record_payment, upsert_item
+    from credere.ledger.services.fx import upsert_fx_rate
+    from credere.ledger.services.master_data import upsert_company, upsert_customer
 
     admin = role_users["administrator"]
     de = upsert_company(actor=admin, code="DE01", name="Credere GmbH", base_currency="EUR", country="DE")[0]

@@ -251,7 +251,7 @@ def test_manager_imports_a_file_through_the_preview(demo, page: Page, tmp_path):
 
 def test_auditor_browses_and_verifies_the_audit_log(demo, page: Page):
     from credere.audit.models import AuditEvent
-    from credere.ledger.services import upsert_customer
+    from credere.ledger.services.master_data import upsert_customer
 
     upsert_customer(actor=demo["users"]["administrator"], account_number="AUD-1", name="Audit Trail Ltd",
                     reason="opened for the audit test")

@@ -24,7 +24,8 @@ D = Decimal
 def ledger(transactional_db, settings):
     """Two companies, four customers with open items, a clerk and a manager who can sign in."""
     from credere.identity.services import create_user
-    from credere.ledger.services import upsert_company, upsert_customer, upsert_item
+    from credere.ledger.services.documents import upsert_item
+    from credere.ledger.services.master_data import upsert_company, upsert_customer
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     users = {role: create_user(actor=None, username=name, roles=[role], email=f"{name}@example.com",

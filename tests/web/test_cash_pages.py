@@ -306,7 +306,7 @@ def test_accept_applies_the_suggestion_and_selects_the_next_payment(matched, cli
 
 
 def _extra_items(portfolio):
-    from credere.ledger.services import upsert_item
+    from credere.ledger.services.documents import upsert_item
 
     out = {}
     for number, amount in (("INV-7", "50.00"), ("INV-8", "80.00")):

@@ -55,8 +55,8 @@ from credere.domain.matching.references import candidates
 from credere.domain.matching.references import normalise as normalise_reference
 from credere.domain.money import check_currency, quantize
 from credere.identity.authz import authorize
-from credere.ledger import services as ledger
 from credere.ledger.models import Allocation, Company, Customer, OpenItem, Payment
+from credere.ledger.services import allocations, fx
 
 #: Statement files larger than this are refused.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
@@ -472,7 +472,7 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
     for company_id, group in by_company.items():
         currencies = {p.currency for p in group}
         items, customers = _domain_items(company_id, currencies)
-        rates = ledger.rate_table(currencies=currencies)
+        rates = fx.rate_table(currencies=currencies)
         domain_payments = [matching.Payment(
             str(p.pk), p.payer_name, p.payer_account,
             f"{p.reference_text} {texts[p.pk]}" if p.pk in texts else p.reference_text,
@@ -630,7 +630,7 @@ def _apply(actor: Any, proposal: MatchProposal, applied_on: dt.date, status: str
                 take = min(left, line.amount - covered.get(line.pk, Decimal(0)))
                 if take <= 0:
                     continue
-                alloc = ledger.allocate(actor=actor, target_id=line.item_id, credit_note_id=credit_line.item_id,
+                alloc = allocations.allocate(actor=actor, target_id=line.item_id, credit_note_id=credit_line.item_id,
                                         amount=take, applied_on=applied_on, note=note)
                 credit_line.allocations.add(alloc)
                 line.allocations.add(alloc)
@@ -645,7 +645,7 @@ def _apply(actor: Any, proposal: MatchProposal, applied_on: dt.date, status: str
                 source = None
                 if payment.currency != line.item.currency and not covered.get(line.pk):
                     source = line.payment_amount
-                alloc = ledger.allocate(actor=actor, target_id=line.item_id, payment_id=payment.pk, amount=cash,
+                alloc = allocations.allocate(actor=actor, target_id=line.item_id, payment_id=payment.pk, amount=cash,
                                         source_amount=source, applied_on=applied_on, note=note)
                 line.allocations.add(alloc)
             for kind, amount in _adjustments(line, reasons):
@@ -862,7 +862,7 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
             raise _field_error(f"lines[{n}].amount", f"{amount} plus a deduction of {deduction} is more than the "
                                                      f"{item.open_amount} {item.currency} open on "
                                                      f"{item.document_number}")
-        pay_amount = amount if item.currency == payment.currency else ledger.convert(
+        pay_amount = amount if item.currency == payment.currency else fx.convert(
             amount=amount, from_currency=item.currency, to_currency=payment.currency, on=payment.received_on)
         signed = -amount if credit else amount
         total += -pay_amount if credit else pay_amount
@@ -904,7 +904,7 @@ def undo_match(*, actor: Any, proposal_id: int, reason: str, on: dt.date | None 
                                  for a in line.allocations.values_list("pk", flat=True)})
         day = on or timezone.localdate()
         for allocation in Allocation.objects.filter(pk__in=allocation_ids, reversed_on__isnull=True):
-            ledger.reverse_allocation(actor=actor, allocation_id=allocation.pk,
+            allocations.reverse_allocation(actor=actor, allocation_id=allocation.pk,
                                       reversed_on=max(day, allocation.applied_on), reason=reason)
         proposal.adjustments.filter(status=Adjustment.Status.OPEN).update(status=Adjustment.Status.CANCELLED)
         before = {"status": proposal.status}

@@ -16,8 +16,9 @@ from pydantic import StringConstraints, field_validator
 from credere.core.api import AmountText, Code, Currency, Page, Text, acting_user, amount_text
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
-from credere.ledger import selectors, services
+from credere.ledger import selectors
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
+from credere.ledger.services import allocations, documents, master_data, validation
 
 router = Router()
 
@@ -335,7 +336,7 @@ def get_customer(request: HttpRequest, account_number: str) -> Customer:
 def create_customer(request: HttpRequest, data: CustomerIn) -> Status[Customer]:
     """Create a customer; posting an existing account number updates it (idempotent)."""
     values = data.dict()
-    customer, outcome = services.upsert_customer(actor=acting_user(request), **values)
+    customer, outcome = master_data.upsert_customer(actor=acting_user(request), **values)
     return Status(201 if outcome == "created" else 200, customer)
 
 
@@ -345,10 +346,10 @@ def update_customer(request: HttpRequest, account_number: str, data: CustomerUpd
     customer = Customer.objects.select_related("parent", "payment_terms").filter(account_number=account_number).first()
     if customer is None:
         raise BusinessError(f"no customer with account number '{account_number}'", code="not_found", status=404)
-    current = {f: getattr(customer, f) for f in services.CUSTOMER_FIELDS}
+    current = {f: getattr(customer, f) for f in validation.CUSTOMER_FIELDS}
     changes = data.dict(exclude_unset=True)
     values = {**current, **{k: v for k, v in changes.items() if k in current and v is not None}}
-    updated, _ = services.upsert_customer(
+    updated, _ = master_data.upsert_customer(
         actor=acting_user(request), account_number=account_number,
         parent_account=changes.get("parent_account"), payment_terms=changes.get("payment_terms"), **values,
     )
@@ -388,7 +389,7 @@ def create_item(request: HttpRequest, data: ItemIn) -> Status[OpenItem]:
     values = data.dict()
     company = _company(values.pop("company"))
     customer = _customer(values.pop("customer_account"))
-    item, outcome = services.upsert_item(actor=acting_user(request), company=company, customer=customer, **values)
+    item, outcome = documents.upsert_item(actor=acting_user(request), company=company, customer=customer, **values)
     return Status(201 if outcome == "created" else 200, item)
 
 
@@ -429,7 +430,7 @@ def create_payment(request: HttpRequest, data: PaymentIn) -> Status[Payment]:
     company = _company(values.pop("company"))
     account = values.pop("customer_account")
     customer = _customer(account) if account else None
-    payment, outcome = services.record_payment(actor=acting_user(request), company=company, customer=customer, **values)
+    payment, outcome = documents.record_payment(actor=acting_user(request), company=company, customer=customer, **values)
     return Status(201 if outcome == "created" else 200, payment)
 
 
@@ -456,7 +457,7 @@ def list_allocations(request: HttpRequest, filters: Query[AllocationFilters]) ->
 
 @router.post("/allocations", response={201: AllocationOut}, tags=["allocations"])
 def create_allocation(request: HttpRequest, data: AllocationIn) -> Status[Allocation]:
-    allocation = services.allocate(actor=acting_user(request), target_id=data.target_id, payment_id=data.payment_id,
+    allocation = allocations.allocate(actor=acting_user(request), target_id=data.target_id, payment_id=data.payment_id,
                                    credit_note_id=data.credit_note_id, amount=Decimal(data.amount),
                                    source_amount=Decimal(data.source_amount) if data.source_amount else None,
                                    applied_on=data.applied_on, note=data.note)
@@ -465,7 +466,7 @@ def create_allocation(request: HttpRequest, data: AllocationIn) -> Status[Alloca
 
 @router.post("/allocations/{allocation_id}/reverse", response=AllocationOut, tags=["allocations"])
 def reverse_allocation(request: HttpRequest, allocation_id: int, data: ReversalIn) -> Allocation:
-    return services.reverse_allocation(actor=acting_user(request), allocation_id=allocation_id,
+    return allocations.reverse_allocation(actor=acting_user(request), allocation_id=allocation_id,
                                        reversed_on=data.reversed_on, reason=data.reason)
 
 

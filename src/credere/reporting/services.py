@@ -21,7 +21,7 @@ from credere.domain.fx import MAX_RATE_AGE_DAYS, RateTable
 from credere.identity.authz import authorize
 from credere.ledger import selectors as ledger_selectors
 from credere.ledger.models import Company, Customer
-from credere.ledger.services import rate_table
+from credere.ledger.services.fx import rate_table
 from credere.reporting.selectors import customers
 from credere.reporting.selectors import portfolio as selectors
 from credere.reporting.selectors.portfolio import reporting_currency

@@ -13,7 +13,7 @@ from credere.identity.authz import authorize
 from credere.imports.models import ImportMapping
 from credere.imports.schema import ENTITIES, column_names
 from credere.imports.services.results import actor_user
-from credere.ledger.services import Outcome
+from credere.ledger.services.validation import Outcome
 
 
 def effective_mapping(entity: str, name: str | None, extra: Mapping | dict[str, Any] | None) -> Mapping:

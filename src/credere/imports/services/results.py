@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from credere.core.errors import BusinessError, Conflict
 from credere.imports.parsing import ParsedRow, RowError
 from credere.imports.services.limits import FIELD_ALIASES
-from credere.ledger.services import Outcome
+from credere.ledger.services.validation import Outcome
 
 # --------------------------------------------------------------------------- results
 

@@ -17,9 +17,10 @@ from credere.core.errors import BusinessError
 from credere.imports.parsing import ParsedRow
 from credere.imports.services.limits import BATCH
 from credere.imports.services.results import ImportContext
-from credere.ledger import services as ledger_rules
 from credere.ledger.models import Company, Customer, FxRate, OpenItem, Payment, PaymentTerms
-from credere.ledger.services import CUSTOMER_FIELDS, upsert_customer
+from credere.ledger.services import validation
+from credere.ledger.services.master_data import upsert_customer
+from credere.ledger.services.validation import CUSTOMER_FIELDS
 
 # --------------------------------------------------------------------------- helpers
 
@@ -278,7 +279,7 @@ def _write_items(ctx: ImportContext, rows: list[ParsedRow]) -> None:
         if customer is None:
             ctx.fail(row.number, "account_number", f"no customer with account number '{v['account_number']}'")
         try:
-            values = ledger_rules.clean_item(
+            values = validation.clean_item(
                 document_type=v["document_type"], document_number=v["document_number"],
                 document_date=v["document_date"], due_date=v["due_date"], currency=v["currency"],
                 amount=v["amount"], posting_date=v.get("posting_date"),
@@ -296,7 +297,7 @@ def _write_items(ctx: ImportContext, rows: list[ParsedRow]) -> None:
                                                document_number=v["document_number"], open_amount=values["amount"],
                                                **values)))
         else:
-            plan.change(ctx, row, item, functools.partial(ledger_rules.apply_item_update, item, values))
+            plan.change(ctx, row, item, functools.partial(validation.apply_item_update, item, values))
     now = timezone.now()
     for _, item, _ in plan.updates:
         item.updated_at = now
@@ -329,7 +330,7 @@ def _write_payments(ctx: ImportContext, rows: list[ParsedRow]) -> None:
         if account and customer is None:
             ctx.fail(row.number, "account_number", f"no customer with account number '{account}'")
         try:
-            values = ledger_rules.clean_payment(
+            values = validation.clean_payment(
                 reference=v["reference"], received_on=v["received_on"], currency=v["currency"], amount=v["amount"],
                 customer=customer, payer_name=v.get("payer_name", ""), payer_account=v.get("payer_account", ""),
                 reference_text=v.get("reference_text", ""))
@@ -343,7 +344,7 @@ def _write_payments(ctx: ImportContext, rows: list[ParsedRow]) -> None:
             plan.creates.append((row, Payment(company=company, reference=v["reference"],
                                               unapplied_amount=values["amount"], **values)))
         else:
-            plan.change(ctx, row, payment, functools.partial(ledger_rules.apply_payment_update, payment, values))
+            plan.change(ctx, row, payment, functools.partial(validation.apply_payment_update, payment, values))
     plan.write(ctx, Payment, ["customer", "received_on", "currency", "amount", "unapplied_amount", "payer_name",
                               "payer_account", "reference_text"], "payment")
 
@@ -369,7 +370,7 @@ def _write_fx_rates(ctx: ImportContext, rows: list[ParsedRow]) -> None:
                              "date and currency pair"):
             continue
         try:
-            base, quote, rate = ledger_rules.clean_fx_rate(base=v["base"], quote=v["quote"], rate=v["rate"])
+            base, quote, rate = validation.clean_fx_rate(base=v["base"], quote=v["quote"], rate=v["rate"])
         except BusinessError as exc:
             ctx.fail_exc(row.number, exc)
             continue

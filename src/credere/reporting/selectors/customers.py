@@ -20,7 +20,7 @@ from credere.domain import aging as aging_rules
 from credere.domain import metrics as figures
 from credere.domain.aging import AllocationHistory, open_as_of
 from credere.ledger.models import Allocation, Customer, OpenItem
-from credere.ledger.services import rate_table
+from credere.ledger.services.fx import rate_table
 from credere.reporting.selectors.portfolio import reporting_currency
 
 # --------------------------------------------------------------------------- balances from the aging report

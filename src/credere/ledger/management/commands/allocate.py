@@ -13,7 +13,7 @@ from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
 from credere.ledger.models import OpenItem, Payment
-from credere.ledger.services import allocate, reverse_allocation
+from credere.ledger.services.allocations import allocate, reverse_allocation
 
 
 def _date(text: str) -> dt.date:
