@@ -41,12 +41,25 @@ class PaymentTerms(models.Model):
         return self.code
 
 
+class CustomerStatus(models.TextChoices):
+    """A customer's account status (the API names it so in its schema)."""
+
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    BLOCKED = "blocked", "Blocked"
+    CLOSED = "closed", "Closed"
+
+
+class DocumentType(models.TextChoices):
+    """What an open item is (the API names it so in its schema)."""
+
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    DEBIT_NOTE = "debit_note", "Debit note"
+
+
 class Customer(models.Model):
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ON_HOLD = "on_hold", "On hold"
-        BLOCKED = "blocked", "Blocked"
-        CLOSED = "closed", "Closed"
+    Status = CustomerStatus
 
     account_number = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
@@ -88,10 +101,7 @@ class Contact(models.Model):
 class OpenItem(models.Model):
     """An invoice, credit note or debit note. Amounts are signed (credit notes < 0)."""
 
-    class Type(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
-        DEBIT_NOTE = "debit_note", "Debit note"
+    Type = DocumentType
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="items")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="items")

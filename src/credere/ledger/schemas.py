@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import StringConstraints, field_validator
 
 from credere.core.api import AmountText, Code, Currency, Text, amount_text
-from credere.ledger.models import Allocation, Customer, FxRate, OpenItem, Payment
+from credere.ledger.models import Allocation, Customer, CustomerStatus, DocumentType, FxRate, OpenItem, Payment
 
 
 class CompanyOut(Schema):
@@ -28,7 +28,7 @@ class CustomerIn(Schema):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] = ""
     industry_code: Annotated[str, StringConstraints(max_length=10)] = ""
     language: Annotated[str, StringConstraints(max_length=8)] = ""
-    status: Customer.Status = Customer.Status.ACTIVE
+    status: CustomerStatus = CustomerStatus.ACTIVE
     parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
     payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
 
@@ -40,7 +40,7 @@ class CustomerUpdate(Schema):
     country: Annotated[str, StringConstraints(pattern=r"^([A-Za-z]{2})?$")] | None = None
     industry_code: Annotated[str, StringConstraints(max_length=10)] | None = None
     language: Annotated[str, StringConstraints(max_length=8)] | None = None
-    status: Customer.Status | None = None
+    status: CustomerStatus | None = None
     parent_account: Annotated[str, StringConstraints(max_length=40)] | None = None
     payment_terms: Annotated[str, StringConstraints(max_length=20)] | None = None
 
@@ -71,14 +71,14 @@ class CustomerFilters(Schema):
     q: str | None = Field(None, max_length=200, description="Name or account number contains")
     country: str | None = Field(None, max_length=2)
     industry_code: str | None = Field(None, max_length=10)
-    status: Customer.Status | None = None
+    status: CustomerStatus | None = None
     parent_account: str | None = Field(None, max_length=40, description="Direct subsidiaries of this account")
 
 
 class ItemIn(Schema):
     company: Code
     customer_account: Code
-    document_type: OpenItem.Type
+    document_type: DocumentType
     document_number: Code
     document_date: dt.date
     posting_date: dt.date | None = None
@@ -126,7 +126,7 @@ class ItemOut(Schema):
 class ItemFilters(Schema):
     company: str | None = Field(None, max_length=40)
     customer_account: str | None = Field(None, max_length=40)
-    document_type: OpenItem.Type | None = None
+    document_type: DocumentType | None = None
     document_number: str | None = Field(None, max_length=60)
     currency: str | None = Field(None, max_length=3)
     status: Literal["open", "settled"] | None = Field(
