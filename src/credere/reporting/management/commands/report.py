@@ -43,7 +43,8 @@ class Command(BaseCommand):
             add_actor_argument(p)
             p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
                            help="Report as of this date (default: today)")
-            p.add_argument("--company", metavar="CODE", help="Only this company (default: all companies)")
+            if name != "customer":  # a customer's history covers its items in every company
+                p.add_argument("--company", metavar="CODE", help="Only this company (default: all companies)")
             p.add_argument("--currency", metavar="CCY",
                            help="Reporting currency (default: CREDERE_REPORTING_CURRENCY, EUR)")
             p.add_argument("--format", choices=params.FORMATS, default="table",
