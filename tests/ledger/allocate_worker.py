@@ -13,7 +13,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 
 from credere.core.errors import BusinessError  # noqa: E402
-from credere.ledger.services.allocations import allocate
+from credere.ledger.services.allocations import allocate  # noqa: E402
 
 
 def main() -> None:
