@@ -19,7 +19,6 @@ from credere.domain.metrics import (
     collection_effectiveness,
     compute_metrics,
     countback_dso,
-    largest_overdue,
     month_ends,
     month_periods,
     months_before,
@@ -28,6 +27,7 @@ from credere.domain.metrics import (
     share,
     simple_dso,
 )
+from credere.domain.overdue import largest_overdue
 
 D = Decimal
 AS_OF = dt.date(2026, 3, 31)

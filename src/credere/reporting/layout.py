@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from credere.domain.aging import AgingLine, AgingReport
-from credere.domain.metrics import Metrics, OverdueCustomer
+from credere.domain.metrics import Metrics
+from credere.domain.overdue import OverdueCustomer
 
 Table = tuple[list[str], list[list[Any]]]
 

@@ -17,6 +17,7 @@ from typing import Any
 from credere.core.errors import BusinessError
 from credere.domain import aging as rules
 from credere.domain import metrics as figures
+from credere.domain import overdue
 from credere.domain.fx import MAX_RATE_AGE_DAYS, RateTable
 from credere.identity.authz import authorize
 from credere.ledger import selectors as ledger_selectors
@@ -175,7 +176,7 @@ def metrics_series(*, actor: Any, as_of: dt.date, company: Company | None = None
 
 
 def top_overdue(*, actor: Any, as_of: dt.date, company: Company | None = None, currency: str | None = None,
-                limit: int = 10) -> tuple[figures.OverdueCustomer, ...]:
+                limit: int = 10) -> tuple[overdue.OverdueCustomer, ...]:
     """The ``limit`` customers with the largest overdue receivables as of ``as_of``."""
     authorize(actor, "view_ledger")
     if not 1 <= limit <= 1000:
@@ -184,7 +185,7 @@ def top_overdue(*, actor: Any, as_of: dt.date, company: Company | None = None, c
     to = reporting_currency(currency)
     rows, names = selectors.aging_rows(on=as_of, boundaries=[as_of], by="customer", company_id=_company_id(company))
     rates = _rates(as_of, {r.currency for r in rows}, to, [as_of])
-    return figures.largest_overdue(rows, as_of=as_of, limit=limit, reporting_currency=to, rates=rates,
+    return overdue.largest_overdue(rows, as_of=as_of, limit=limit, reporting_currency=to, rates=rates,
                                    names=names)
 
 

@@ -26,27 +26,17 @@ from decimal import Decimal
 
 from mt940 import tags as mt940_tags
 
+from .swift_details import NONE_REFERENCES, Details, details_of
 from .values import Statement, StatementError, Transaction
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
 _AMOUNT = re.compile(r"^\d{1,15}(,\d*)?$")
-_NONE_REFERENCES = {"NONREF", "NOTPROVIDED", ""}
 _STATEMENT_LINE = mt940_tags.Statement().re
 _BALANCE = mt940_tags.FinalOpeningBalance().re
 _SUM_ENTRIES = re.compile(r"^(?P<number>\d{0,5})(?P<currency>[A-Z]{3})(?P<amount>[\d,]{1,16})$")
 _FLOOR_LIMIT = re.compile(r"^(?P<currency>[A-Z]{3})(?P<status>[DC]?)(?P<amount>[\d,]{1,16})$")
 _DATETIME_INDICATION = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([+-]\d{4})?$")
 
-_SEPA_KEYWORDS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC", "PURP", "COAM", "OAMT")
-_SEPA_SPLIT = re.compile(r"(?:^|(?<=\s)|(?<=[^A-Z]))(" + "|".join(_SEPA_KEYWORDS) + r")\+")
-_SLASH_CODES = (
-    "EREF", "REMI", "NAME", "IBAN", "BIC", "CNTP", "ORDP", "BENM", "MARF", "CSID", "PURP", "RTRN", "ADDR", "ISDT",
-    "TRCD", "PREF", "KREF", "SVWZ", "OCMT", "ULTD", "ULTC", "ACCW", "BENM",
-)
-_SLASH_CODE = re.compile(r"/(" + "|".join(sorted(set(_SLASH_CODES))) + r")/")
-_GERMAN = re.compile(r"^(\d{3})\?(\d{2})")
-_GERMAN_FIELD_LENGTH = 27
-_SWIFT_LINE_LENGTH = 65
 
 
 @dataclass
@@ -124,106 +114,6 @@ def _balance(tag: _Tag) -> tuple[Decimal, str, dt.date]:
     return (amount if match["status"].upper() == "C" else -amount), currency, date
 
 
-def _join_wrapped(parts: list[str], width: int, first_offset: int = 0) -> str:
-    """Join fields a bank wrapped at a fixed width: a full-width part continues without a space.
-
-    ``first_offset`` counts characters in front of the first part on its line (the ``:86:`` tag).
-    """
-    text = ""
-    previous_full = False
-    for index, part in enumerate(parts):
-        if text and not previous_full:
-            text += " "
-        text += part
-        previous_full = len(part) + (first_offset if index == 0 else 0) >= width
-    return " ".join(text.split())
-
-
-@dataclass
-class _Details:
-    name: str = ""
-    account: str = ""
-    remittance: str = ""
-    end_to_end_id: str = ""
-    gvc: str = ""
-    references: list[str] = field(default_factory=list)
-
-
-def _sepa_keywords(purpose: str, details: _Details) -> None:
-    """Split ``EREF+… SVWZ+…`` purpose text; text before the first keyword stays remittance."""
-    matches = list(_SEPA_SPLIT.finditer(purpose))
-    if not matches:
-        details.remittance = purpose
-        return
-    free = [purpose[: matches[0].start()].strip()]
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(purpose)
-        value = purpose[match.end():end].strip()
-        keyword = match.group(1)
-        if keyword == "EREF":
-            if value.upper() not in _NONE_REFERENCES:
-                details.end_to_end_id = value
-        elif keyword == "SVWZ":
-            free.append(value)
-        elif keyword == "IBAN" and not details.account:
-            details.account = value
-        elif keyword == "KREF" and value.upper() not in _NONE_REFERENCES:
-            details.references.append(value)
-    details.remittance = " ".join(part for part in free if part)
-
-
-def _german_details(text: str, details: _Details) -> None:
-    flat = text.replace("\n", "")
-    details.gvc = flat[:3]
-    fields: dict[str, list[str]] = {}
-    for match in re.finditer(r"\?(\d{2})([^?]*)", flat[3:]):
-        fields.setdefault(match.group(1), []).append(match.group(2))
-    purpose_parts = [part for key in sorted(fields) if "20" <= key <= "29" or "60" <= key <= "63" for part in fields[key]]
-    details.account = "".join(fields.get("31", [])).strip()
-    details.name = _join_wrapped([part for key in ("32", "33") for part in fields.get(key, [])], _GERMAN_FIELD_LENGTH)
-    _sepa_keywords(_join_wrapped(purpose_parts, _GERMAN_FIELD_LENGTH), details)
-
-
-def _slash_details(text: str, details: _Details) -> None:
-    flat = _join_wrapped(text.split("\n"), _SWIFT_LINE_LENGTH, first_offset=4)
-    matches = list(_SLASH_CODE.finditer(flat))
-    values: dict[str, str] = {}
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(flat)
-        values.setdefault(match.group(1), flat[match.end():end].strip("/ ").strip())
-    remittance = values.get("REMI", "") or values.get("SVWZ", "")
-    for prefix in ("USTD//", "USTD/", "STRD/CUR/", "STRD/"):
-        if remittance.startswith(prefix):
-            remittance = remittance[len(prefix):]
-            break
-    details.remittance = " ".join(remittance.split())
-    end_to_end = values.get("EREF", "")
-    details.end_to_end_id = "" if end_to_end.upper() in _NONE_REFERENCES else end_to_end
-    details.name = " ".join(values.get("NAME", "").split())
-    details.account = values.get("IBAN", "") or values.get("ACCW", "")
-    counterparty = values.get("CNTP") or values.get("ORDP") or values.get("BENM")
-    if counterparty:
-        # CNTP/<account>/<BIC>/<name>/<city>; ORDP and BENM use //NAME/… inside.
-        parts = counterparty.split("/")
-        if not details.account and parts and parts[0]:
-            details.account = parts[0]
-        if not details.name and len(parts) > 2:
-            details.name = " ".join(parts[2].split())
-    if values.get("MARF"):
-        details.references.append(values["MARF"])
-
-
-def _details(text: str) -> _Details:
-    details = _Details()
-    if _GERMAN.match(text.replace("\n", "")):
-        _german_details(text, details)
-    elif _SLASH_CODE.search(text.replace("\n", "")) and text.lstrip().startswith("/"):
-        _slash_details(text, details)
-    else:
-        details.remittance = _join_wrapped(text.split("\n"), _SWIFT_LINE_LENGTH, first_offset=4)
-    return details
-
-
 def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
     location = f"line {line.line}"
     match = _STATEMENT_LINE.match(line.value)
@@ -247,11 +137,11 @@ def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
     signed = -amount if mark in {"D", "RC"} else amount
     customer_reference = (match["customer_reference"] or "").strip()
     bank_reference = (match["bank_reference"] or "").strip()
-    if bank_reference.upper() in _NONE_REFERENCES:
+    if bank_reference.upper() in NONE_REFERENCES:
         bank_reference = ""
-    if not bank_reference and customer_reference.upper() not in _NONE_REFERENCES:
+    if not bank_reference and customer_reference.upper() not in NONE_REFERENCES:
         bank_reference = customer_reference
-    details = _details(info.value) if info is not None else _Details()
+    details = details_of(info.value) if info is not None else Details()
     supplementary = (match["extra_details"] or "").strip()
     if not details.remittance and supplementary:
         details.remittance = supplementary
