@@ -10,7 +10,7 @@ from django.test import Client
 
 from cashapp.statements import Entry, camt053
 from credere.cashapp.models import MatchingPolicyVersion, StatementFile
-from credere.cashapp.services import run_matching
+from credere.cashapp.services.runs import run_matching
 from credere.identity.services import issue_token
 from credere.ledger.models import OpenItem, Payment
 from credere.ledger.services import upsert_customer, upsert_item

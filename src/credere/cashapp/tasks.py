@@ -12,7 +12,7 @@ from credere.cashapp.models import StatementFile
 def match_payments(payment_ids: list[int], actor: str, statement_file_id: int | None = None) -> str:
     """Match the payments of an imported statement. Idempotent: payments already applied, or
     decided by a clerk meanwhile, are no longer unapplied and are left alone."""
-    from credere.cashapp.services import run_matching
+    from credere.cashapp.services.runs import run_matching
 
     user = get_user_model().objects.filter(username=actor, is_active=True).first()
     if user is None:

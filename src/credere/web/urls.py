@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from credere.web.views import audit, cash, dashboard, imports, ledger, shell, users
+from credere.cashapp.urls import urlpatterns as cash_urls
+from credere.web.views import audit, dashboard, imports, ledger, shell, users
 
 app_name = "web"
 
@@ -29,22 +30,6 @@ urlpatterns = [
     path("imports/<uuid:upload_id>/mapping/", imports.import_mapping, name="import-mapping"),
     path("imports/<uuid:upload_id>/confirm/", imports.import_confirm, name="import-confirm"),
     path("imports/<uuid:upload_id>/cancel/", imports.import_cancel, name="import-cancel"),
-    path("cash/statements/", cash.statements, name="cash-statements"),
-    path("cash/statements/<int:pk>/", cash.statement_file, name="cash-file"),
-    path("cash/statements/<int:pk>/status/", cash.statement_file_status, name="cash-file-status"),
-    path("cash/statements/<int:pk>/download/", cash.statement_file_download, name="cash-file-download"),
-    path("cash/statements/<int:pk>/match/", cash.statement_file_match, name="cash-file-match"),
-    path("cash/workbench/", cash.workbench, name="cash-workbench"),
-    path("cash/workbench/payments/<int:pk>/", cash.workbench_panel, name="cash-panel"),
-    path("cash/workbench/payments/<int:pk>/items/", cash.workbench_items, name="cash-items"),
-    path("cash/workbench/payments/<int:pk>/match/", cash.manual_match, name="cash-manual-match"),
-    path("cash/workbench/payments/<int:pk>/on-account/", cash.put_on_account, name="cash-on-account"),
-    path("cash/workbench/payments/<int:pk>/run/", cash.match_payment, name="cash-match-payment"),
-    path("cash/workbench/proposals/<int:pk>/accept/", cash.accept, name="cash-accept"),
-    path("cash/workbench/proposals/<int:pk>/undo/", cash.undo, name="cash-undo"),
-    path("cash/policy/", cash.policy, name="cash-policy"),
-    path("cash/customers/<int:pk>/bank-accounts/", cash.add_bank_account, name="cash-customer-account"),
-    path("cash/workbench/payments/<int:pk>/release/", cash.release_on_account, name="cash-release"),
     path("audit/", audit.audit, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
     path("audit/<int:seq>/", audit.audit_event, name="audit-event"),
@@ -54,4 +39,5 @@ urlpatterns = [
     path("users/<int:pk>/tokens/", users.token_issue, name="token-issue"),
     path("users/<int:pk>/active/", users.user_active, name="user-active"),
     path("tokens/<int:token_id>/revoke/", users.token_revoke, name="token-revoke"),
+    *cash_urls,  # for now; the root URLs will compose each context's pages
 ]
