@@ -188,8 +188,9 @@ def test_upload_records_payments_and_the_file_page_follows_matching(portfolio, c
     assert listing.context["runs"][0].applied == 1
 
 
-@pytest.mark.parametrize("sample", ["mt940.sta", "camt054_v08.xml", "bai2.txt", "sparkasse.csv"])
-def test_other_formats_upload_through_the_same_form(sample, portfolio, client_for):
+@pytest.mark.parametrize(("sample", "transactions", "incoming"), [
+    ("mt940.sta", 7, 4), ("camt054_v08.xml", 1, 1), ("bai2.txt", 4, 2), ("sparkasse.csv", 4, 2)])
+def test_other_formats_upload_through_the_same_form(sample, transactions, incoming, portfolio, client_for):
     from pathlib import Path
 
     data = (Path(__file__).parents[1] / "data" / "bankfiles" / sample).read_bytes()
@@ -197,8 +198,8 @@ def test_other_formats_upload_through_the_same_form(sample, portfolio, client_fo
     r = _upload(c, data=data, name=sample, company="DE01")
     assert r.status_code == 302, r.content.decode()[:2000]
     stored = StatementFile.objects.get()
-    assert stored.filename == sample and stored.transactions_new == BankTransaction.objects.count() > 0
-    incoming = BankTransaction.objects.filter(amount__gt=0).count()
+    assert stored.filename == sample and stored.transactions_new == BankTransaction.objects.count() == transactions
+    assert BankTransaction.objects.filter(amount__gt=0).count() == incoming
     assert Payment.objects.filter(bank_transaction__isnull=False).count() == incoming
     assert c.get(r["Location"]).status_code == 200
 
@@ -500,3 +501,22 @@ def test_the_file_as_uploaded_can_be_downloaded(matched, client_for):
     assert "download the file as uploaded" in client_for("auditor").get(
         f"/cash/statements/{matched.file.pk}/").content.decode()
     assert client_for("sales").get(f"/cash/statements/{matched.file.pk}/download/").status_code == 403
+
+
+def test_the_policy_page_reads_without_writing_and_refuses_a_change_without_a_note(portfolio, client_for):
+    from credere.domain.matching.policy import setting_help
+
+    manager = client_for("credit_manager")
+    before = state()
+    r = manager.get("/cash/policy/")
+    assert r.status_code == 200 and r.context["current"].version is None and r.context["current"].number == 1
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0  # not even the defaults as version 1
+    # each setting's meaning comes from the policy's own definition
+    assert {f["key"]: f["help"] for f in r.context["fields"]} == {f["key"]: setting_help(f["key"])
+                                                                  for f in r.context["fields"]}
+    assert all(f["help"] for f in r.context["fields"])
+    form = {f["key"]: f["value"] for f in r.context["fields"]}
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90", "note": "   "})
+    assert r.status_code == 422
+    assert r.context["errors"] == ["note: say why the policy changes (it is kept with the version)"]
+    assert state() == before
