@@ -28,7 +28,7 @@ from credere.cashapp.services import policy as policy_service
 from credere.core.errors import BusinessError
 from credere.domain.matching.references import is_date
 from credere.identity.authz import NotAllowed
-from credere.ledger.models import Allocation, OpenItem, Payment
+from credere.ledger.models import Allocation, Payment
 from credere.ledger.services import upsert_customer, upsert_item
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,8 @@ pytestmark = pytest.mark.django_db
 NORTHWIND_IBAN = "GB29NWBK60161331926819"
 NWL_IBAN = "GB94BARC10201530093459"
 BALTIC_IBAN = "LT121000011101001000"
+#: The day clerks decide (after every statement day below): no test depends on today.
+ON = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
@@ -156,7 +158,7 @@ def test_manual_match_with_split_learns_the_payer_for_next_time(clerk, ledger):
     statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
     nwl = _payment("B-0002")
     items = ledger["items"]
-    proposal = decisions.manual_match(actor=clerk, payment_id=nwl.pk, lines=[
+    proposal = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
         decisions.ManualLine(items["INV-1002"].pk, Decimal("500.00")),
         decisions.ManualLine(items["INV-1003"].pk, Decimal("250.00"))], note="phoned the customer")
     assert proposal.status == MatchProposal.Status.MANUAL
@@ -178,25 +180,26 @@ def test_deduction_then_undo_puts_everything_back(clerk, ledger):
     statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     baltic = _payment("B-0003")
     inv = ledger["items"]["INV-2001"]
-    proposal = decisions.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
+    proposal = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk, lines=[
         decisions.ManualLine(inv.pk, Decimal("780.00"), deduction=Decimal("20.00"))])
     adjustment = Adjustment.objects.get(proposal=proposal)
     assert (adjustment.kind, adjustment.amount, adjustment.status) == ("deduction", Decimal("20.00"), "open")
+    assert [a.applied_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert _open(inv) == Decimal("20.00")
     assert baltic.pk not in set(selectors.workbench_payments().values_list("pk", flat=True))
     with pytest.raises(BusinessError):
-        decisions.undo_match(actor=clerk, proposal_id=proposal.pk, reason=" ")
-    decisions.undo_match(actor=clerk, proposal_id=proposal.pk, reason="wrong invoice")
+        decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason=" ")
+    decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="wrong invoice")
     assert _open(inv) == Decimal("800.00")
     adjustment.refresh_from_db()
     assert adjustment.status == "cancelled"
     baltic.refresh_from_db()
     assert baltic.unapplied_amount == Decimal("780.00")
     assert baltic.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
-    assert Allocation.objects.filter(payment=baltic, reversed_on__isnull=True).count() == 0
+    assert [a.reversed_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert AuditEvent.objects.filter(action="match.undone", reason="wrong invoice").count() == 1
     with pytest.raises(BusinessError):
-        decisions.undo_match(actor=clerk, proposal_id=proposal.pk, reason="again")
+        decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="again")
 
 
 def test_manual_match_refuses_more_than_is_open_or_unapplied(clerk, ledger):
@@ -204,11 +207,11 @@ def test_manual_match_refuses_more_than_is_open_or_unapplied(clerk, ledger):
     baltic = _payment("B-0003")
     items = ledger["items"]
     with pytest.raises(BusinessError) as err:
-        decisions.manual_match(actor=clerk, payment_id=baltic.pk,
+        decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk,
                               lines=[decisions.ManualLine(items["INV-2002"].pk, Decimal("100.00"))])
     assert err.value.fields[0]["field"] == "lines[1].amount"
     with pytest.raises(BusinessError) as err:
-        decisions.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
+        decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk, lines=[
             decisions.ManualLine(items["INV-2001"].pk, Decimal("800.00")),
             decisions.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
     assert err.value.fields[0]["field"] == "lines"
@@ -251,12 +254,12 @@ def test_accept_a_suggestion(clerk, manager, ledger):
     statements.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="day1.xml", background=False)
     proposal = MatchProposal.objects.get()
     assert proposal.status == "suggested"
-    decisions.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
     proposal.refresh_from_db()
     assert proposal.status == "accepted" and proposal.decided_by == "clerk"
     assert _open(ledger["items"]["INV-1001"]) == Decimal("0.00")
     with pytest.raises(BusinessError):
-        decisions.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+        decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
 
 
 def test_policy_versions_are_audited_and_checked(clerk, manager, ledger):
@@ -299,7 +302,7 @@ def test_remittance_advice_links_and_guides_matching(clerk, manager, ledger, com
     lines = {ln.item.document_number: (ln.amount, ln.deduction) for ln in proposal.lines.all()}
     assert lines == {"INV-2001": (Decimal("700.00"), Decimal("100.00")), "INV-2002": (Decimal("99.50"), Decimal(0))}
     assert proposal.reasons[0] == "REMITTANCE_ADVICE" and proposal.status == "suggested"  # 0.98 < 0.99
-    decisions.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
     assert _open(ledger["items"]["INV-2001"]) == Decimal("100.00")
     assert Adjustment.objects.get(proposal=proposal).amount == Decimal("100.00")
     bad = b"payment_reference;document_number;paid_amount\nB-1;;abc\n"
@@ -363,7 +366,7 @@ def test_a_reference_naming_the_payer_is_learned_from_a_manual_match(clerk, ledg
     pay = _payment("R-1")
     assert MatchProposal.objects.get(payment=pay).status in ("unmatched", "suggested")
     items = ledger["items"]
-    decisions.manual_match(actor=clerk, payment_id=pay.pk,
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=pay.pk,
                           lines=[decisions.ManualLine(items["INV-1002"].pk, Decimal("500.00"))])
     from credere.cashapp.models import PayerReference
 
@@ -383,7 +386,7 @@ def test_a_reference_naming_the_payer_is_learned_from_a_manual_match(clerk, ledg
     baltic_pay = [Entry("99.50", "X", "", "Kundennr. 558812", "R-3", day="2026-11-22")]
     statements.import_statement(actor=clerk, data=camt053(baltic_pay, statement_id="S3"), filename="c.xml",
                               match=False)
-    decisions.manual_match(actor=clerk, payment_id=_payment("R-3").pk,
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=_payment("R-3").pk,
                           lines=[decisions.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
     assert PayerReference.objects.get(key="558812").customer is None
 
@@ -450,7 +453,7 @@ def test_an_account_paying_for_two_customers_identifies_neither(clerk, ledger):
                               background=False)
     pay = _payment("S-1")
     assert pay.customer is None  # a learned account never decides the customer at import
-    decisions.manual_match(actor=clerk, payment_id=pay.pk,
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=pay.pk,
                           lines=[decisions.ManualLine(ledger["items"]["INV-2002"].pk, Decimal("99.50"))])
     row = CustomerBankAccount.objects.get(account=NORTHWIND_IBAN)
     assert row.shared and row.customer == ledger["north"]
