@@ -10,12 +10,12 @@ from django.urls import include, path
 
 from credere.api import api
 from credere.audit.urls import urlpatterns as audit_pages
+from credere.cashapp.urls import urlpatterns as cash_pages
 from credere.identity.urls import urlpatterns as identity_pages
 from credere.imports.urls import urlpatterns as import_pages
 from credere.ledger.urls import urlpatterns as ledger_pages
 from credere.reporting.urls import urlpatterns as reporting_pages
 from credere.web.urls import urlpatterns as shell_pages
-from credere.web.views.cash import urlpatterns as cash_pages
 
 
 def health(request: HttpRequest) -> JsonResponse:

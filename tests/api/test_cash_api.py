@@ -10,7 +10,7 @@ from django.test import Client
 
 from cashapp.statements import Entry, camt053
 from credere.cashapp.models import MatchingPolicyVersion, StatementFile
-from credere.cashapp.services import run_matching
+from credere.cashapp.services.runs import run_matching
 from credere.identity.services import issue_token
 from credere.ledger.models import OpenItem, Payment
 from credere.ledger.services.documents import upsert_item
@@ -164,3 +164,27 @@ def test_what_credere_learned_about_a_payer(clerk, make_user, items):
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "account"
     assert api.post("/api/v1/cash/customers/C100/bank-accounts", json.dumps({"account": "123456"}),
                     content_type="application/json").status_code == 403
+
+
+def test_reading_the_policy_writes_nothing_and_a_change_needs_a_note(make_user, items):
+    from django.apps import apps
+
+    from credere.audit.models import AuditEvent
+
+    def state():  # every cash-application row and every audit event (a token's use is noted on the token)
+        models = [*apps.get_app_config("cashapp").get_models(), AuditEvent]
+        return [list(m._default_manager.order_by("pk").values_list()) for m in models]
+
+    boss = _client(make_user("credit_manager", username="manager"))
+    before = state()
+    r = boss.get("/api/v1/cash/policy")
+    assert r.status_code == 200
+    assert (r.json()["version"], r.json()["effective_from"], r.json()["created_by"]) == (1, None, "system")
+    assert r.json()["settings"]["auto_apply_confidence"] == "0.95"
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0
+    for body in ({"settings": {"auto_apply_confidence": "0.9"}},
+                 {"settings": {"auto_apply_confidence": "0.9"}, "note": "  "}):
+        r = boss.put("/api/v1/cash/policy", json.dumps(body), content_type="application/json")
+        assert r.status_code == 422 and r.json()["error"]["fields"] == [
+            {"field": "note", "message": "say why the policy changes (it is kept with the version)"}]
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0

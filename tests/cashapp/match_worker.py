@@ -10,7 +10,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 
-from credere.cashapp.services import run_matching  # noqa: E402
+from credere.cashapp.services.runs import run_matching  # noqa: E402
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from cashapp.statements import Entry, camt053
 from credere.audit.models import AuditEvent
-from credere.cashapp import services
+from credere.cashapp import selectors
 from credere.cashapp.models import (
     Adjustment,
     BankAccount,
@@ -22,9 +22,13 @@ from credere.cashapp.models import (
     RemittanceAdvice,
     StatementFile,
 )
+from credere.cashapp.policies import policy_in_force
+from credere.cashapp.services import decisions, learning, remittances, runs, statements
+from credere.cashapp.services import policy as policy_service
 from credere.core.errors import BusinessError
+from credere.domain.matching.references import is_date
 from credere.identity.authz import NotAllowed
-from credere.ledger.models import Allocation, OpenItem, Payment
+from credere.ledger.models import Allocation, Payment
 from credere.ledger.services.documents import upsert_item
 from credere.ledger.services.master_data import upsert_customer
 
@@ -33,6 +37,8 @@ pytestmark = pytest.mark.django_db
 NORTHWIND_IBAN = "GB29NWBK60161331926819"
 NWL_IBAN = "GB94BARC10201530093459"
 BALTIC_IBAN = "LT121000011101001000"
+#: The day clerks decide (after every statement day below): no test depends on today.
+ON = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
@@ -77,7 +83,7 @@ def _payment(ref):
 
 
 def test_import_applies_what_it_can_and_keeps_everything(clerk, ledger):
-    result = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    result = statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
     assert (result.statements, result.new, result.known, len(result.payments)) == (1, 4, 0, 3)
     stored = StatementFile.objects.get()
     assert bytes(stored.content) == camt053(FIRST) and stored.format.startswith("camt.053")
@@ -85,10 +91,10 @@ def test_import_applies_what_it_can_and_keeps_everything(clerk, ledger):
     fee = BankTransaction.objects.get(bank_reference="B-0004")
     assert fee.amount == Decimal("-25.00") and fee.payment is None and "<Ntry" in fee.raw and "Account fees" in fee.raw
     run = result.run
-    assert run.status == MatchRun.Status.DONE and run.payments == 3 and run.applied >= 1
+    assert (run.status, run.payments, run.applied, run.suggested, run.unmatched) == (MatchRun.Status.DONE, 3, 2, 0, 1)
     first = MatchProposal.objects.get(payment=_payment("B-0001"))
     assert first.status == MatchProposal.Status.APPLIED
-    assert "REFERENCE_EXACT" in first.reasons and first.confidence >= Decimal("0.95")
+    assert first.reasons == ["REFERENCE_EXACT", "AMOUNT_EXACT", "PAYER_NAME_EXACT"] and first.confidence == Decimal("0.9950")
     assert _open(ledger["items"]["INV-1001"]) == Decimal("0.00")
     assert _payment("B-0001").unapplied_amount == Decimal("0.00")
     # the payer's account is learned from the applied match
@@ -100,12 +106,12 @@ def test_import_applies_what_it_can_and_keeps_everything(clerk, ledger):
 
 
 def test_same_file_again_and_overlapping_statement_add_nothing_twice(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     payments = Payment.objects.count()
-    again = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1-again.xml", match=False)
+    again = statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1-again.xml", match=False)
     assert (again.new, again.known, again.payments) == (0, 4, [])
     overlap = FIRST[2:] + [Entry("99.50", "Baltic Foods GmbH", BALTIC_IBAN, "INV-2002", "B-0005")]
-    later = services.import_statement(actor=clerk, data=camt053(overlap, statement_id="STMT-2"),
+    later = statements.import_statement(actor=clerk, data=camt053(overlap, statement_id="STMT-2"),
                                       filename="day2.xml", match=False)
     assert (later.new, later.known, len(later.payments)) == (1, 2, 1)
     assert Payment.objects.count() == payments + 1
@@ -118,12 +124,12 @@ def test_malformed_file_is_refused_whole(clerk, ledger):
     before = (StatementFile.objects.count(), Payment.objects.count(), BankTransaction.objects.count(),
               AuditEvent.objects.count())
     with pytest.raises(BusinessError) as err:
-        services.import_statement(actor=clerk, data=broken, filename="bad.xml", background=False)
+        statements.import_statement(actor=clerk, data=broken, filename="bad.xml", background=False)
     assert err.value.code == "bad_statement" and "7x0.00" in str(err.value)
     assert err.value.fields[0]["field"] == "file"
     truncated = camt053(FIRST)[:-200]
     with pytest.raises(BusinessError):
-        services.import_statement(actor=clerk, data=truncated, filename="cut.xml", background=False)
+        statements.import_statement(actor=clerk, data=truncated, filename="cut.xml", background=False)
     assert before == (StatementFile.objects.count(), Payment.objects.count(), BankTransaction.objects.count(),
                       AuditEvent.objects.count())
 
@@ -133,9 +139,9 @@ def test_unknown_account_needs_a_company_when_there_are_several(clerk, admin, le
 
     other = upsert_company(actor=admin, code="FR01", name="Credere France", base_currency="EUR")[0]
     with pytest.raises(BusinessError) as err:
-        services.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", match=False)
+        statements.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", match=False)
     assert err.value.fields[0]["field"] == "company" and StatementFile.objects.count() == 0
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", company=other, match=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="x.xml", company=other, match=False)
     assert BankAccount.objects.get().company == other
     assert Payment.objects.filter(company=other).count() == 3
 
@@ -143,19 +149,19 @@ def test_unknown_account_needs_a_company_when_there_are_several(clerk, admin, le
 def test_roles_without_the_right_write_nothing(make_user, ledger):
     collector = make_user("collector")
     with pytest.raises(NotAllowed):
-        services.import_statement(actor=collector, data=camt053(FIRST), filename="x.xml")
+        statements.import_statement(actor=collector, data=camt053(FIRST), filename="x.xml")
     with pytest.raises(NotAllowed):
-        services.run_matching(actor=collector)
+        runs.run_matching(actor=collector)
     assert StatementFile.objects.count() == 0 and Payment.objects.count() == 0 and MatchRun.objects.count() == 0
 
 
 def test_manual_match_with_split_learns_the_payer_for_next_time(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
     nwl = _payment("B-0002")
     items = ledger["items"]
-    proposal = services.manual_match(actor=clerk, payment_id=nwl.pk, lines=[
-        services.ManualLine(items["INV-1002"].pk, Decimal("500.00")),
-        services.ManualLine(items["INV-1003"].pk, Decimal("250.00"))], note="phoned the customer")
+    proposal = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
+        decisions.ManualLine(items["INV-1002"].pk, Decimal("500.00")),
+        decisions.ManualLine(items["INV-1003"].pk, Decimal("250.00"))], note="phoned the customer")
     assert proposal.status == MatchProposal.Status.MANUAL
     assert (_open(items["INV-1002"]), _open(items["INV-1003"])) == (Decimal("0.00"), Decimal("0.00"))
     nwl.refresh_from_db()
@@ -164,7 +170,7 @@ def test_manual_match_with_split_learns_the_payer_for_next_time(clerk, ledger):
     assert CustomerBankAccount.objects.get(account=NWL_IBAN).customer == ledger["north"]
     # the next payment from that account, without any reference, is recognised and applied
     second = [Entry("300.00", "NWL SOLUTIONS", NWL_IBAN, "payment", "B-0010", day="2026-11-21")]
-    result = services.import_statement(actor=clerk, data=camt053(second, statement_id="STMT-3"),
+    result = statements.import_statement(actor=clerk, data=camt053(second, statement_id="STMT-3"),
                                        filename="day2.xml", background=False)
     new = MatchProposal.objects.get(payment_id=result.payments[0])
     assert "PAYER_ACCOUNT" in new.reasons or "PAYER_ACCOUNT_LEARNED" in new.reasons
@@ -172,71 +178,72 @@ def test_manual_match_with_split_learns_the_payer_for_next_time(clerk, ledger):
 
 
 def test_deduction_then_undo_puts_everything_back(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     baltic = _payment("B-0003")
     inv = ledger["items"]["INV-2001"]
-    proposal = services.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
-        services.ManualLine(inv.pk, Decimal("780.00"), deduction=Decimal("20.00"))])
+    proposal = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk, lines=[
+        decisions.ManualLine(inv.pk, Decimal("780.00"), deduction=Decimal("20.00"))])
     adjustment = Adjustment.objects.get(proposal=proposal)
     assert (adjustment.kind, adjustment.amount, adjustment.status) == ("deduction", Decimal("20.00"), "open")
+    assert [a.applied_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert _open(inv) == Decimal("20.00")
-    assert baltic.pk not in set(services.open_payments().values_list("pk", flat=True))
+    assert baltic.pk not in set(selectors.workbench_payments().values_list("pk", flat=True))
     with pytest.raises(BusinessError):
-        services.undo_match(actor=clerk, proposal_id=proposal.pk, reason=" ")
-    services.undo_match(actor=clerk, proposal_id=proposal.pk, reason="wrong invoice")
+        decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason=" ")
+    decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="wrong invoice")
     assert _open(inv) == Decimal("800.00")
     adjustment.refresh_from_db()
     assert adjustment.status == "cancelled"
     baltic.refresh_from_db()
     assert baltic.unapplied_amount == Decimal("780.00")
-    assert baltic.pk in set(services.open_payments().values_list("pk", flat=True))
-    assert Allocation.objects.filter(payment=baltic, reversed_on__isnull=True).count() == 0
+    assert baltic.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert [a.reversed_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert AuditEvent.objects.filter(action="match.undone", reason="wrong invoice").count() == 1
     with pytest.raises(BusinessError):
-        services.undo_match(actor=clerk, proposal_id=proposal.pk, reason="again")
+        decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="again")
 
 
 def test_manual_match_refuses_more_than_is_open_or_unapplied(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     baltic = _payment("B-0003")
     items = ledger["items"]
     with pytest.raises(BusinessError) as err:
-        services.manual_match(actor=clerk, payment_id=baltic.pk,
-                              lines=[services.ManualLine(items["INV-2002"].pk, Decimal("100.00"))])
+        decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk,
+                              lines=[decisions.ManualLine(items["INV-2002"].pk, Decimal("100.00"))])
     assert err.value.fields[0]["field"] == "lines[1].amount"
     with pytest.raises(BusinessError) as err:
-        services.manual_match(actor=clerk, payment_id=baltic.pk, lines=[
-            services.ManualLine(items["INV-2001"].pk, Decimal("800.00")),
-            services.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
+        decisions.manual_match(actor=clerk, applied_on=ON, payment_id=baltic.pk, lines=[
+            decisions.ManualLine(items["INV-2001"].pk, Decimal("800.00")),
+            decisions.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
     assert err.value.fields[0]["field"] == "lines"
     assert Allocation.objects.filter(payment=baltic).count() == 0
 
 
 def test_put_on_account_and_release(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     nwl = _payment("B-0002")
-    services.put_on_account(actor=clerk, payment_id=nwl.pk, customer=ledger["north"], note="ask for remittance")
-    assert nwl.pk not in set(services.open_payments().values_list("pk", flat=True))
+    decisions.put_on_account(actor=clerk, payment_id=nwl.pk, customer=ledger["north"], note="ask for remittance")
+    assert nwl.pk not in set(selectors.workbench_payments().values_list("pk", flat=True))
     nwl.refresh_from_db()
     assert nwl.customer == ledger["north"] and nwl.unapplied_amount == Decimal("750.00")
-    run = services.run_matching(actor=clerk)
+    run = runs.run_matching(actor=clerk)
     assert not MatchProposal.objects.filter(run=run, payment=nwl).exists()
-    services.release_on_account(actor=clerk, payment_id=nwl.pk, reason="remittance came")
+    decisions.release_on_account(actor=clerk, payment_id=nwl.pk, reason="remittance came")
     assert OnAccount.objects.get(payment=nwl).released_at is not None
-    assert nwl.pk in set(services.open_payments().values_list("pk", flat=True))
+    assert nwl.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
 
 
 def test_runs_again_never_apply_money_twice(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", background=False)
     allocations = Allocation.objects.count()
     applied = MatchProposal.objects.filter(status="applied").count()
-    second = services.run_matching(actor=clerk)
-    third = services.run_matching(actor=clerk)
+    second = runs.run_matching(actor=clerk)
+    third = runs.run_matching(actor=clerk)
     assert second.applied == third.applied == 0
     assert Allocation.objects.count() == allocations
     assert MatchProposal.objects.filter(status="applied").count() == applied
     # an open proposal is superseded by the newer run's, never left beside it
-    for payment in services.open_payments():
+    for payment in selectors.workbench_payments():
         assert payment.match_proposals.filter(status__in=["suggested", "unmatched"]).count() == 1
     for payment in Payment.objects.all():
         used = payment.allocations.filter(reversed_on__isnull=True).aggregate(s=Sum("source_amount"))["s"] or 0
@@ -244,64 +251,64 @@ def test_runs_again_never_apply_money_twice(clerk, ledger):
 
 
 def test_accept_a_suggestion(clerk, manager, ledger):
-    services.set_policy(actor=manager, settings={"auto_apply_confidence": "1"}, note="clerks confirm everything")
-    services.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="day1.xml", background=False)
+    policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "1"}, note="clerks confirm everything")
+    statements.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="day1.xml", background=False)
     proposal = MatchProposal.objects.get()
     assert proposal.status == "suggested"
-    services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
     proposal.refresh_from_db()
     assert proposal.status == "accepted" and proposal.decided_by == "clerk"
     assert _open(ledger["items"]["INV-1001"]) == Decimal("0.00")
     with pytest.raises(BusinessError):
-        services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+        decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
 
 
 def test_policy_versions_are_audited_and_checked(clerk, manager, ledger):
-    v1 = services.current_policy_version()
+    v1 = policy_service.stored_policy_version()
     assert v1.version == 1 and v1.settings["auto_apply_confidence"] == "0.95"
-    v2 = services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.97", "max_candidates": "30"},
+    v2 = policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "0.97", "max_candidates": "30"},
                              note="tighter after audit")
-    assert v2.version == 2 and services.current_policy_version() == v2
-    assert services.policy_of(v2).auto_apply_confidence == Decimal("0.97")
+    assert v2.version == 2 and policy_service.stored_policy_version() == v2
+    assert policy_service.policy_of(v2).auto_apply_confidence == Decimal("0.97")
     event = AuditEvent.objects.get(action="matching_policy.changed")
     assert event.before == {"auto_apply_confidence": "0.95", "max_candidates": 40}
     assert event.after == {"auto_apply_confidence": "0.97", "max_candidates": 30} and event.reason == "tighter after audit"
     with pytest.raises(BusinessError) as err:
-        services.set_policy(actor=manager, settings={"auto_apply_confidence": "abc", "nonsense": 1})
+        policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "abc", "nonsense": 1}, note="x")
     assert {f["field"] for f in err.value.fields} == {"auto_apply_confidence", "nonsense"}
     with pytest.raises(BusinessError) as err:
-        services.set_policy(actor=manager, settings={"auto_apply_confidence": "1.5"})
+        policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "1.5"}, note="x")
     assert err.value.fields[0]["field"] == "auto_apply_confidence"
     with pytest.raises(NotAllowed):
-        services.set_policy(actor=clerk, settings={"auto_apply_confidence": "0.5"})
+        policy_service.set_policy(actor=clerk, settings={"auto_apply_confidence": "0.5"}, note="x")
     assert MatchingPolicyVersion.objects.count() == 2
-    run = services.run_matching(actor=clerk)
+    run = runs.run_matching(actor=clerk)
     assert run.policy == v2
 
 
 def test_remittance_advice_links_and_guides_matching(clerk, manager, ledger, company):
-    services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"})
+    policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"}, note="clerks check advices")
     entries = [Entry("799.50", "Baltic Foods", BALTIC_IBAN, "see advice", "B-0020")]
-    services.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", match=False)
+    statements.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", match=False)
     advice = (b"payment_reference;payer_name;payment_date;amount;currency;document_number;paid_amount;deduction\n"
               b"B-0020;Baltic Foods;2026-11-20;799.50;EUR;INV-2001;700.00;100.00\n"
               b"B-0020;Baltic Foods;2026-11-20;799.50;EUR;INV-2002;99.50;\n"
               b"B-9999;Unknown Ltd;2026-11-20;10.00;EUR;INV-1003;10.00;\n")
-    result = services.import_remittances(actor=clerk, data=advice, filename="advice.csv", company=company)
+    result = remittances.import_remittances(actor=clerk, data=advice, filename="advice.csv", company=company)
     assert (result.advices, result.lines, result.linked) == (2, 3, 1)
     linked = RemittanceAdvice.objects.get(payment__isnull=False)
     assert [ln.document_number for ln in linked.lines.all()] == ["INV-2001", "INV-2002"]
-    run = services.run_matching(actor=clerk)
+    run = runs.run_matching(actor=clerk)
     proposal = MatchProposal.objects.get(run=run)
     lines = {ln.item.document_number: (ln.amount, ln.deduction) for ln in proposal.lines.all()}
     assert lines == {"INV-2001": (Decimal("700.00"), Decimal("100.00")), "INV-2002": (Decimal("99.50"), Decimal(0))}
     assert proposal.reasons[0] == "REMITTANCE_ADVICE" and proposal.status == "suggested"  # 0.98 < 0.99
-    services.accept_proposal(actor=clerk, proposal_id=proposal.pk)
+    decisions.accept_proposal(actor=clerk, applied_on=ON, proposal_id=proposal.pk)
     assert _open(ledger["items"]["INV-2001"]) == Decimal("100.00")
     assert Adjustment.objects.get(proposal=proposal).amount == Decimal("100.00")
     bad = b"payment_reference;document_number;paid_amount\nB-1;;abc\n"
     with pytest.raises(BusinessError) as err:
-        services.import_remittances(actor=clerk, data=bad, filename="bad.csv", company=company)
+        remittances.import_remittances(actor=clerk, data=bad, filename="bad.csv", company=company)
     assert "row 2" in str(err.value) and RemittanceAdvice.objects.count() == 2
 
 
@@ -309,7 +316,7 @@ def test_background_task_runs_the_matching(clerk, ledger, django_capture_on_comm
     from credere.cashapp.tasks import match_payments
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        result = services.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml")
+        result = statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml")
     assert len(callbacks) == 1 and MatchRun.objects.count() == 0
     outcome = match_payments.call(payment_ids=result.payments, actor="clerk", statement_file_id=result.file.pk)
     run = MatchRun.objects.get()
@@ -317,66 +324,71 @@ def test_background_task_runs_the_matching(clerk, ledger, django_capture_on_comm
     assert match_payments.call(payment_ids=result.payments, actor="nobody").startswith("skipped")
 
 
-def test_credit_notes_and_open_items_reach_the_engine(clerk, admin, company, ledger):
+def test_a_credit_note_is_netted_against_the_invoice_and_the_cash_pays_the_rest(clerk, admin, company, ledger):
     credit = upsert_item(actor=admin, company=company, customer=ledger["baltic"], document_type="credit_note",
                          document_number="CN-1", document_date=dt.date(2026, 10, 5), due_date=dt.date(2026, 10, 5),
                          currency="EUR", amount=Decimal("-99.50"))[0]
     entries = [Entry("700.50", "Baltic Foods GmbH", BALTIC_IBAN, "INV-2001 INV-2002 CN-1", "B-0030")]
-    services.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", background=False)
+    statements.import_statement(actor=clerk, data=camt053(entries), filename="d.xml", background=False)
     proposal = MatchProposal.objects.get()
-    lines = {ln.item.document_number: ln.amount for ln in proposal.lines.all()}
-    if "CN-1" not in lines:
-        pytest.skip("the engine does not net credit notes")
-    assert lines["CN-1"] < 0
-    if proposal.status == "applied":
-        assert _open(credit) == Decimal("0.00")
-        assert OpenItem.objects.get(document_number="INV-2001").open_amount == Decimal("0.00")
+    lines = {ln.item.document_number: (ln.amount, ln.payment_amount) for ln in proposal.lines.all()}
+    assert lines == {"INV-2001": (Decimal("800.00"), Decimal("800.00")), "CN-1": (Decimal("-99.50"), Decimal("-99.50"))}
+    assert proposal.status == "applied" and "CREDIT_NOTE_NETTED" in proposal.reasons
+    assert (_open(credit), _open(ledger["items"]["INV-2001"]), _open(ledger["items"]["INV-2002"])) == (
+        Decimal("0.00"), Decimal("0.00"), Decimal("99.50"))
+    allocations = {(a.target.document_number, a.credit_note.document_number if a.credit_note else None,
+                    a.payment_id is not None, a.amount, a.applied_on)
+                   for a in Allocation.objects.select_related("target", "credit_note")}
+    # credit first, then cash, both on the day the bank booked the payment
+    assert allocations == {("INV-2001", "CN-1", False, Decimal("99.50"), dt.date(2026, 11, 20)),
+                           ("INV-2001", None, True, Decimal("700.50"), dt.date(2026, 11, 20))}
+    assert _payment("B-0030").unapplied_amount == Decimal("0.00")
 
 
 def test_customer_bank_accounts_entered_by_hand_are_checked(make_user, ledger):
     analyst = make_user("credit_analyst")
-    row = services.add_customer_bank_account(actor=analyst, customer=ledger["north"], account="gb29 nwbk 6016 1331 9268 19")
+    row = learning.add_customer_bank_account(actor=analyst, customer=ledger["north"], account="gb29 nwbk 6016 1331 9268 19")
     assert (row.account, row.source, row.customer) == (NORTHWIND_IBAN, "manual", ledger["north"])
     with pytest.raises(BusinessError) as err:
-        services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account=NORTHWIND_IBAN)
+        learning.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account=NORTHWIND_IBAN)
     assert err.value.code == "duplicate"
     with pytest.raises(BusinessError) as err:
-        services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="GB29NWBK60161331926818")
+        learning.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="GB29NWBK60161331926818")
     assert err.value.fields[0]["field"] == "account" and "not a valid IBAN" in str(err.value)
-    assert services.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="0532013000")
+    assert learning.add_customer_bank_account(actor=analyst, customer=ledger["baltic"], account="0532013000")
     with pytest.raises(NotAllowed):
-        services.add_customer_bank_account(actor=make_user("collector"), customer=ledger["baltic"], account="123456")
+        learning.add_customer_bank_account(actor=make_user("collector"), customer=ledger["baltic"], account="123456")
     assert CustomerBankAccount.objects.count() == 2
 
 
 def test_a_reference_naming_the_payer_is_learned_from_a_manual_match(clerk, ledger):
     first = [Entry("500.00", "ACME PAYMENT SERVICES", "DE02120300000000202051", "Kundennr. 558812 Okt 2026", "R-1")]
-    services.import_statement(actor=clerk, data=camt053(first), filename="a.xml", background=False)
+    statements.import_statement(actor=clerk, data=camt053(first), filename="a.xml", background=False)
     pay = _payment("R-1")
     assert MatchProposal.objects.get(payment=pay).status in ("unmatched", "suggested")
     items = ledger["items"]
-    services.manual_match(actor=clerk, payment_id=pay.pk,
-                          lines=[services.ManualLine(items["INV-1002"].pk, Decimal("500.00"))])
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=pay.pk,
+                          lines=[decisions.ManualLine(items["INV-1002"].pk, Decimal("500.00"))])
     from credere.cashapp.models import PayerReference
 
     learned = {r.key: r.customer for r in PayerReference.objects.all()}
     assert learned["558812"] == ledger["north"]
     assert not {"2026", "50000", "KUNDENNR", "OKT"} & set(learned)  # not the year, the amount or plain words
-    assert services._is_date("20261120") and services._is_date("201126") and not services._is_date("558812")
+    assert is_date("20261120") and is_date("201126") and not is_date("558812")
     # next month: another bank account and name, the same customer number
     second = [Entry("250.00", "ACME PAY SVC", "DE89370400440532013000", "Kundennr. 558812 Nov 2026", "R-2",
                     day="2026-11-21")]
-    services.import_statement(actor=clerk, data=camt053(second, statement_id="S2"), filename="b.xml",
+    statements.import_statement(actor=clerk, data=camt053(second, statement_id="S2"), filename="b.xml",
                               background=False)
     proposal = MatchProposal.objects.get(payment=_payment("R-2"))
     assert "PAYER_REFERENCE_LEARNED" in proposal.reasons
     assert [ln.item.document_number for ln in proposal.lines.all()] == ["INV-1003"]
     # a second customer writing the same number makes it identify neither
     baltic_pay = [Entry("99.50", "X", "", "Kundennr. 558812", "R-3", day="2026-11-22")]
-    services.import_statement(actor=clerk, data=camt053(baltic_pay, statement_id="S3"), filename="c.xml",
+    statements.import_statement(actor=clerk, data=camt053(baltic_pay, statement_id="S3"), filename="c.xml",
                               match=False)
-    services.manual_match(actor=clerk, payment_id=_payment("R-3").pk,
-                          lines=[services.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=_payment("R-3").pk,
+                          lines=[decisions.ManualLine(items["INV-2002"].pk, Decimal("99.50"))])
     assert PayerReference.objects.get(key="558812").customer is None
 
 
@@ -405,7 +417,7 @@ def test_mutated_statement_files_are_imported_whole_or_not_at_all(clerk, ledger,
                 data = data[:at]
         before = [m.objects.count() for m in tables]
         try:
-            result = services.import_statement(actor=clerk, data=bytes(data), filename=f"m{n}-{sample}",
+            result = statements.import_statement(actor=clerk, data=bytes(data), filename=f"m{n}-{sample}",
                                                company=company, match=False)
         except BusinessError as exc:
             assert exc.code in ("bad_statement", "invalid") and exc.fields, exc
@@ -421,30 +433,42 @@ def test_mutated_statement_files_are_imported_whole_or_not_at_all(clerk, ledger,
 def test_a_policy_version_can_take_effect_later(manager, ledger):
     from django.utils import timezone
 
-    v1 = services.current_policy_version()
+    v1 = policy_service.stored_policy_version()
     later = timezone.now() + dt.timedelta(days=7)
-    v2 = services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"}, note="from next week",
+    v2 = policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "0.99"}, note="from next week",
                              effective_from=later)
-    assert services.current_policy_version() == v1
-    assert services.current_policy_version(at=later + dt.timedelta(seconds=1)) == v2
+    assert policy_service.stored_policy_version() == v1
+    assert policy_in_force(at=later + dt.timedelta(seconds=1)).version == v2
     with pytest.raises(BusinessError) as err:
-        services.set_policy(actor=manager, settings={"auto_apply_confidence": "0.9"},
-                            effective_from=timezone.now() - dt.timedelta(days=1))
+        policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "0.9"}, note="x",
+                                  effective_from=timezone.now() - dt.timedelta(days=1))
     assert err.value.fields[0]["field"] == "effective_from"
 
 
 def test_an_account_paying_for_two_customers_identifies_neither(clerk, ledger):
-    services.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="a.xml", background=False)
+    statements.import_statement(actor=clerk, data=camt053(FIRST[:1]), filename="a.xml", background=False)
     assert CustomerBankAccount.objects.get(account=NORTHWIND_IBAN).customer == ledger["north"]
     # the same account now pays a Baltic invoice (a payment service paying for both)
     other = [Entry("99.50", "PAYSERVICE", NORTHWIND_IBAN, "thanks", "S-1", day="2026-11-21")]
-    services.import_statement(actor=clerk, data=camt053(other, statement_id="S2"), filename="b.xml",
+    statements.import_statement(actor=clerk, data=camt053(other, statement_id="S2"), filename="b.xml",
                               background=False)
     pay = _payment("S-1")
     assert pay.customer is None  # a learned account never decides the customer at import
-    services.manual_match(actor=clerk, payment_id=pay.pk,
-                          lines=[services.ManualLine(ledger["items"]["INV-2002"].pk, Decimal("99.50"))])
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=pay.pk,
+                          lines=[decisions.ManualLine(ledger["items"]["INV-2002"].pk, Decimal("99.50"))])
     row = CustomerBankAccount.objects.get(account=NORTHWIND_IBAN)
     assert row.shared and row.customer == ledger["north"]
-    assert NORTHWIND_IBAN not in services._known_accounts()
+    assert NORTHWIND_IBAN not in runs.known_accounts()
     assert AuditEvent.objects.filter(action="customer_bank_account.shared").count() == 1
+
+
+def test_reading_the_policy_stores_nothing_until_a_change_or_a_run(clerk, manager, ledger):
+    assert policy_in_force().version is None and policy_in_force().number == 1
+    with pytest.raises(BusinessError) as err:
+        policy_service.set_policy(actor=manager, settings={"auto_apply_confidence": "0.9"}, note="  ")
+    assert err.value.fields == [{"field": "note", "message": "say why the policy changes (it is kept with the version)"}]
+    assert MatchingPolicyVersion.objects.count() == 0  # a refusal stores not even the defaults
+    assert not AuditEvent.objects.filter(action__startswith="matching_policy").exists()
+    run = runs.run_matching(actor=clerk)
+    assert run.policy.version == 1 and run.policy.settings == policy_in_force().settings
+    assert AuditEvent.objects.filter(action="matching_policy.created").count() == 1

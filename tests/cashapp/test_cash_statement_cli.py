@@ -44,13 +44,14 @@ def test_parse_prints_json_and_writes_nothing(ledger, tmp_path, capsys):
     assert StatementFile.objects.count() == 0 and Payment.objects.count() == 0
 
 
-@pytest.mark.parametrize("name", ["camt053_v02.xml", "camt053_v08.xml", "camt052_v08.xml", "camt054_v08.xml",
-                                  "mt940.sta", "mt942.sta", "bai2.txt", "sparkasse.csv", "english.csv"])
-def test_every_sample_format_parses_through_the_command(name, capsys):
+@pytest.mark.parametrize(("name", "transactions"), [
+    ("camt053_v02.xml", 7), ("camt053_v08.xml", 4), ("camt052_v08.xml", 2), ("camt054_v08.xml", 1), ("mt940.sta", 7),
+    ("mt942.sta", 2), ("bai2.txt", 4), ("sparkasse.csv", 4), ("english.csv", 3)])
+def test_every_sample_format_parses_through_the_command(name, transactions, capsys):
     call_command("cash", "parse", str(BANKFILES / name))
     out = json.loads(capsys.readouterr().out)
     assert out and all(st["account"] for st in out)
-    assert sum(len(st["transactions"]) for st in out) > 0
+    assert sum(len(st["transactions"]) for st in out) == transactions
 
 
 def test_parse_names_the_problem(tmp_path):
@@ -136,3 +137,19 @@ def test_a_banks_csv_mapping_is_saved_and_used_for_its_next_files(ledger, tmp_pa
     call_command("cash", "import", str(day2), "--user", "clerk")
     assert "1 new transaction(s)" in capsys.readouterr().out
     assert OpenItem.objects.get(document_number="INV-1002").open_amount == Decimal("0.00")
+
+
+def test_showing_the_policy_stores_nothing_and_a_change_needs_a_note(ledger, capsys):
+    from cashapp.test_cash_pages import state
+
+    before = state()
+    call_command("cash", "policy", "--user", "manager")
+    out = capsys.readouterr().out
+    assert out.startswith("matching policy version 1 (the built-in defaults)\n")
+    assert '  auto_apply_confidence = "0.95"\n' in out
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0
+    with pytest.raises(CommandError, match=r"note: say why the policy changes"):
+        call_command("cash", "policy", "--set", "auto_apply_confidence=0.9", "--user", "manager")
+    with pytest.raises(CommandError, match=r"note: say why the policy changes"):
+        call_command("cash", "policy", "--set", "auto_apply_confidence=0.9", "--note", " ", "--user", "manager")
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0

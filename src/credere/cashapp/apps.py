@@ -7,6 +7,6 @@ class CashappConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credere.cashapp import panels
+        from credere.cashapp import panels, tasks  # noqa: F401 (tasks register their names)
 
         panels.register()

@@ -264,6 +264,11 @@ class MatchProposal(models.Model):
         SUPERSEDED = "superseded", "Superseded by a later run"
         UNDONE = "undone", "Undone"
 
+    #: Waiting for a clerk: a suggestion, or nothing found (a payment has at most one).
+    OPEN_STATUSES = (Status.SUGGESTED, Status.UNMATCHED)
+    #: In force on the payment: applied by the engine, accepted or made by a clerk (undoable).
+    APPLIED_STATUSES = (Status.APPLIED, Status.ACCEPTED, Status.MANUAL)
+
     run = models.ForeignKey(MatchRun, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="match_proposals")
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -285,7 +290,7 @@ class MatchProposal(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.SUGGESTED, self.Status.UNMATCHED)
+        return self.status in self.OPEN_STATUSES
 
 
 class ProposalLine(models.Model):

@@ -1,11 +1,18 @@
-"""The matching policy as stored data: settings (JSON) <-> the domain's ``MatchingPolicy``."""
+"""The matching policy as stored data: settings (JSON) <-> the domain's ``MatchingPolicy``, and
+the reads of the stored versions (the one in force, the history). Nothing here writes: while no
+version is stored, the built-in defaults are in force as version 1."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+
+from credere.cashapp.models import MatchingPolicyVersion
 from credere.domain.matching import MatchingPolicy
 from credere.domain.money import check_currency
 
@@ -100,4 +107,53 @@ def policy_settings(policy: MatchingPolicy) -> dict[str, Any]:
             out[key] = list(value)
         else:
             out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- the stored versions
+
+
+@dataclass(frozen=True)
+class PolicyInForce:
+    version: MatchingPolicyVersion | None
+    settings: dict[str, Any]
+
+    @property
+    def number(self) -> int:
+        return self.version.version if self.version is not None else 1
+
+    def matching_policy(self) -> MatchingPolicy:
+        return policy_from_settings(self.settings)
+
+
+def policy_in_force(*, at: dt.datetime | None = None) -> PolicyInForce:
+    """The version in force, or the built-in defaults while no version is recorded yet."""
+    version = (MatchingPolicyVersion.objects.filter(effective_from__lte=at or timezone.now())
+               .order_by("-version").first())
+    if version is None:
+        return PolicyInForce(None, policy_settings(MatchingPolicy()))
+    return PolicyInForce(version, dict(version.settings))
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    key: str
+    before: Any
+    after: Any
+
+
+def policy_history() -> list[tuple[MatchingPolicyVersion, list[PolicyChange]]]:
+    """Every version, newest first, with what changed from the version before it."""
+    versions = list(MatchingPolicyVersion.objects.order_by("version"))
+    out: list[tuple[MatchingPolicyVersion, list[PolicyChange]]] = []
+    previous: dict[str, Any] | None = None
+    for v in versions:
+        changes: list[PolicyChange] = []
+        if previous is not None:
+            for key in dict.fromkeys([*previous, *v.settings]):
+                if previous.get(key) != v.settings.get(key):
+                    changes.append(PolicyChange(key, previous.get(key), v.settings.get(key)))
+        out.append((v, changes))
+        previous = dict(v.settings)
+    out.reverse()
     return out

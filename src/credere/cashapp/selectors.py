@@ -1,16 +1,17 @@
-"""Reads of cash application for the pages: the workbench queue, a payment's proposals and
-matches, open items to match by hand, statement files, runs and the day's figures.
+"""Reads of cash application, one answer for the pages, the API and the services: the workbench
+queue, a payment's proposals and matches, open items to match by hand, statement files and
+transactions, runs, the day's figures.
 
-Nothing here writes (not even the built-in policy's first version: :func:`policy_in_force`
-shows the defaults until a run or a manager records version 1).
+Nothing here writes. The policy in force and its history are read in
+:mod:`credere.cashapp.policies` (the policy as stored data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -31,21 +32,25 @@ from django.db.models import (
 from django.db.models.functions import Abs
 from django.utils import timezone
 
+from credere.cashapp.amounts import parse_amount
 from credere.cashapp.models import (
+    Adjustment,
+    BankAccount,
     BankTransaction,
-    MatchingPolicyVersion,
+    CustomerBankAccount,
     MatchProposal,
     MatchRun,
     OnAccount,
+    PayerAlias,
+    PayerReference,
     RemittanceLine,
+    Statement,
     StatementFile,
 )
-from credere.cashapp.policies import policy_settings
-from credere.domain.matching import MatchingPolicy
-from credere.ledger.models import Company, OpenItem, Payment
+from credere.ledger.models import Company, Customer, OpenItem, Payment
 
-OPEN = (MatchProposal.Status.SUGGESTED, MatchProposal.Status.UNMATCHED)
-APPLIED = (MatchProposal.Status.APPLIED, MatchProposal.Status.ACCEPTED, MatchProposal.Status.MANUAL)
+OPEN = MatchProposal.OPEN_STATUSES
+APPLIED = MatchProposal.APPLIED_STATUSES
 
 #: Age buckets of the workbench queue, oldest first: (label, minimum age in days).
 AGE_BUCKETS: tuple[tuple[str, int], ...] = (
@@ -68,6 +73,12 @@ class QueueFilters:
     shown: int = 100
 
 
+def workbench_payments() -> QuerySet[Payment]:
+    """A payment in the workbench: money not yet applied, and not kept on a customer's account."""
+    kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
+    return Payment.objects.filter(unapplied_amount__gt=0).exclude(pk__in=kept)
+
+
 def _open_proposals() -> QuerySet[MatchProposal]:
     return MatchProposal.objects.filter(payment=OuterRef("pk"), status__in=OPEN).order_by("-id")
 
@@ -78,8 +89,7 @@ def queue(f: QueueFilters, *, today: dt.date) -> QuerySet[Payment]:
     Each payment carries ``age_bucket`` (index into :data:`AGE_BUCKETS`), ``proposal_id``,
     ``proposal_status`` and ``confidence`` of its open proposal (None while matching has not run).
     """
-    kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
-    qs = Payment.objects.filter(unapplied_amount__gt=0).exclude(pk__in=kept).select_related("company", "customer")
+    qs = workbench_payments().select_related("company", "customer")
     if f.company is not None:
         qs = qs.filter(company=f.company)
     if f.currency:
@@ -104,15 +114,88 @@ def queue_ids(qs: QuerySet[Payment]) -> list[int]:
     return list(qs.values_list("pk", flat=True))
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    #: Every payment of the queue, in rank order.
+    ids: list[int]
+    #: The first ``shown`` payments, and the selected one after them if it is further down.
+    entries: list[Any]
+    #: The payment asked for, if it exists, else the first of the queue.
+    selected_id: int | None
+
+
+def queue_page(f: QueueFilters, *, today: dt.date, selected_id: int | None) -> QueuePage:
+    qs = queue(f, today=today)
+    ids = queue_ids(qs)
+    entries: list[Any] = list(qs[:f.shown])
+    if selected_id is None or (selected_id not in ids and not Payment.objects.filter(pk=selected_id).exists()):
+        selected_id = ids[0] if ids else None
+    if selected_id is not None and selected_id not in {e.pk for e in entries}:
+        extra = qs.filter(pk=selected_id).first()
+        if extra is not None:
+            entries.append(extra)
+    return QueuePage(ids, entries, selected_id)
+
+
 def age_label(index: int) -> str:
     return AGE_BUCKETS[index][0] if 0 <= index < len(AGE_BUCKETS) else ""
 
 
 def queue_currencies() -> list[str]:
-    return sorted(set(Payment.objects.filter(unapplied_amount__gt=0).values_list("currency", flat=True)))
+    return sorted(set(workbench_payments().values_list("currency", flat=True)))
 
 
-# --------------------------------------------------------------------------- one payment
+# --------------------------------------------------------------------------- one payment, proposal, customer
+
+
+def payment(pk: int) -> Payment | None:
+    return Payment.objects.select_related("company", "customer").filter(pk=pk).first()
+
+
+def proposal(pk: int) -> MatchProposal | None:
+    """A proposal with its payment, lines, items and customers (as the pages and the API show it)."""
+    return proposals().select_related("payment").filter(pk=pk).first()
+
+
+def proposals(*, status: str | None = None, payment_id: int | None = None,
+              run_id: int | None = None) -> QuerySet[MatchProposal]:
+    """Proposals, newest first, with their lines' items and customers."""
+    qs = MatchProposal.objects.select_related("customer").prefetch_related("lines__item__customer").order_by("-id")
+    if status:
+        qs = qs.filter(status=status)
+    if payment_id:
+        qs = qs.filter(payment_id=payment_id)
+    if run_id:
+        qs = qs.filter(run_id=run_id)
+    return qs
+
+
+def proposal_documents(proposal: MatchProposal) -> list[str]:
+    """The document numbers of a proposal's items, in line order."""
+    return [line.item.document_number for line in proposal.lines.select_related("item")]
+
+
+def companies() -> list[Company]:
+    return list(Company.objects.order_by("code"))
+
+
+def company(code: str) -> Company | None:
+    return Company.objects.filter(code=code).first() if code else None
+
+
+def customer(pk: int) -> Customer | None:
+    return Customer.objects.filter(pk=pk).first()
+
+
+def customer_by_account(account_number: str) -> Customer | None:
+    return Customer.objects.filter(account_number=account_number).first() if account_number else None
+
+
+def customers_named(word: str, *, limit: int = 20) -> list[tuple[str, str]]:
+    """(account number, name) of customers whose name contains ``word`` (see ``names.search_word``)."""
+    if not word:
+        return []
+    return list(Customer.objects.filter(name__icontains=word).values_list("account_number", "name")[:limit])
 
 
 def open_proposal(payment: Payment) -> MatchProposal | None:
@@ -155,27 +238,11 @@ def payment_status(payment: Payment, proposal_status: str | None, on_account_ope
 # --------------------------------------------------------------------------- open items
 
 
+def document_numbers(item_ids: list[int]) -> dict[int, str]:
+    return dict(OpenItem.objects.filter(pk__in=item_ids).values_list("pk", "document_number"))
+
+
 AMOUNT_TOLERANCE = Decimal("0.05")
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """``1.234,50`` / ``1,234.50`` / ``1234.5`` → Decimal; None if ``text`` is not an amount."""
-    raw = re.sub(r"[\s'\u00a0\u202f]", "", text or "")
-    if not re.fullmatch(r"-?[\d.,]+", raw) or not re.search(r"\d", raw):
-        return None
-    last_dot, last_comma = raw.rfind("."), raw.rfind(",")
-    if last_dot >= 0 and last_comma >= 0:
-        decimal_sep = "." if last_dot > last_comma else ","
-        thousands = "," if decimal_sep == "." else "."
-        raw = raw.replace(thousands, "").replace(decimal_sep, ".")
-    elif last_comma >= 0:
-        head, _, tail = raw.rpartition(",")
-        raw = raw.replace(",", "") if len(tail) == 3 and raw.count(",") >= 1 and head else raw.replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def search_items(q: str, *, company: Company | None = None, exclude: list[int] | None = None,
@@ -215,6 +282,35 @@ def statement_files() -> QuerySet[StatementFile]:
             .annotate(payments=Count("statement_set__transactions__payment")).order_by("-uploaded_at", "-id"))
 
 
+def statement_file(pk: int, *, content: bool = False) -> StatementFile | None:
+    """A stored statement file (its bytes only when ``content``: they may be large)."""
+    qs = StatementFile.objects.select_related("uploaded_by")
+    return (qs if content else qs.defer("content")).filter(pk=pk).first()
+
+
+def file_statements(file: StatementFile) -> list[Statement]:
+    return list(Statement.objects.filter(file=file).select_related("bank_account__company"))
+
+
+def file_bank_accounts(file: StatementFile) -> list[BankAccount]:
+    return list(BankAccount.objects.filter(statements__file=file).distinct())
+
+
+def transactions(*, statement_file: int | None = None, booking_date_from: dt.date | None = None,
+                 booking_date_to: dt.date | None = None, incoming: bool | None = None) -> QuerySet[BankTransaction]:
+    """Imported bank transactions, newest booking first."""
+    qs = BankTransaction.objects.select_related("bank_account").order_by("-booking_date", "-id")
+    if statement_file:
+        qs = qs.filter(statement__file_id=statement_file)
+    if booking_date_from:
+        qs = qs.filter(booking_date__gte=booking_date_from)
+    if booking_date_to:
+        qs = qs.filter(booking_date__lte=booking_date_to)
+    if incoming is not None:
+        qs = qs.filter(amount__gt=0) if incoming else qs.filter(amount__lt=0)
+    return qs
+
+
 def file_payment_ids(file: StatementFile) -> list[int]:
     return [pid for pid in BankTransaction.objects.filter(statement__file=file, payment__isnull=False)
             .values_list("payment_id", flat=True) if pid is not None]
@@ -248,16 +344,20 @@ def file_pending(file: StatementFile) -> bool:
         return False
     if MatchRun.objects.filter(statement_file=file, status=MatchRun.Status.RUNNING).exists():
         return True
-    kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
-    return (Payment.objects.filter(pk__in=ids, unapplied_amount__gt=0).exclude(pk__in=kept)
-            .exclude(match_proposals__isnull=False).exists())
+    return workbench_payments().filter(pk__in=ids).exclude(match_proposals__isnull=False).exists()
+
+
+def match_runs(file: StatementFile | None = None) -> QuerySet[MatchRun]:
+    qs = MatchRun.objects.select_related("statement_file", "policy").order_by("-id")
+    return qs if file is None else qs.filter(statement_file=file)
 
 
 def runs(limit: int = 10, file: StatementFile | None = None) -> list[MatchRun]:
-    qs = MatchRun.objects.select_related("statement_file", "policy").order_by("-id")
-    if file is not None:
-        qs = qs.filter(statement_file=file)
-    return list(qs[:limit])
+    return list(match_runs(file)[:limit])
+
+
+def run(pk: int) -> MatchRun | None:
+    return match_runs().filter(pk=pk).first()
 
 
 @dataclass(frozen=True)
@@ -276,70 +376,24 @@ def summary(*, today: dt.date) -> Summary:
     start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     end = start + dt.timedelta(days=1)
     runs = MatchRun.objects.filter(started_at__gte=start, started_at__lt=end).count()
-    kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
-    open_qs = Payment.objects.filter(unapplied_amount__gt=0).exclude(pk__in=kept)
+    open_qs = workbench_payments()
     # payments, not run totals: a payment matched again by a later run is counted once
-    applied = (MatchProposal.objects.filter(status__in=["applied", "accepted", "manual"], updated_at__gte=start,
+    applied = (MatchProposal.objects.filter(status__in=APPLIED, updated_at__gte=start,
                                             updated_at__lt=end).values("payment_id").distinct().count())
     waiting = MatchProposal.objects.filter(payment__in=open_qs)
-    suggested = waiting.filter(status="suggested").values("payment_id").distinct().count()
-    unmatched = waiting.filter(status="unmatched").values("payment_id").distinct().count()
+    suggested = waiting.filter(status=MatchProposal.Status.SUGGESTED).values("payment_id").distinct().count()
+    unmatched = waiting.filter(status=MatchProposal.Status.UNMATCHED).values("payment_id").distinct().count()
     per_currency = [(r["currency"], r["total"], r["n"]) for r in open_qs.values("currency").annotate(
         total=Sum("unapplied_amount"), n=Count("id")).order_by("currency")]
     return Summary(runs=runs, applied=applied, suggested=suggested, unmatched=unmatched,
                    waiting=sum(n for _c, _t, n in per_currency), unapplied=per_currency)
 
 
-# --------------------------------------------------------------------------- the policy
-
-
-@dataclass(frozen=True)
-class PolicyInForce:
-    version: MatchingPolicyVersion | None
-    settings: dict[str, Any]
-
-    @property
-    def number(self) -> int:
-        return self.version.version if self.version is not None else 1
-
-
-def policy_in_force(*, at: dt.datetime | None = None) -> PolicyInForce:
-    """The version in force, or the built-in defaults while no version is recorded yet."""
-    version = (MatchingPolicyVersion.objects.filter(effective_from__lte=at or timezone.now())
-               .order_by("-version").first())
-    if version is None:
-        return PolicyInForce(None, policy_settings(MatchingPolicy()))
-    return PolicyInForce(version, dict(version.settings))
-
-
-@dataclass(frozen=True)
-class PolicyChange:
-    key: str
-    before: Any
-    after: Any
-
-
-def policy_history() -> list[tuple[MatchingPolicyVersion, list[PolicyChange]]]:
-    """Every version, newest first, with what changed from the version before it."""
-    versions = list(MatchingPolicyVersion.objects.order_by("version"))
-    out: list[tuple[MatchingPolicyVersion, list[PolicyChange]]] = []
-    previous: dict[str, Any] | None = None
-    for v in versions:
-        changes: list[PolicyChange] = []
-        if previous is not None:
-            for key in dict.fromkeys([*previous, *v.settings]):
-                if previous.get(key) != v.settings.get(key):
-                    changes.append(PolicyChange(key, previous.get(key), v.settings.get(key)))
-        out.append((v, changes))
-        previous = dict(v.settings)
-    out.reverse()
-    return out
+# --------------------------------------------------------------------------- payers
 
 
 def payer_knowledge(customer_id: int) -> dict[str, Any]:
     """What Credere knows about how a customer pays: bank accounts, bank-written names, money on account."""
-    from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerReference
-
     return {
         "bank_accounts": list(CustomerBankAccount.objects.filter(customer_id=customer_id)
                               .select_related("learned_from").order_by("account")),
@@ -354,6 +408,27 @@ def payer_knowledge(customer_id: int) -> dict[str, Any]:
 
 def adjustments_of_item(item_id: int) -> list[Any]:
     """What cash application left open on an item on purpose (deductions, discounts, bank charges)."""
-    from credere.cashapp.models import Adjustment
-
     return list(Adjustment.objects.filter(item_id=item_id).select_related("payment").order_by("-created_at"))
+
+
+# --------------------------------------------------------------------------- remittance advices
+
+
+def find_payment_for_advice(company: Company, reference: str, amount: Decimal | None, currency: str,
+                            date: dt.date | None, among: Sequence[Payment] | None = None) -> Payment | None:
+    """The payment an advice describes: by bank or end-to-end reference, else by one amount on one date."""
+    qs = Payment.objects.filter(company=company)
+    if among is not None:
+        qs = qs.filter(pk__in=[p.pk for p in among])
+    ref = reference.strip()
+    if ref:
+        hit = list(qs.filter(Q(reference=ref) | Q(bank_transaction__bank_reference=ref)
+                             | Q(bank_transaction__end_to_end_id=ref))[:2])
+        if len(hit) == 1:
+            return hit[0]
+    if amount is not None and currency and date is not None:
+        near = list(qs.filter(amount=amount, currency=currency, received_on__gte=date - dt.timedelta(days=5),
+                              received_on__lte=date + dt.timedelta(days=5))[:2])
+        if len(near) == 1:
+            return near[0]
+    return None

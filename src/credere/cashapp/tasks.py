@@ -6,17 +6,20 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from credere.cashapp.models import StatementFile
+from credere.cashapp.services.runs import run_matching
+from credere.core import background
 
 
 @task()
 def match_payments(payment_ids: list[int], actor: str, statement_file_id: int | None = None) -> str:
     """Match the payments of an imported statement. Idempotent: payments already applied, or
     decided by a clerk meanwhile, are no longer unapplied and are left alone."""
-    from credere.cashapp.services import run_matching
-
     user = get_user_model().objects.filter(username=actor, is_active=True).first()
     if user is None:
         return f"skipped: {actor} is not an active user"
     statement_file = StatementFile.objects.filter(pk=statement_file_id).first() if statement_file_id else None
     run = run_matching(actor=user, payment_ids=payment_ids, trigger="import", statement_file=statement_file)
     return f"run {run.pk}: {run.applied} applied, {run.suggested} suggested, {run.unmatched} unmatched"
+
+
+background.register("cashapp.match_payments", match_payments)

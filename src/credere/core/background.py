@@ -28,7 +28,7 @@ def register(name: str, task: Any) -> None:
     _TASKS[name] = task
 
 
-def enqueue_on_commit(name: str, *args: Any) -> None:
-    """Queue the task ``name`` with ``args`` when the current transaction commits (now if none)."""
+def enqueue_on_commit(name: str, *args: Any, **kwargs: Any) -> None:
+    """Queue the task ``name`` with its arguments when the current transaction commits (now if none)."""
     task = _TASKS[name]  # KeyError: the context's AppConfig.ready() did not import its tasks module
-    transaction.on_commit(lambda: task.enqueue(*args))
+    transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

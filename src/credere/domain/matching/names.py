@@ -197,3 +197,9 @@ class NameIndex:
     def _score(self, query: str, numbers: list[int]) -> list[tuple[str, float, int]]:
         return process.extract(query, [self._choices[n] for n in numbers], scorer=fuzz.ratio, processor=None,
                                score_cutoff=self.min_score, limit=2)
+
+
+def search_word(payer_name: str) -> str:
+    """The word of a payer's name to look candidate customers up by, for a clerk choosing whom a
+    payment belongs to: the first word longer than three characters ('' if there is none)."""
+    return next((w for w in (payer_name or "").split() if len(w) > 3), "")

@@ -1,9 +1,10 @@
-"""Every threshold of the matching engine, in one frozen record (later an audited DB row)."""
+"""Every threshold of the matching engine, in one frozen record (stored as audited, versioned data)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
 DEFAULT_LEGAL_FORMS: tuple[str, ...] = (
     "ltd", "limited", "gmbh", "mbh", "ag", "kg", "co", "kgaa", "sa", "sas", "sarl", "srl", "spa", "sl",
@@ -18,60 +19,80 @@ DEFAULT_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("mgmt", "management"), ("sys", "systems"), ("eng", "engineering"), ("log", "logistics"),
 )
 
+def _setting(default: Any, meaning: str, label: str = "") -> Any:
+    """A policy field with its meaning, written once here: the policy page and the API read it
+    (:func:`setting_help`, :func:`setting_label`)."""
+    return field(default=default, metadata={"help": meaning, "label": label})
+
 
 @dataclass(frozen=True, slots=True)
 class MatchingPolicy:
-    #: Proposals at or above this confidence are applied without a clerk.
-    auto_apply_confidence: Decimal = Decimal("0.95")
-    #: Currency of the absolute tolerances below (converted to the payment currency by the rate table).
-    tolerance_currency: str = "EUR"
-    #: Short payment accepted as a deduction (apply and flag): absolute and relative ceilings, both must hold.
-    deduction_max_amount: Decimal = Decimal("50")
-    deduction_max_ratio: Decimal = Decimal("0.02")
-    #: Short payment explained as bank charges (absolute, tolerance currency).
-    bank_charge_max_amount: Decimal = Decimal("15")
-    #: Cash discount taken up to this many days after the item's discount days have passed.
-    discount_grace_days: int = 3
-    #: Candidate items of one payer considered for a combination, oldest due first.
-    max_candidates: int = 40
-    #: Most items one payment may be combined from.
-    max_combination_size: int = 6
-    #: Search budget (visited nodes) of one combination search.
-    max_search_nodes: int = 20_000
-    #: References: minimum significant characters of a key; fuzzy matches need at least this many.
-    min_reference_length: int = 4
-    min_fuzzy_reference_length: int = 6
-    #: A truncated reference may drop up to this many trailing characters.
-    max_truncation: int = 3
-    #: Open credit notes of a payer tried for netting (each alone, then all together), oldest first.
-    max_credit_notes: int = 5
-    #: Amount-only: when several items have the amount, the one due within this many days of the payment.
-    amount_only_window_days: int = 7
-    #: Payer names: rapidfuzz score (0-100) for a fuzzy name match.
-    name_min_score: int = 88
-    #: Evidence weights (probability that the evidence alone is right), combined by noisy-OR.
-    weight_reference_exact: Decimal = Decimal("0.90")
-    weight_reference_fuzzy: Decimal = Decimal("0.60")
-    weight_payer_account: Decimal = Decimal("0.85")
-    weight_payer_name_exact: Decimal = Decimal("0.75")
-    weight_payer_name_fuzzy: Decimal = Decimal("0.55")
-    #: A reference the payer wrote before that names them (customer or contract number), learned from clerks.
-    weight_payer_reference: Decimal = Decimal("0.55")
-    weight_amount_exact: Decimal = Decimal("0.80")
-    weight_amount_discount: Decimal = Decimal("0.70")
-    weight_amount_tolerance: Decimal = Decimal("0.50")
-    weight_combination_unique: Decimal = Decimal("0.70")
-    weight_combination_ambiguous: Decimal = Decimal("0.20")
-    #: A payer's invoices minus its credit notes explain the amount exactly (``CREDIT_NOTE_NETTED``).
-    weight_credit_note_netted: Decimal = Decimal("0.70")
-    #: Neither payer nor reference found, but exactly one open item has the amount (``AMOUNT_ONLY``): a hint.
-    weight_amount_only: Decimal = Decimal("0.40")
-    #: Multiplier when the referenced items belong to another customer than the identified payer.
-    payer_conflict_factor: Decimal = Decimal("0.60")
-    #: Learn payer accounts and names from proposals at or above the auto-apply confidence.
-    learn_within_batch: bool = True
-    legal_forms: tuple[str, ...] = field(default=DEFAULT_LEGAL_FORMS)
-    abbreviations: tuple[tuple[str, str], ...] = field(default=DEFAULT_ABBREVIATIONS)
+    """Every threshold of the matching engine; what each setting means is written on its field."""
+
+    auto_apply_confidence: Decimal = _setting(Decimal("0.95"),
+        "Proposals at or above this confidence (0 to 1) are applied without a clerk; below it they wait in the "
+        "workbench as suggestions.")
+    tolerance_currency: str = _setting("EUR",
+        "Currency of the absolute tolerances below (converted to the payment's currency with the rate table).")
+    deduction_max_amount: Decimal = _setting(Decimal("50"),
+        "A short payment is accepted as a deduction (applied, and the difference flagged on the item) up to this "
+        "amount…")
+    deduction_max_ratio: Decimal = _setting(Decimal("0.02"),
+        "…and up to this share of the item (0.02 = 2 %); both ceilings must hold.")
+    bank_charge_max_amount: Decimal = _setting(Decimal("15"),
+        "A short payment up to this amount is explained as bank charges.")
+    discount_grace_days: int = _setting(3,
+        "A cash discount is still accepted this many days after the discount period ended.")
+    max_candidates: int = _setting(40,
+        "How many open items of one payer (oldest due first) are considered for a combination.")
+    max_combination_size: int = _setting(6, "The most items one payment may be combined from.")
+    max_search_nodes: int = _setting(20_000,
+        "Search budget (visited nodes) of one combination search; keeps a run fast.")
+    min_reference_length: int = _setting(4,
+        "References: the fewest significant characters a document number must have to count.")
+    min_fuzzy_reference_length: int = _setting(6, "References: the fewest characters for a near (fuzzy) match.")
+    max_truncation: int = _setting(3, "A reference the bank cut short may miss up to this many trailing characters.")
+    max_credit_notes: int = _setting(5,
+        "Open credit notes of a payer tried for netting against its invoices (each alone, then all together), "
+        "oldest first.")
+    amount_only_window_days: int = _setting(7,
+        "When only the amount points to items and several have it, the one due within this many days of the "
+        "payment is suggested.")
+    name_min_score: int = _setting(88, "Payer names: similarity score (0–100) needed for a near name match.")
+    weight_reference_exact: Decimal = _setting(Decimal("0.90"),
+        "Evidence weight of an exact document reference (probability it alone is right); weights combine by "
+        "noisy-OR.")
+    weight_reference_fuzzy: Decimal = _setting(Decimal("0.60"), "Evidence weight of a near document reference.")
+    weight_payer_account: Decimal = _setting(Decimal("0.85"), "Evidence weight of a known payer bank account.")
+    weight_payer_name_exact: Decimal = _setting(Decimal("0.75"),
+        "Evidence weight of the payer's name matching a customer exactly.")
+    weight_payer_name_fuzzy: Decimal = _setting(Decimal("0.55"), "Evidence weight of a near payer name.")
+    weight_payer_reference: Decimal = _setting(Decimal("0.55"),
+        "Evidence weight of a reference the payer used before that names them (their customer or contract "
+        "number), learned from clerks' matches.")
+    weight_amount_exact: Decimal = _setting(Decimal("0.80"), "Evidence weight of an exact amount.")
+    weight_amount_discount: Decimal = _setting(Decimal("0.70"),
+        "Evidence weight of an amount that equals the item less its cash discount.")
+    weight_amount_tolerance: Decimal = _setting(Decimal("0.50"),
+        "Evidence weight of an amount within the deduction or bank-charge tolerance.")
+    weight_combination_unique: Decimal = _setting(Decimal("0.70"),
+        "Evidence weight of the only combination of items that adds up to the amount.")
+    weight_combination_ambiguous: Decimal = _setting(Decimal("0.20"),
+        "Evidence weight of a combination when several add up to the amount.")
+    weight_credit_note_netted: Decimal = _setting(Decimal("0.70"),
+        "Evidence weight of a payer's invoices less its credit notes explaining the amount exactly.")
+    weight_amount_only: Decimal = _setting(Decimal("0.40"),
+        "Evidence weight when neither payer nor reference is found but exactly one open item has the amount (a "
+        "hint for the clerk, never applied alone at the default threshold).")
+    payer_conflict_factor: Decimal = _setting(Decimal("0.60"),
+        "Confidence is multiplied by this when the referenced items belong to another customer than the "
+        "identified payer.")
+    learn_within_batch: bool = _setting(True,
+        "Learn payer accounts and names from confident proposals within the same run.")
+    legal_forms: tuple[str, ...] = _setting(DEFAULT_LEGAL_FORMS,
+        "Words ignored when comparing names (legal forms and fillers), separated by spaces or commas.")
+    abbreviations: tuple[tuple[str, str], ...] = _setting(DEFAULT_ABBREVIATIONS,
+        "Abbreviations expanded before names are compared, one per line: short = long.")
 
     def __post_init__(self) -> None:
         if not Decimal(0) <= self.auto_apply_confidence <= Decimal(1):
@@ -83,3 +104,17 @@ class MatchingPolicy:
             raise ValueError("max_combination_size, max_candidates and max_search_nodes must be at least 1")
         if self.max_credit_notes < 0 or self.amount_only_window_days < 0:
             raise ValueError("max_credit_notes and amount_only_window_days must not be negative")
+
+
+def setting_help(name: str) -> str:
+    """What a setting of :class:`MatchingPolicy` means (its field's ``help``)."""
+    return str(_FIELDS[name].metadata.get("help", "")) if name in _FIELDS else ""
+
+
+def setting_label(name: str) -> str:
+    """A setting's name in words (its field's ``label``, else the name with spaces)."""
+    label = str(_FIELDS[name].metadata.get("label", "")) if name in _FIELDS else ""
+    return label or name.replace("_", " ").capitalize()
+
+
+_FIELDS: dict[str, Field[Any]] = {f.name: f for f in fields(MatchingPolicy)}

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _LETTERS = str.maketrans("", "", string.ascii_uppercase)
@@ -130,3 +131,33 @@ class ReferenceIndex:
             for item_id in sorted(_ids(self.truncated, key)):
                 found.setdefault(item_id, TRUNCATED)
         return found
+
+
+# --------------------------------------------------------------------------- references naming the payer
+
+
+def is_date(key: str) -> bool:
+    """YYYYMMDD, DDMMYYYY, YYMMDD or DDMMYY (years 1990-2099)."""
+    if not key.isdigit() or len(key) not in (6, 8):
+        return False
+    year = 4 if len(key) == 8 else 2
+    for y, m, d in ((key[:year], key[year:year + 2], key[year + 2:]), (key[-year:], key[2:4], key[:2])):
+        full = int(y) + (2000 if year == 2 else 0)
+        if 1990 <= full <= 2099 and 1 <= int(m) <= 12 and 1 <= int(d) <= 31:
+            return True
+    return False
+
+
+def names_the_payer(key: str, *, amount: Decimal, document_keys: Collection[str],
+                    ends_a_document: Callable[[str], bool]) -> bool:
+    """Whether a key of a payment's text may name the payer (a customer or contract number)
+    rather than a document: long enough, with a digit, not one of the matched documents
+    (``document_keys``), not the amount or a date, and not the end of any document number
+    (``ends_a_document`` is asked last, with the key's significant digits)."""
+    if len(key) < 5 or key in document_keys or not any(ch.isdigit() for ch in key):
+        return False
+    cents = f"{amount:.2f}".replace(".", "")
+    if key in (cents, cents.rstrip("0"), f"{amount:.0f}") or is_date(key):
+        return False
+    digits = key.lstrip("0")
+    return not (digits and ends_a_document(digits))

@@ -10,8 +10,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from credere.cashapp import files, services
-from credere.cashapp.models import BankAccount
+from credere.cashapp import files
+from credere.cashapp import selectors as cash
+from credere.cashapp.policies import policy_in_force
+from credere.cashapp.services import policy as policy_service
+from credere.cashapp.services import remittances, runs, statements
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.domain.fx import RateTable
@@ -145,17 +148,17 @@ class Command(BaseCommand):
 
         data = self._read(options["file"])
         try:
-            statements = services.parse_file(data, filename=Path(options["file"]).name,
-                                              csv_mapping=self._mapping(options))
+            parsed = statements.parse_file(data, filename=Path(options["file"]).name,
+                                           csv_mapping=self._mapping(options))
         except BusinessError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(json.dumps(statements_to_json(statements, include_raw=options["raw"]), indent=2,
+        self.stdout.write(json.dumps(statements_to_json(parsed, include_raw=options["raw"]), indent=2,
                                      ensure_ascii=False))
 
     def _company(self, code: str | None) -> Company | None:
         if not code:
             return None
-        company = Company.objects.filter(code=code).first()
+        company = cash.company(code)
         if company is None:
             raise CommandError(f"no company with code {code}")
         return company
@@ -163,12 +166,12 @@ class Command(BaseCommand):
     def _import(self, actor: Any, options: dict[str, Any]) -> None:
         data = self._read(options["file"])
         mapping = self._mapping(options)
-        result = services.import_statement(
+        result = statements.import_statement(
             actor=actor, data=data, filename=Path(options["file"]).name, company=self._company(options["company"]),
             csv_mapping=mapping, match=not options["no_match"], background=options["background"])
         if mapping and options["save_mapping"]:
-            for account in BankAccount.objects.filter(statements__file=result.file).distinct():
-                services.save_csv_mapping(actor=actor, bank_account=account, mapping=mapping)
+            for account in cash.file_bank_accounts(result.file):
+                statements.save_csv_mapping(actor=actor, bank_account=account, mapping=mapping)
         self.stdout.write(f"{result.file.filename}: {result.statements} statement(s), {result.new} new "
                           f"transaction(s), {result.known} already imported, {len(result.payments)} payment(s) "
                           "received")
@@ -180,7 +183,7 @@ class Command(BaseCommand):
             self.stdout.write("matching queued for 'credere worker'")
 
     def _run(self, actor: Any, options: dict[str, Any]) -> None:
-        run = services.run_matching(actor=actor, payment_ids=options.get("payment"),
+        run = runs.run_matching(actor=actor, payment_ids=options.get("payment"),
                                     company=self._company(options.get("company")), trigger="manual")
         self.stdout.write(f"matching run {run.pk}: {run.payments} payment(s), {run.applied} applied, "
                           f"{run.suggested} suggested, {run.unmatched} unmatched")
@@ -188,7 +191,7 @@ class Command(BaseCommand):
     def _remittances(self, actor: Any, options: dict[str, Any]) -> None:
         company = self._company(options["company"])
         assert company is not None
-        result = services.import_remittances(actor=actor, data=self._read(options["file"]),
+        result = remittances.import_remittances(actor=actor, data=self._read(options["file"]),
                                              filename=Path(options["file"]).name, company=company)
         self.stdout.write(f"{result.advices} remittance advice(s) with {result.lines} line(s); "
                           f"{result.linked} linked to a payment, {result.advices - result.linked} waiting for theirs")
@@ -208,13 +211,18 @@ class Command(BaseCommand):
                 except ValueError:
                     raise CommandError(f"--effective-from: '{options['effective_from']}' is not a date and "
                                        "time (YYYY-MM-DDTHH:MM)") from None
-            version = services.set_policy(actor=actor, settings=changes, note=options["note"],
-                                          effective_from=effective)
-        else:
-            version = services.current_policy_version()
-        self.stdout.write(f"matching policy version {version.version} (from {version.effective_from:%Y-%m-%d %H:%M}, "
-                          f"by {version.created_by})")
-        for key, value in version.settings.items():
+            version = policy_service.set_policy(actor=actor, settings=changes, note=options["note"],
+                                                effective_from=effective)
+            number, settings = version.version, version.settings
+            since: dt.datetime | None = version.effective_from
+            by = version.created_by
+        else:  # reading the policy stores nothing
+            current = policy_in_force()
+            number, settings = current.number, current.settings
+            since, by = (current.version.effective_from, current.version.created_by) if current.version else (None, "")
+        source = f"from {since:%Y-%m-%d %H:%M}, by {by}" if since else "the built-in defaults"
+        self.stdout.write(f"matching policy version {number} ({source})")
+        for key, value in settings.items():
             self.stdout.write(f"  {key} = {json.dumps(value)}")
 
     def _match_files(self, options: dict[str, Any]) -> None:

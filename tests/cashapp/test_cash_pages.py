@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from credere.audit.models import AuditEvent
-from credere.cashapp import services
+from credere.cashapp import selectors
 from credere.cashapp.models import (
     Adjustment,
     BankTransaction,
@@ -19,6 +19,7 @@ from credere.cashapp.models import (
     OnAccount,
     StatementFile,
 )
+from credere.cashapp.services import decisions, statements
 from credere.identity.roles import ROLES
 from credere.ledger.models import OpenItem, Payment
 from support.portfolio import db_state
@@ -94,7 +95,7 @@ def state() -> str:
 def matched(portfolio, role_users):
     """DAY imported by the clerk and matched: B-1 applied, B-2 suggested, B-3 nothing found."""
     clerk = role_users["cash_clerk"]
-    result = services.import_statement(actor=clerk, data=camt053(DAY), filename="day.xml", company=portfolio.de,
+    result = statements.import_statement(actor=clerk, data=camt053(DAY), filename="day.xml", company=portfolio.de,
                                        background=False)
     assert (result.run.applied, result.run.suggested, result.run.unmatched) == (1, 1, 1)
     return result
@@ -187,8 +188,9 @@ def test_upload_records_payments_and_the_file_page_follows_matching(portfolio, c
     assert listing.context["runs"][0].applied == 1
 
 
-@pytest.mark.parametrize("sample", ["mt940.sta", "camt054_v08.xml", "bai2.txt", "sparkasse.csv"])
-def test_other_formats_upload_through_the_same_form(sample, portfolio, client_for):
+@pytest.mark.parametrize(("sample", "transactions", "incoming"), [
+    ("mt940.sta", 7, 4), ("camt054_v08.xml", 1, 1), ("bai2.txt", 4, 2), ("sparkasse.csv", 4, 2)])
+def test_other_formats_upload_through_the_same_form(sample, transactions, incoming, portfolio, client_for):
     from pathlib import Path
 
     data = (Path(__file__).parents[1] / "data" / "bankfiles" / sample).read_bytes()
@@ -196,8 +198,8 @@ def test_other_formats_upload_through_the_same_form(sample, portfolio, client_fo
     r = _upload(c, data=data, name=sample, company="DE01")
     assert r.status_code == 302, r.content.decode()[:2000]
     stored = StatementFile.objects.get()
-    assert stored.filename == sample and stored.transactions_new == BankTransaction.objects.count() > 0
-    incoming = BankTransaction.objects.filter(amount__gt=0).count()
+    assert stored.filename == sample and stored.transactions_new == BankTransaction.objects.count() == transactions
+    assert BankTransaction.objects.filter(amount__gt=0).count() == incoming
     assert Payment.objects.filter(bank_transaction__isnull=False).count() == incoming
     assert c.get(r["Location"]).status_code == 200
 
@@ -221,7 +223,7 @@ def test_a_bad_file_is_refused_with_its_reason_and_nothing_is_written(portfolio,
 
 def test_the_queue_is_ranked_and_filtered(matched, client_for, role_users):
     c = client_for("cash_clerk")
-    services.undo_match(actor=role_users["cash_clerk"], reason="back to the queue",
+    decisions.undo_match(actor=role_users["cash_clerk"], reason="back to the queue",
                         proposal_id=MatchProposal.objects.get(payment=_pay("B-1")).pk)
     r = c.get("/cash/workbench/")
     entries = [e for g in r.context["groups"] for e in g["entries"]]
@@ -239,7 +241,7 @@ def test_the_queue_is_ranked_and_filtered(matched, client_for, role_users):
 
 
 def test_a_long_queue_is_shown_a_page_at_a_time(matched, client_for, monkeypatch):
-    from credere.web.views import cash as cash_views
+    from credere.cashapp.views import workbench as cash_views
 
     monkeypatch.setattr(cash_views, "QUEUE_SHOWN", 1)
     c = client_for("cash_clerk")
@@ -472,7 +474,7 @@ def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched,
     r = clerk.post(f"/cash/workbench/payments/{pay.pk}/release/")
     assert r.status_code == 302 and r["Location"].endswith(f"?payment={pay.pk}")
     assert OnAccount.objects.get(payment=pay).released_at is not None
-    assert pay.pk in set(services.open_payments().values_list("pk", flat=True))
+    assert pay.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
     analyst = client_for("credit_analyst")
     assert "Add bank account" in analyst.get(f"/customers/{portfolio.s1.pk}/").content.decode()
     r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "GB33 BUKB 2020 1555 5555 54"})
@@ -485,8 +487,8 @@ def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched,
 
 def test_the_item_page_shows_what_a_match_left_open(matched, portfolio, client_for, role_users):
     pay = _pay("B-3")
-    services.manual_match(actor=role_users["cash_clerk"], payment_id=pay.pk, lines=[
-        services.ManualLine(portfolio.inv1.pk, D("100.00"), deduction=D("23.45"))])
+    decisions.manual_match(actor=role_users["cash_clerk"], payment_id=pay.pk, lines=[
+        decisions.ManualLine(portfolio.inv1.pk, D("100.00"), deduction=D("23.45"))])
     html = client_for("collector").get(f"/items/{portfolio.inv1.pk}/").content.decode()
     assert "Left open by cash application" in html and "Deduction (short payment)" in html
     assert pay.reference in html
@@ -499,3 +501,22 @@ def test_the_file_as_uploaded_can_be_downloaded(matched, client_for):
     assert "download the file as uploaded" in client_for("auditor").get(
         f"/cash/statements/{matched.file.pk}/").content.decode()
     assert client_for("sales").get(f"/cash/statements/{matched.file.pk}/download/").status_code == 403
+
+
+def test_the_policy_page_reads_without_writing_and_refuses_a_change_without_a_note(portfolio, client_for):
+    from credere.domain.matching.policy import setting_help
+
+    manager = client_for("credit_manager")
+    before = state()
+    r = manager.get("/cash/policy/")
+    assert r.status_code == 200 and r.context["current"].version is None and r.context["current"].number == 1
+    assert state() == before and MatchingPolicyVersion.objects.count() == 0  # not even the defaults as version 1
+    # each setting's meaning comes from the policy's own definition
+    assert {f["key"]: f["help"] for f in r.context["fields"]} == {f["key"]: setting_help(f["key"])
+                                                                  for f in r.context["fields"]}
+    assert all(f["help"] for f in r.context["fields"])
+    form = {f["key"]: f["value"] for f in r.context["fields"]}
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90", "note": "   "})
+    assert r.status_code == 422
+    assert r.context["errors"] == ["note: say why the policy changes (it is kept with the version)"]
+    assert state() == before

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from cashapp.test_cash_pages import DAY, camt053
 from support.browsing import *  # noqa: F403 - the shared browser fixtures
 from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
-from web.test_cash_pages import DAY, camt053
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 D = Decimal

@@ -1,0 +1,210 @@
+"""Request and response bodies of the cash application API."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun
+from credere.cashapp.policies import SETTINGS
+from credere.core.api import PositiveAmountText
+from credere.domain.matching.policy import setting_help
+from credere.domain.matching.reasons import REASON_TEXT
+
+#: The settings a policy change may name, each with its meaning (from ``MatchingPolicy``).
+SETTINGS_DESCRIPTION = "The settings to change (others keep their value):\n" + "\n".join(
+    f"- `{key}`: {setting_help(key)}" for key in SETTINGS)
+
+
+class StatementImportOut(Schema):
+    file_id: int
+    file_name: str
+    format: str
+    statements: int
+    new_transactions: int
+    known_transactions: int
+    payments: list[int] = Field(description="Ids of the payments created for incoming money")
+    matching: Literal["queued", "done", "off", "nothing to match"]
+    run_id: int | None = None
+
+
+class StatementFileOut(Schema):
+    id: int
+    filename: str
+    format: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    statements: int
+    transactions_new: int
+    transactions_known: int
+
+
+class TransactionOut(Schema):
+    id: int
+    key: str
+    account: str
+    booking_date: dt.date
+    value_date: dt.date | None
+    amount: str
+    currency: str
+    counterparty_name: str
+    counterparty_account: str
+    remittance: str
+    references: list[str]
+    bank_reference: str
+    end_to_end_id: str
+    payment_id: int | None
+
+    @staticmethod
+    def resolve_account(obj: BankTransaction) -> str:
+        return obj.bank_account.account
+
+    @staticmethod
+    def resolve_amount(obj: BankTransaction) -> str:
+        return str(obj.amount)
+
+
+class TransactionFilters(Schema):
+    statement_file: int | None = Field(None, ge=1, le=2**62)
+    booking_date_from: dt.date | None = None
+    booking_date_to: dt.date | None = None
+    incoming: bool | None = None
+
+
+class RunIn(Schema):
+    company: Annotated[str, StringConstraints(max_length=20)] | None = None
+    payment_ids: list[Annotated[int, Field(ge=1, le=2**62)]] | None = None
+
+
+class RunOut(Schema):
+    id: int
+    trigger: str
+    actor: str
+    status: str
+    policy_version: int | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    payments: int
+    applied: int
+    suggested: int
+    unmatched: int
+
+    @staticmethod
+    def resolve_policy_version(obj: MatchRun) -> int | None:
+        return obj.policy.version if obj.policy else None
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+
+
+class LineOut(Schema):
+    item_id: int
+    document_number: str
+    customer_account: str
+    amount: str
+    currency: str
+    payment_amount: str
+    discount: str
+    deduction: str
+
+
+class ProposalOut(Schema):
+    id: int
+    payment_id: int
+    run_id: int | None
+    status: str
+    confidence: str
+    reasons: list[ReasonOut]
+    customer_account: str | None
+    unapplied: str
+    note: str
+    decided_by: str
+    lines: list[LineOut]
+
+    @staticmethod
+    def resolve_confidence(obj: MatchProposal) -> str:
+        return str(obj.confidence)
+
+    @staticmethod
+    def resolve_reasons(obj: MatchProposal) -> list[dict[str, str]]:
+        return [{"code": r, "text": REASON_TEXT.get(r, r)} for r in obj.reasons]
+
+    @staticmethod
+    def resolve_customer_account(obj: MatchProposal) -> str | None:
+        return obj.customer.account_number if obj.customer else None
+
+    @staticmethod
+    def resolve_unapplied(obj: MatchProposal) -> str:
+        return str(obj.unapplied)
+
+    @staticmethod
+    def resolve_lines(obj: MatchProposal) -> list[dict[str, Any]]:
+        return [{"item_id": ln.item_id, "document_number": ln.item.document_number,
+                 "customer_account": ln.item.customer.account_number, "amount": str(ln.amount),
+                 "currency": ln.item.currency, "payment_amount": str(ln.payment_amount),
+                 "discount": str(ln.discount), "deduction": str(ln.deduction)}
+                for ln in obj.lines.all()]
+
+
+class ProposalFilters(Schema):
+    status: Literal["applied", "suggested", "unmatched", "accepted", "manual", "superseded", "undone"] | None = None
+    payment_id: int | None = Field(None, ge=1, le=2**62)
+    run_id: int | None = Field(None, ge=1, le=2**62)
+
+
+class UndoIn(Schema):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class MatchLineIn(Schema):
+    item_id: int = Field(ge=1, le=2**62)
+    amount: PositiveAmountText
+    deduction: PositiveAmountText = "0"
+
+
+class MatchIn(Schema):
+    lines: list[MatchLineIn] = Field(min_length=1, max_length=200)
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class OnAccountIn(Schema):
+    customer_account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class PolicyOut(Schema):
+    version: int
+    effective_from: dt.datetime | None = Field(
+        description="When the version took effect; null while the built-in defaults are in force and not yet "
+                    "stored (they are stored as version 1 by the first change or the first matching run)")
+    created_by: str
+    note: str
+    settings: dict[str, Any]
+
+
+class PolicyIn(Schema):
+    settings: dict[str, Any] = Field(description=SETTINGS_DESCRIPTION)
+    note: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "", description="Why the policy changes (kept with the version and in the audit trail): required")
+    effective_from: dt.datetime | None = Field(None, description="When the version takes effect (default: now)")
+
+
+class BankAccountIn(Schema):
+    account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class PayersOut(Schema):
+    customer_account: str
+    bank_accounts: list[dict[str, Any]]
+    aliases: list[dict[str, Any]]
+    references: list[dict[str, Any]]
+
+
+class RemittanceOut(Schema):
+    advices: int
+    lines: int
+    linked: int

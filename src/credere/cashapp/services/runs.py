@@ -1,0 +1,268 @@
+"""Matching runs: unapplied payments and open items loaded, the domain asked for proposals, the
+proposals stored, and what the policy allows applied — by the plan of
+:mod:`credere.domain.matching.settlement`, through the ledger's locking ``allocate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from credere.audit.services import actor_name, record
+from credere.cashapp.models import (
+    Adjustment,
+    CustomerBankAccount,
+    MatchProposal,
+    MatchRun,
+    OnAccount,
+    PayerAlias,
+    PayerReference,
+    ProposalLine,
+    RemittanceLine,
+    StatementFile,
+)
+from credere.cashapp.selectors import workbench_payments
+from credere.cashapp.services.learning import learn_account
+from credere.cashapp.services.policy import policy_of, stored_policy_version
+from credere.core.errors import BusinessError, Conflict
+from credere.domain import matching
+from credere.domain.matching import MatchingPolicy, match_batch
+from credere.domain.matching.advice import AdviceLine, AdvisedPayment, propose_from_advices
+from credere.domain.matching.settlement import CreditNotNetted, SettlementLine, plan_settlement
+from credere.identity.authz import authorize
+from credere.ledger.models import Company, OpenItem, Payment
+from credere.ledger.services import allocations, fx
+
+#: Proposals stored per transaction in a matching run.
+STORE_CHUNK = 500
+
+
+def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, company: Company | None = None,
+                 trigger: str = "manual", statement_file: StatementFile | None = None,
+                 applied_on: dt.date | None = None) -> MatchRun:
+    """Match unapplied payments to open items; apply what the policy allows, suggest the rest."""
+    authorize(actor, "import_statements")
+    version = stored_policy_version()
+    policy = policy_of(version)
+    run = MatchRun.objects.create(trigger=trigger, actor=actor_name(actor), policy=version,
+                                  statement_file=statement_file)
+    qs = workbench_payments()
+    if payment_ids is not None:
+        qs = qs.filter(pk__in=list(payment_ids))
+    if company is not None:
+        qs = qs.filter(company=company)
+    payments = list(qs.order_by("received_on", "id"))
+    try:
+        stats = _match(actor, run, payments, policy, applied_on)
+    except Exception as exc:
+        MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.FAILED, error=str(exc)[:2000],
+                                                  finished_at=timezone.now())
+        raise
+    run.payments = len(payments)
+    run.applied, run.suggested, run.unmatched = stats
+    run.status = MatchRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.save()
+    with transaction.atomic():
+        record(actor=actor, action="matching.run", obj=run,
+               after={"payments": run.payments, "applied": run.applied, "suggested": run.suggested,
+                      "unmatched": run.unmatched, "policy_version": version.version, "trigger": trigger})
+    return run
+
+
+# --------------------------------------------------------------------------- what the engine sees
+
+
+def known_accounts() -> dict[str, str]:
+    """Payer bank accounts -> customer account number (an account paying for several customers names none)."""
+    return dict(CustomerBankAccount.objects.filter(shared=False).values_list("account", "customer__account_number"))
+
+
+def _known_names() -> dict[str, str]:
+    return dict(PayerAlias.objects.values_list("name", "customer__account_number"))
+
+
+def _known_references() -> dict[str, str]:
+    return dict(PayerReference.objects.filter(customer__isnull=False).values_list(
+        "key", "customer__account_number"))
+
+
+def _domain_items(company_id: int, currencies: set[str]) -> tuple[list[matching.OpenItem], dict[str, int]]:
+    """Open items of a company as the engine sees them; also account number -> customer id."""
+    rows = (OpenItem.objects.filter(company_id=company_id).exclude(open_amount=0)
+            .values_list("pk", "customer_id", "customer__account_number", "customer__name", "document_type",
+                         "document_number", "order_reference", "billing_reference", "customer_reference",
+                         "currency", "open_amount", "document_date", "due_date",
+                         "customer__payment_terms__discount_rate", "customer__payment_terms__discount_days"))
+    items: list[matching.OpenItem] = []
+    customers: dict[str, int] = {}
+    for (pk, cid, acct, name, kind, number, order_ref, billing_ref, cust_ref, ccy, open_amount, doc_date, due,
+         rate, days) in rows.iterator(chunk_size=5000):
+        customers[acct] = cid
+        currencies.add(ccy)
+        items.append(matching.OpenItem(
+            str(pk), acct, name, number, ccy, abs(open_amount), doc_date, due,
+            references=tuple(r for r in (order_ref, billing_ref, cust_ref) if r),
+            discount_rate=rate or Decimal(0), discount_days=days or 0,
+            is_credit=kind == OpenItem.Type.CREDIT_NOTE))
+    return items, customers
+
+
+def _advice_lines(payment_ids: Iterable[int]) -> dict[int, list[AdviceLine]]:
+    """The remittance-advice lines of each payment, in the order the payer wrote them."""
+    out: dict[int, list[AdviceLine]] = {}
+    for pid, number, amount, deduction in RemittanceLine.objects.filter(
+            advice__payment_id__in=list(payment_ids)).order_by("id").values_list(
+            "advice__payment_id", "document_number", "amount", "deduction"):
+        out.setdefault(pid, []).append(AdviceLine(number, amount, deduction))
+    return out
+
+
+def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingPolicy,
+           applied_on: dt.date | None) -> tuple[int, int, int]:
+    applied = suggested = unmatched = 0
+    by_company: dict[int, list[Payment]] = {}
+    for p in payments:
+        by_company.setdefault(p.company_id, []).append(p)
+    accounts = known_accounts()
+    seen_accounts = {a: (c, shared) for a, c, shared in
+                     CustomerBankAccount.objects.values_list("account", "customer_id", "shared")}
+    names = _known_names()
+    payer_refs = _known_references()
+    advices = _advice_lines(p.pk for p in payments)
+    texts = {pid: " ".join(line.document_number for line in lines) for pid, lines in advices.items()}
+    for company_id, group in by_company.items():
+        currencies = {p.currency for p in group}
+        items, customers = _domain_items(company_id, currencies)
+        rates = fx.rate_table(currencies=currencies)
+        domain_payments = [matching.Payment(
+            str(p.pk), p.payer_name, p.payer_account,
+            f"{p.reference_text} {texts[p.pk]}" if p.pk in texts else p.reference_text,
+            p.unapplied_amount, p.currency, p.received_on) for p in group]
+        kwargs: dict[str, Any] = {"rates": rates, "known_accounts": accounts, "known_names": names,
+                                  "known_references": payer_refs}
+        advised = [AdvisedPayment(str(p.pk), p.currency, p.amount, p.unapplied_amount, tuple(advices[p.pk]))
+                   for p in group if p.pk in advices]
+        by_advice, items = propose_from_advices(advised, items, policy) if advised else ({}, items)
+        rest = [p for p in domain_payments if p.payment_id not in by_advice]
+        proposals = [*by_advice.values(), *match_batch(items, rest, policy, **kwargs)]
+        by_id = {str(p.pk): p for p in group}
+        owner = {item.item_id: item.customer_account for item in items}
+        owner.update({link.item_id: proposal.customer_account for proposal in by_advice.values()
+                      for link in proposal.links})
+        for start in range(0, len(proposals), STORE_CHUNK):
+            chunk = proposals[start:start + STORE_CHUNK]
+            rows = _store_proposals(run, [(by_id[p.payment_id], p) for p in chunk], customers)
+            for proposal, row in zip(chunk, rows, strict=True):
+                payment = by_id[proposal.payment_id]
+                if row.status == MatchProposal.Status.UNMATCHED:
+                    unmatched += 1
+                elif proposal.auto_apply and _try_apply(actor, row, applied_on or payment.received_on,
+                                                        MatchProposal.Status.APPLIED):
+                    applied += 1
+                    owners = {owner.get(link.item_id, "") for link in proposal.links}
+                    if len(owners) == 1 and (customer_id := customers.get(owners.pop())) is not None:
+                        learn_account(actor, payment, customer_id, seen_accounts)
+                else:
+                    suggested += 1
+    return applied, suggested, unmatched
+
+
+# --------------------------------------------------------------------------- storing and applying
+
+
+def supersede_open(payments: Iterable[Payment]) -> None:
+    """A newer proposal or a clerk's decision replaces the payments' open suggestions."""
+    MatchProposal.objects.filter(payment__in=list(payments), status__in=MatchProposal.OPEN_STATUSES).update(
+        status=MatchProposal.Status.SUPERSEDED)
+
+
+def _store_proposals(run: MatchRun, pairs: Sequence[tuple[Payment, matching.Proposal]],
+                     customers: dict[str, int]) -> list[MatchProposal]:
+    """Store a chunk of proposals at once: each replaces its payment's open suggestion."""
+    with transaction.atomic():
+        supersede_open(payment for payment, _p in pairs)
+        rows = MatchProposal.objects.bulk_create([MatchProposal(
+            run=run, payment=payment,
+            status=MatchProposal.Status.SUGGESTED if proposal.links else MatchProposal.Status.UNMATCHED,
+            confidence=proposal.confidence, reasons=list(proposal.reasons),
+            customer_id=customers.get(proposal.customer_account), unapplied=proposal.unapplied)
+            for payment, proposal in pairs])
+        ProposalLine.objects.bulk_create([
+            ProposalLine(proposal=row, item_id=int(link.item_id), amount=link.amount,
+                         payment_amount=link.payment_amount, discount=link.discount, deduction=link.deduction)
+            for row, (_payment, proposal) in zip(rows, pairs, strict=True)
+            for link in sorted(proposal.links, key=lambda ln: int(ln.item_id))])
+    return rows
+
+
+def _try_apply(actor: Any, proposal: MatchProposal, applied_on: dt.date, status: str) -> bool:
+    """Apply a stored proposal in one transaction; a conflict (money or item already taken by
+    someone else meanwhile) leaves nothing applied and the proposal suggested, with the reason."""
+    try:
+        apply_proposal(actor, proposal, applied_on, status)
+    except BusinessError as exc:
+        gone = not workbench_payments().filter(pk=proposal.payment_id).exists()
+        # money another run (or a clerk) applied meanwhile: this proposal has nothing left to do
+        update: dict[str, Any] = {"note": f"not applied: {exc}"[:300]}
+        if gone:
+            update["status"] = MatchProposal.Status.SUPERSEDED
+        MatchProposal.objects.filter(pk=proposal.pk, status=MatchProposal.Status.SUGGESTED).update(**update)
+        return False
+    return True
+
+
+def apply_proposal(actor: Any, proposal: MatchProposal, applied_on: dt.date, status: str) -> None:
+    """Carry out a stored proposal: lock its items and payment (the ledger's order), then make the
+    allocations and adjustments of its settlement plan, and mark it ``status`` (audited)."""
+    lines = list(proposal.lines.select_related("item"))
+    note = f"cash matching, proposal {proposal.pk}"
+    with transaction.atomic():
+        # the ledger's lock order: items by id, then the payment (then the audit chain head, taken last)
+        list(OpenItem.objects.select_for_update(no_key=True).filter(pk__in=sorted({ln.item_id for ln in lines}))
+             .order_by("pk").values_list("pk", flat=True))
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=proposal.payment_id)
+        current = MatchProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
+        if current.status not in MatchProposal.OPEN_STATUSES:
+            raise Conflict(f"proposal {proposal.pk} is already {current.get_status_display().lower()}",
+                           code="proposal_decided")
+        if OnAccount.objects.filter(payment=payment, released_at__isnull=True).exists():
+            raise Conflict(f"{payment} is kept on account; release it first", code="on_account")
+        by_id = {ln.pk: ln for ln in lines}
+        try:
+            plan = plan_settlement([SettlementLine(
+                ln.pk, ln.item_id, ln.item.currency, ln.item.due_date,
+                ln.item.document_type == OpenItem.Type.CREDIT_NOTE, ln.amount, ln.payment_amount,
+                ln.discount, ln.deduction) for ln in lines], payment_currency=payment.currency,
+                reasons=set(proposal.reasons))
+        except CreditNotNetted as exc:
+            raise Conflict(f"credit note {by_id[exc.line_id].item.document_number} cannot be netted in full",
+                           code="credit_not_netted") from None
+        for netting in plan.nettings:
+            credit, target = by_id[netting.credit_line], by_id[netting.target_line]
+            alloc = allocations.allocate(actor=actor, target_id=target.item_id, credit_note_id=credit.item_id,
+                                    amount=netting.amount, applied_on=applied_on, note=note)
+            credit.allocations.add(alloc)
+            target.allocations.add(alloc)
+        for cash in plan.cash:
+            line = by_id[cash.line_id]
+            alloc = allocations.allocate(actor=actor, target_id=line.item_id, payment_id=payment.pk, amount=cash.amount,
+                                    source_amount=cash.source_amount, applied_on=applied_on, note=note)
+            line.allocations.add(alloc)
+        for part in plan.adjustments:
+            line = by_id[part.line_id]
+            Adjustment.objects.create(item_id=line.item_id, payment=payment, proposal=proposal, kind=part.kind,
+                                      amount=part.amount, currency=line.item.currency, created_by=actor_name(actor))
+        before = {"status": current.status}
+        current.status = status
+        current.decided_by = actor_name(actor)
+        current.save(update_fields=["status", "decided_by", "updated_at"])
+        record(actor=actor, action=f"match.{status}", obj=current, before=before,
+               after={"status": status, "payment": payment.pk, "confidence": current.confidence,
+                      "reasons": current.reasons,
+                      "lines": [{"item": ln.item_id, "amount": ln.amount} for ln in lines]})
+    proposal.status = status

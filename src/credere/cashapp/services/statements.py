@@ -1,0 +1,202 @@
+"""Bank statements in: a file parsed, kept exactly as uploaded, every new transaction stored,
+incoming money recorded as ledger payments, and a matching run for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from credere.adapters.bankfiles import StatementError, parse_statements
+from credere.adapters.bankfiles.csvfile import CsvMapping
+from credere.adapters.bankfiles.detect import detect_format
+from credere.adapters.bankfiles.identity import transaction_keys
+from credere.adapters.bankfiles.values import Statement as ParsedStatement
+from credere.audit.services import actor_name, record, record_many, snapshot
+from credere.cashapp.models import (
+    BankAccount,
+    BankTransaction,
+    MatchRun,
+    RemittanceAdvice,
+    RemittanceLine,
+    Statement,
+    StatementFile,
+)
+from credere.cashapp.services.errors import field_error
+from credere.cashapp.services.remittances import link_waiting_advices
+from credere.cashapp.services.runs import run_matching
+from credere.core.errors import BusinessError
+from credere.domain.matching.engine import normalise_account
+from credere.domain.money import check_currency
+from credere.identity.authz import authorize
+from credere.ledger.models import Company, Payment
+
+#: Statement files larger than this are refused.
+MAX_STATEMENT_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class ImportResult:
+    file: StatementFile
+    statements: int
+    new: int
+    known: int
+    payments: list[int] = field(default_factory=list)
+    run: MatchRun | None = None
+
+
+def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] | None = None) -> list[ParsedStatement]:
+    """The statements in a file, or a :class:`BusinessError` naming the line or element."""
+    if len(data) > MAX_STATEMENT_BYTES:
+        raise field_error("file", f"the file is {len(data):,} bytes; the limit is {MAX_STATEMENT_BYTES:,}")
+    mapping = None
+    if csv_mapping:
+        try:
+            mapping = CsvMapping.from_dict(csv_mapping)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise field_error("csv_mapping", f"not a valid CSV mapping: {exc}") from None
+    try:
+        if mapping is None and detect_format(data, filename) == "csv":
+            for saved in BankAccount.objects.filter(csv_mapping__isnull=False).values_list("csv_mapping", flat=True):
+                if not isinstance(saved, dict):
+                    continue
+                try:
+                    return parse_statements(data, filename=filename, csv_mapping=CsvMapping.from_dict(saved))
+                except (StatementError, TypeError, ValueError, KeyError):
+                    continue  # not this bank's layout
+        return parse_statements(data, filename=filename, csv_mapping=mapping)
+    except StatementError as exc:
+        raise BusinessError(f"{filename or 'the file'} was not imported: {exc}", code="bad_statement",
+                            fields=[{"field": "file", "message": str(exc)}]) from None
+
+
+def _bank_account(statement: ParsedStatement, company: Company | None, actor: Any) -> BankAccount:
+    number = normalise_account(statement.account)
+    account = BankAccount.objects.select_related("company").filter(account=number).first()
+    if account is not None:
+        if company is not None and account.company_id != company.pk:
+            raise field_error("company", f"bank account {number} belongs to company {account.company.code}, "
+                                          f"not {company.code}")
+        return account
+    if company is None:
+        companies = list(Company.objects.all()[:2])
+        if len(companies) != 1:
+            raise field_error("company", f"bank account {number} is not yet known: say which company it "
+                                          "belongs to (it is remembered for later files)", code="unknown_account")
+        company = companies[0]
+    account = BankAccount.objects.create(company=company, account=number, currency=statement.currency)
+    record(actor=actor, action="bank_account.created", obj=account, after=snapshot(account),
+           reason="first statement for this account")
+    return account
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A bank's timestamp without an offset is taken in the site's time zone."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)
+
+
+def _payment_text(tx: Any) -> str:
+    parts = [tx.remittance, *tx.references]
+    if tx.end_to_end_id:
+        parts.append(tx.end_to_end_id)
+    parts += [line.document_number for line in tx.remittance_lines]
+    return " ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Company | None = None,
+                     csv_mapping: dict[str, Any] | None = None, match: bool = True,
+                     background: bool = True) -> ImportResult:
+    """Import a statement file: every transaction not seen before is kept, incoming money becomes
+    a ledger payment, and a matching run for those payments follows (as a background task when
+    ``background``, else at once). The same file twice adds nothing; a bad file writes nothing."""
+    authorize(actor, "import_statements")
+    statements = parse_file(data, filename=filename, csv_mapping=csv_mapping)
+    fmt = statements[0].format if len(statements) else ""
+    with transaction.atomic():
+        accounts = [_bank_account(st, company, actor) for st in statements]
+        stored = StatementFile.objects.create(
+            filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(), format=fmt, size=len(data),
+            content=data, uploaded_by=actor if getattr(actor, "pk", None) else None, statements=len(statements))
+        keyed = [list(zip(transaction_keys(st), st.transactions, strict=True)) for st in statements]
+        all_keys = [k for pairs in keyed for k, _ in pairs]
+        known = set(BankTransaction.objects.filter(key__in=all_keys).values_list("key", flat=True))
+        new = 0
+        payments: list[Payment] = []
+        events: list[dict[str, Any]] = []
+        for st, account, pairs in zip(statements, accounts, keyed, strict=True):
+            row = Statement.objects.create(
+                file=stored, bank_account=account, statement_id=st.statement_id[:100], format=st.format,
+                kind=st.kind, currency=st.currency, created=_aware(st.created), from_date=st.from_date, to_date=st.to_date,
+                opening_balance=st.opening_balance, closing_balance=st.closing_balance)
+            for key, tx in pairs:
+                if key in known:
+                    continue
+                known.add(key)
+                new += 1
+                payment = None
+                if tx.amount > 0:
+                    # no customer yet: a learned account is evidence for matching, not a decision (a
+                    # payment service may pay for several customers); the first allocation sets it
+                    payment = Payment.objects.create(
+                        company=account.company, reference=f"BT-{key[:24]}",
+                        received_on=tx.value_date or tx.booking_date, currency=check_currency(tx.currency),
+                        amount=tx.amount, unapplied_amount=tx.amount, payer_name=tx.counterparty_name[:200],
+                        payer_account=tx.counterparty_account[:60], reference_text=_payment_text(tx))
+                    payments.append(payment)
+                    events.append({"action": "payment.created", "object_type": "ledger.payment",
+                                   "object_id": payment.pk, "object_repr": str(payment),
+                                   "after": snapshot(payment), "reason": f"bank statement {filename}"})
+                BankTransaction.objects.create(
+                    key=key, statement=row, bank_account=account, booking_date=tx.booking_date,
+                    value_date=tx.value_date, amount=tx.amount, currency=tx.currency,
+                    counterparty_name=tx.counterparty_name[:200], counterparty_account=tx.counterparty_account[:60],
+                    remittance=tx.remittance, references=list(tx.references), bank_reference=tx.bank_reference[:100],
+                    end_to_end_id=tx.end_to_end_id[:100], type_code=tx.type_code[:60], raw=tx.raw, payment=payment)
+                if payment is not None and tx.remittance_lines:
+                    advice = RemittanceAdvice.objects.create(
+                        source=RemittanceAdvice.Source.STATEMENT, payment=payment, company=account.company,
+                        payer_name=tx.counterparty_name[:200], payment_reference=tx.end_to_end_id[:100],
+                        payment_date=tx.booking_date, currency=tx.currency, amount=tx.amount, filename=filename[:255])
+                    RemittanceLine.objects.bulk_create([
+                        RemittanceLine(advice=advice, document_number=line.document_number[:60],
+                                       amount=line.amount, deduction=line.deduction, note=line.note[:200])
+                        for line in tx.remittance_lines])
+        stored.transactions_new = new
+        stored.transactions_known = len(all_keys) - new
+        stored.save(update_fields=["transactions_new", "transactions_known"])
+        link_waiting_advices(payments)
+        record_many(actor=actor, events=events)
+        record(actor=actor, action="statement.imported", obj=stored,
+               after={"filename": filename, "format": fmt, "statements": len(statements), "new": new,
+                      "known": stored.transactions_known, "payments": len(payments)})
+    result = ImportResult(stored, len(statements), new, stored.transactions_known, [p.pk for p in payments])
+    if match and payments:
+        if background:
+            background_work.enqueue_on_commit("cashapp.match_payments", payment_ids=result.payments,
+                                         actor=actor_name(actor), statement_file_id=stored.pk)
+        else:
+            result.run = run_matching(actor=actor, payment_ids=result.payments, trigger="import",
+                                      statement_file=stored)
+    return result
+
+
+def save_csv_mapping(*, actor: Any, bank_account: BankAccount, mapping: dict[str, Any]) -> BankAccount:
+    """Remember the CSV column mapping of a bank's exports, for the next files of this account."""
+    authorize(actor, "edit_mappings")
+    try:
+        clean = CsvMapping.from_dict(mapping).to_dict()
+    except (TypeError, ValueError, KeyError) as exc:
+        raise field_error("csv_mapping", f"not a valid CSV mapping: {exc}") from None
+    with transaction.atomic():
+        before = {"csv_mapping": bank_account.csv_mapping}
+        bank_account.csv_mapping = clean
+        bank_account.save(update_fields=["csv_mapping"])
+        record(actor=actor, action="bank_account.mapping_saved", obj=bank_account, before=before,
+               after={"csv_mapping": clean})
+    return bank_account

@@ -1,0 +1,339 @@
+"""The workbench: the queue of open payments, oldest money first, and a panel per payment to
+accept a suggestion, match by hand, keep on account or undo.
+
+It answers htmx requests with the fragment to swap (queue and panel) and plain form posts with
+a redirect, so it works without scripts too.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from credere.cashapp import selectors as cash
+from credere.cashapp.amounts import parse_amount
+from credere.cashapp.services import decisions, learning, runs
+from credere.cashapp.views.common import error_lines, not_found, reasons
+from credere.core.errors import BusinessError
+from credere.domain.matching.names import search_word
+from credere.identity.authz import can
+from credere.web import formatting
+from credere.web.access import is_htmx, page
+from credere.web.views.common import Params
+
+#: Payments listed in the queue at first, and at most (each "Show more" adds QUEUE_SHOWN).
+QUEUE_SHOWN = 100
+QUEUE_MOST = 2000
+
+
+def _filters(request: HttpRequest, source: Any = None) -> tuple[cash.QueueFilters, list[str], str]:
+    """Queue filters from the query string (or the ``qs`` field of a posted form)."""
+    if source is None:
+        p = Params(request)
+    else:
+        fake = HttpRequest()
+        fake.GET = QueryDict(source)
+        p = Params(fake)
+    company = p.company()
+    currency = p.text("currency", 3).upper()
+    min_raw = p.text("min", 30)
+    min_amount = parse_amount(min_raw) if min_raw else None
+    if min_raw and min_amount is None:
+        p.errors.append(f"min: '{min_raw}' is not an amount")
+    q = p.text("q", 80)
+    shown = p.integer("show", QUEUE_SHOWN, QUEUE_MOST) or QUEUE_SHOWN
+    f = cash.QueueFilters(company=company, currency=currency, min_amount=min_amount, q=q, shown=shown)
+    qs = urlencode({k: v for k, v in (("company", company.code if company else ""), ("currency", currency),
+                                      ("min", min_raw if min_amount is not None else ""), ("q", q),
+                                      ("show", str(shown) if shown != QUEUE_SHOWN else "")) if v})
+    return f, p.errors, qs
+
+
+def _workbench_context(request: HttpRequest, f: cash.QueueFilters, qs: str, selected_id: int | None,
+                       *, errors: list[str] | None = None, notice: str = "") -> dict[str, Any]:
+    today = timezone.localdate()
+    found = cash.queue_page(f, today=today, selected_id=selected_id)
+    ids, entries, selected_id = found.ids, found.entries, found.selected_id
+    for e in entries:
+        e.age_days = (today - e.received_on).days
+        e.age = cash.age_label(e.age_bucket)
+        e.selected = e.pk == selected_id
+        e.confidence_text = formatting.percent(Decimal(e.confidence) * 100, 1) if e.confidence is not None else ""
+    groups: list[dict[str, Any]] = []
+    for e in entries:
+        if not groups or groups[-1]["label"] != e.age:
+            groups.append({"label": e.age, "entries": []})
+        groups[-1]["entries"].append(e)
+    next_id = None
+    if selected_id in ids:
+        i = ids.index(selected_id)
+        next_id = ids[i + 1] if i + 1 < len(ids) else (ids[i - 1] if i > 0 else None)
+    elif ids:
+        next_id = ids[0]
+    panel = _panel_context(request, selected_id, qs, next_id) if selected_id is not None else {}
+    more = ""
+    if len(ids) > len(entries) and f.shown < QUEUE_MOST:
+        more = urlencode({k: v for k, v in QueryDict(qs).items() if k != "show"} | {"show": str(f.shown + QUEUE_SHOWN)})
+    return {"groups": groups, "total": len(ids), "shown": len(entries), "qs": qs, "selected_id": selected_id,
+            "more": more, "step": QUEUE_SHOWN,
+            "errors": errors or [], "notice": notice, **panel}
+
+
+def _panel_context(request: HttpRequest, payment_id: int, qs: str, next_id: int | None) -> dict[str, Any]:
+    pay = cash.payment(payment_id)
+    if pay is None:
+        return {}
+    proposal = cash.open_proposal(pay)
+    matches = cash.applied_matches(pay)
+    kept = cash.on_account(pay)
+    identified = (proposal.customer if proposal is not None and proposal.customer_id else None) or pay.customer
+    candidates: dict[str, str] = {}
+    if identified is not None:
+        candidates[identified.account_number] = identified.name
+    if proposal is not None:
+        for line in proposal.lines.all():
+            candidates.setdefault(line.item.customer.account_number, line.item.customer.name)
+    for acct, name in cash.customers_named(search_word(pay.payer_name)):
+        candidates.setdefault(acct, name)
+    return {
+        "pay": pay, "proposal": proposal, "reasons": reasons(proposal.reasons) if proposal else [],
+        "confidence": formatting.percent(Decimal(proposal.confidence) * 100, 1) if proposal else "",
+        "matches": [{"m": m, "reasons": reasons(m.reasons)} for m in matches], "kept": kept,
+        "tx": cash.bank_transaction(pay), "remittance": cash.remittance_lines(pay),
+        "identified": identified, "candidates": sorted(candidates.items(), key=lambda kv: kv[1]),
+        "status": cash.payment_status(pay, proposal.status if proposal else None, kept is not None, bool(matches)),
+        "next_id": next_id, "may_allocate": can(request.user, "allocate"),
+        "may_match": can(request.user, "import_statements"),
+    }
+
+
+def _selected(request: HttpRequest, name: str = "payment") -> int | None:
+    raw = (request.GET.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+@page("view_ledger")
+def workbench(request: HttpRequest) -> HttpResponse:
+    f, errors, qs = _filters(request)
+    ctx = _workbench_context(request, f, qs, _selected(request), errors=errors)
+    if is_htmx(request) and request.GET.get("fragment") == "workbench":
+        return render(request, "cashapp/_workbench.html", ctx)
+    today = timezone.localdate()
+    ctx.update({"f": f, "companies": cash.companies(),
+                "currencies": cash.queue_currencies(), "summary": cash.summary(today=today), "ranking": cash.RANKING,
+                "min_raw": request.GET.get("min", "")[:30]})
+    return render(request, "cashapp/workbench.html", ctx)
+
+
+@page("view_ledger")
+def workbench_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The right-hand panel for one payment (loaded by htmx; a plain visit opens the workbench on it)."""
+    if not is_htmx(request):
+        _f, _e, qs = _filters(request)
+        return redirect(f"{reverse('web:cash-workbench')}?{qs}{'&' if qs else ''}payment={pk}")
+    f, _errors, qs = _filters(request)
+    ids = cash.queue_ids(cash.queue(f, today=timezone.localdate()))
+    nxt = ids[ids.index(pk) + 1] if pk in ids and ids.index(pk) + 1 < len(ids) else None
+    ctx = _panel_context(request, pk, qs, nxt)
+    if not ctx:
+        return not_found(request, f"payment with id {pk}")
+    ctx["qs"] = qs
+    return render(request, "cashapp/_panel.html", ctx)
+
+
+@page("view_ledger")
+def workbench_items(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open items to match by hand: by document number, customer or amount, across customers."""
+    pay = cash.payment(pk)
+    if pay is None:
+        return not_found(request, f"payment with id {pk}")
+    q = (request.GET.get("q") or "").strip()[:60]
+    chosen = [int(x) for x in request.GET.getlist("chosen") if x.isdigit() and len(x) < 12]
+    found = cash.search_items(q, company=pay.company, exclude=chosen)
+    return render(request, "cashapp/_items.html", {"items": found, "q": q, "pay": pay})
+
+
+def _after_action(request: HttpRequest, *, payment_id: int, stay: bool, notice: str = "",
+                  errors: list[str] | None = None) -> HttpResponse:
+    """Answer a workbench action: the next payment selected (or this one again on an error)."""
+    f, _e, qs = _filters(request, request.POST.get("qs", ""))
+    ids = cash.queue_ids(cash.queue(f, today=timezone.localdate()))
+    raw_next = (request.POST.get("next") or "").strip()
+    wanted: int | None
+    if errors or (stay and payment_id in ids):
+        wanted = payment_id
+    elif raw_next.isdigit() and int(raw_next) in ids:
+        wanted = int(raw_next)
+    else:
+        wanted = ids[0] if ids else None
+    if is_htmx(request):
+        ctx = _workbench_context(request, f, qs, wanted, errors=errors, notice=notice)
+        return render(request, "cashapp/_workbench.html", ctx)
+    for e in errors or []:
+        messages.error(request, e)
+    if notice:
+        messages.success(request, notice)
+    url = reverse("web:cash-workbench")
+    params = "&".join(p for p in (qs, f"payment={wanted}" if wanted else "") if p)
+    return redirect(f"{url}?{params}" if params else url)
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return formatting.money(amount, currency)
+
+
+@require_POST
+@page("allocate")
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = cash.proposal(pk)
+    if proposal is None:
+        return not_found(request, f"proposal with id {pk}")
+    pay = proposal.payment
+    try:
+        decisions.accept_proposal(actor=request.user, proposal_id=pk)
+    except BusinessError as exc:
+        return _after_action(request, payment_id=pay.pk, stay=True, errors=error_lines(exc))
+    pay = cash.payment(pay.pk) or pay
+    items = ", ".join(cash.proposal_documents(proposal))
+    return _after_action(request, payment_id=pay.pk, stay=False,
+                         notice=f"Accepted: {pay.reference} applied to {items}; "
+                                f"{_money(pay.unapplied_amount, pay.currency)} left unapplied.")
+
+
+def _manual_lines(request: HttpRequest) -> tuple[list[decisions.ManualLine], list[str]]:
+    lines: list[decisions.ManualLine] = []
+    errors: list[str] = []
+    ids = [raw for raw in request.POST.getlist("item") if raw.isdigit() and len(raw) <= 12]
+    numbers = cash.document_numbers([int(x) for x in ids])
+    for raw in request.POST.getlist("item"):
+        if raw not in ids:
+            errors.append(f"item: '{raw[:20]}' is not an item id")
+            continue
+        label = numbers.get(int(raw), f"item {raw}")
+        amount = parse_amount(request.POST.get(f"amount_{raw}", ""))
+        deduction_raw = (request.POST.get(f"deduction_{raw}") or "").strip()
+        deduction = parse_amount(deduction_raw) if deduction_raw else Decimal(0)
+        if amount is None:
+            errors.append(f"amount for {label}: give the amount to apply, for example 1234.50")
+        elif deduction is None:
+            errors.append(f"deduction for {label}: '{deduction_raw[:20]}' is not an amount")
+        else:
+            lines.append(decisions.ManualLine(item_id=int(raw), amount=amount, deduction=deduction))
+    if not lines and not errors:
+        errors.append("items: tick at least one open item to apply the payment to")
+    return lines, errors
+
+
+@require_POST
+@page("allocate")
+def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
+    pay = cash.payment(pk)
+    if pay is None:
+        return not_found(request, f"payment with id {pk}")
+    lines, errors = _manual_lines(request)
+    if errors:
+        return _after_action(request, payment_id=pk, stay=True, errors=errors)
+    try:
+        proposal = decisions.manual_match(actor=request.user, payment_id=pk, lines=lines,
+                                         note=(request.POST.get("note") or "").strip()[:300])
+    except BusinessError as exc:
+        return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
+    pay = cash.payment(pk) or pay
+    items = ", ".join(cash.proposal_documents(proposal))
+    left = pay.unapplied_amount
+    return _after_action(request, payment_id=pk, stay=left > 0,
+                         notice=f"Matched by hand: {pay.reference} applied to {items}; "
+                                f"{_money(left, pay.currency)} left unapplied.")
+
+
+@require_POST
+@page("allocate")
+def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
+    pay = cash.payment(pk)
+    if pay is None:
+        return not_found(request, f"payment with id {pk}")
+    account = (request.POST.get("customer") or "").strip()[:40]
+    customer = cash.customer_by_account(account)
+    if customer is None:
+        msg = f"customer: no customer with account number '{account}'" if account else \
+            "customer: give the account number of the customer to keep the money for"
+        return _after_action(request, payment_id=pk, stay=True, errors=[msg])
+    try:
+        decisions.put_on_account(actor=request.user, payment_id=pk, customer=customer,
+                                note=(request.POST.get("note") or "").strip()[:300])
+    except BusinessError as exc:
+        return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
+    return _after_action(request, payment_id=pk, stay=False,
+                         notice=f"{pay.reference} kept on account for {customer.name} ({customer.account_number}).")
+
+
+@require_POST
+@page("allocate")
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = cash.proposal(pk)
+    if proposal is None:
+        return not_found(request, f"proposal with id {pk}")
+    pay = proposal.payment
+    try:
+        decisions.undo_match(actor=request.user, proposal_id=pk, reason=(request.POST.get("reason") or "").strip())
+    except BusinessError as exc:
+        return _after_action(request, payment_id=pay.pk, stay=True, errors=error_lines(exc))
+    pay = cash.payment(pay.pk) or pay
+    return _after_action(request, payment_id=pay.pk, stay=True,
+                         notice=f"Undone: the match of {pay.reference} is reversed; "
+                                f"{_money(pay.unapplied_amount, pay.currency)} is unapplied again.")
+
+
+@require_POST
+@page("allocate")
+def release_on_account(request: HttpRequest, pk: int) -> HttpResponse:
+    pay = cash.payment(pk)
+    if pay is None:
+        return not_found(request, f"payment with id {pk}")
+    try:
+        decisions.release_on_account(actor=request.user, payment_id=pk, reason="back to the workbench")
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("web:payment", args=[pk]))
+    messages.success(request, f"{pay.reference} is back in the workbench.")
+    return redirect(f"{reverse('web:cash-workbench')}?payment={pk}")
+
+
+@require_POST
+@page("edit_customers")
+def add_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = cash.customer(pk)
+    if customer is None:
+        return not_found(request, f"customer with id {pk}")
+    try:
+        row = learning.add_customer_bank_account(actor=request.user, customer=customer,
+                                                 account=(request.POST.get("account") or "")[:80])
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Bank account {row.account} recorded for {customer.name}: payments from it "
+                                  "are recognised as theirs.")
+    return redirect(reverse("web:customer", args=[pk]) + "#payers")
+
+
+@require_POST
+@page("import_statements")
+def match_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    pay = cash.payment(pk)
+    if pay is None:
+        return not_found(request, f"payment with id {pk}")
+    try:
+        run = runs.run_matching(actor=request.user, payment_ids=[pk], trigger="manual")
+    except BusinessError as exc:
+        return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
+    return _after_action(request, payment_id=pk, stay=True,
+                         notice=f"Matching run {run.pk}: {run.applied} applied, {run.suggested} suggested, "
+                                f"{run.unmatched} without a match.")
