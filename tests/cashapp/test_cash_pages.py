@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from credere.audit.models import AuditEvent
-from credere.cashapp import selectors
 from credere.cashapp.models import (
     Adjustment,
     BankTransaction,
@@ -19,6 +18,7 @@ from credere.cashapp.models import (
     OnAccount,
     StatementFile,
 )
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import decisions, statements
 from credere.identity.roles import ROLES
 from credere.ledger.models import OpenItem, Payment
@@ -474,7 +474,7 @@ def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched,
     r = clerk.post(f"/cash/workbench/payments/{pay.pk}/release/")
     assert r.status_code == 302 and r["Location"].endswith(f"?payment={pay.pk}")
     assert OnAccount.objects.get(payment=pay).released_at is not None
-    assert pay.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert pay.pk in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
     analyst = client_for("credit_analyst")
     assert "Add bank account" in analyst.get(f"/customers/{portfolio.s1.pk}/").content.decode()
     r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "GB33 BUKB 2020 1555 5555 54"})

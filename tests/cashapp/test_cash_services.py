@@ -8,7 +8,6 @@ from django.db.models import Sum
 
 from cashapp.statements import Entry, camt053
 from credere.audit.models import AuditEvent
-from credere.cashapp import selectors
 from credere.cashapp.models import (
     Adjustment,
     BankAccount,
@@ -23,6 +22,7 @@ from credere.cashapp.models import (
     StatementFile,
 )
 from credere.cashapp.policies import policy_in_force
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import decisions, learning, remittances, runs, statements
 from credere.cashapp.services import policy as policy_service
 from credere.core.errors import BusinessError
@@ -187,7 +187,7 @@ def test_deduction_then_undo_puts_everything_back(clerk, ledger):
     assert (adjustment.kind, adjustment.amount, adjustment.status) == ("deduction", Decimal("20.00"), "open")
     assert [a.applied_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert _open(inv) == Decimal("20.00")
-    assert baltic.pk not in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert baltic.pk not in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
     with pytest.raises(BusinessError):
         decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason=" ")
     decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="wrong invoice")
@@ -196,7 +196,7 @@ def test_deduction_then_undo_puts_everything_back(clerk, ledger):
     assert adjustment.status == "cancelled"
     baltic.refresh_from_db()
     assert baltic.unapplied_amount == Decimal("780.00")
-    assert baltic.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert baltic.pk in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
     assert [a.reversed_on for a in Allocation.objects.filter(payment=baltic)] == [ON]
     assert AuditEvent.objects.filter(action="match.undone", reason="wrong invoice").count() == 1
     with pytest.raises(BusinessError):
@@ -223,14 +223,14 @@ def test_put_on_account_and_release(clerk, ledger):
     statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     nwl = _payment("B-0002")
     decisions.put_on_account(actor=clerk, payment_id=nwl.pk, customer=ledger["north"], note="ask for remittance")
-    assert nwl.pk not in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert nwl.pk not in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
     nwl.refresh_from_db()
     assert nwl.customer == ledger["north"] and nwl.unapplied_amount == Decimal("750.00")
     run = runs.run_matching(actor=clerk)
     assert not MatchProposal.objects.filter(run=run, payment=nwl).exists()
     decisions.release_on_account(actor=clerk, payment_id=nwl.pk, reason="remittance came")
     assert OnAccount.objects.get(payment=nwl).released_at is not None
-    assert nwl.pk in set(selectors.workbench_payments().values_list("pk", flat=True))
+    assert nwl.pk in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
 
 
 def test_runs_again_never_apply_money_twice(clerk, ledger):
@@ -243,7 +243,7 @@ def test_runs_again_never_apply_money_twice(clerk, ledger):
     assert Allocation.objects.count() == allocations
     assert MatchProposal.objects.filter(status="applied").count() == applied
     # an open proposal is superseded by the newer run's, never left beside it
-    for payment in selectors.workbench_payments():
+    for payment in workbench_reads.workbench_payments():
         assert payment.match_proposals.filter(status__in=["suggested", "unmatched"]).count() == 1
     for payment in Payment.objects.all():
         used = payment.allocations.filter(reversed_on__isnull=True).aggregate(s=Sum("source_amount"))["s"] or 0

@@ -21,7 +21,6 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from credere.cashapp import selectors as cash
 from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, StatementFile
 from credere.cashapp.policies import PolicyInForce, policy_in_force
 from credere.cashapp.schemas import (
@@ -42,6 +41,9 @@ from credere.cashapp.schemas import (
     TransactionOut,
     UndoIn,
 )
+from credere.cashapp.selectors import payers as payer_reads
+from credere.cashapp.selectors import statements as statement_reads
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import decisions, learning, remittances, runs, statements
 from credere.cashapp.services import policy as policy_service
 from credere.core.api import Page, acting_user
@@ -54,7 +56,7 @@ router = Router(tags=["cash application"])
 def _company(code: str | None) -> Company | None:
     if not code:
         return None
-    company = cash.company(code)
+    company = workbench_reads.company(code)
     if company is None:
         raise BusinessError(f"no company with code {code}", code="not_found", status=404,
                             fields=[{"field": "company", "message": "not found"}])
@@ -104,14 +106,14 @@ def parse_statement(request: HttpRequest, file: File[UploadedFile], raw: bool = 
 @paginate(Page)
 def list_statement_files(request: HttpRequest) -> QuerySet[StatementFile]:
     authorize(acting_user(request), "view_ledger")
-    return cash.statement_files()
+    return statement_reads.statement_files()
 
 
 @router.get("/transactions", response=list[TransactionOut])
 @paginate(Page)
 def list_transactions(request: HttpRequest, filters: Query[TransactionFilters]) -> QuerySet[BankTransaction]:
     authorize(acting_user(request), "view_ledger")
-    return cash.transactions(statement_file=filters.statement_file, booking_date_from=filters.booking_date_from,
+    return statement_reads.transactions(statement_file=filters.statement_file, booking_date_from=filters.booking_date_from,
                              booking_date_to=filters.booking_date_to, incoming=filters.incoming)
 
 
@@ -130,13 +132,13 @@ def start_run(request: HttpRequest, data: RunIn) -> Status[MatchRun]:
 @paginate(Page)
 def list_runs(request: HttpRequest) -> QuerySet[MatchRun]:
     authorize(acting_user(request), "view_ledger")
-    return cash.match_runs()
+    return statement_reads.match_runs()
 
 
 @router.get("/runs/{run_id}", response=RunOut)
 def get_run(request: HttpRequest, run_id: int) -> MatchRun:
     authorize(acting_user(request), "view_ledger")
-    run = cash.run(run_id)
+    run = statement_reads.run(run_id)
     if run is None:
         raise BusinessError(f"no matching run with id {run_id}", code="not_found", status=404)
     return run
@@ -146,11 +148,11 @@ def get_run(request: HttpRequest, run_id: int) -> MatchRun:
 @paginate(Page)
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilters]) -> QuerySet[MatchProposal]:
     authorize(acting_user(request), "view_ledger")
-    return cash.proposals(status=filters.status, payment_id=filters.payment_id, run_id=filters.run_id)
+    return workbench_reads.proposals(status=filters.status, payment_id=filters.payment_id, run_id=filters.run_id)
 
 
 def _proposal(pk: int) -> MatchProposal:
-    proposal = cash.proposal(pk)
+    proposal = workbench_reads.proposal(pk)
     if proposal is None:
         raise BusinessError(f"no proposal with id {pk}", code="not_found", status=404)
     return proposal
@@ -182,7 +184,7 @@ def match_payment(request: HttpRequest, payment_id: int, data: MatchIn) -> Statu
 @router.post("/payments/{payment_id}/on-account", response={201: dict[str, Any]})
 def on_account(request: HttpRequest, payment_id: int, data: OnAccountIn) -> Status[dict[str, Any]]:
     """Keep a payment's unapplied money on a customer's account."""
-    customer = cash.customer_by_account(data.customer_account)
+    customer = workbench_reads.customer_by_account(data.customer_account)
     if customer is None:
         raise BusinessError(f"no customer {data.customer_account}", code="not_found", status=404,
                             fields=[{"field": "customer_account", "message": "not found"}])
@@ -195,7 +197,7 @@ def on_account(request: HttpRequest, payment_id: int, data: OnAccountIn) -> Stat
 
 
 def _customer(account: str) -> Customer:
-    customer = cash.customer_by_account(account)
+    customer = workbench_reads.customer_by_account(account)
     if customer is None:
         raise BusinessError(f"no customer {account}", code="not_found", status=404,
                             fields=[{"field": "account_number", "message": "not found"}])
@@ -207,7 +209,7 @@ def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]
     """The bank accounts, bank-written names and references a customer's payments arrive under."""
     authorize(acting_user(request), "view_ledger")
     customer = _customer(account_number)
-    known = cash.payer_knowledge(customer.pk)
+    known = payer_reads.payer_knowledge(customer.pk)
     return {
         "customer_account": customer.account_number,
         "bank_accounts": [{"account": a.account, "source": a.source, "created_by": a.created_by,

@@ -7,16 +7,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from credere.cashapp import selectors
+from credere.cashapp.selectors import payers as payer_reads
 from credere.web import panels
 
 
 def customer_payers(request: HttpRequest, *, customer: Any) -> dict[str, Any]:
-    return {"payers": selectors.payer_knowledge(customer.pk)}
+    return {"payers": payer_reads.payer_knowledge(customer.pk)}
 
 
 def item_adjustments(request: HttpRequest, *, item: Any) -> dict[str, Any] | None:
-    adjustments = selectors.adjustments_of_item(item.pk)
+    adjustments = payer_reads.adjustments_of_item(item.pk)
     return {"adjustments": adjustments} if adjustments else None
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from credere.audit.services import record
 from credere.cashapp import files
 from credere.cashapp.models import RemittanceAdvice, RemittanceLine
-from credere.cashapp.selectors import find_payment_for_advice
+from credere.cashapp.selectors.payers import find_payment_for_advice
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
 from credere.ledger.models import Company, Payment

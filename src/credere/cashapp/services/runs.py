@@ -25,7 +25,7 @@ from credere.cashapp.models import (
     RemittanceLine,
     StatementFile,
 )
-from credere.cashapp.selectors import workbench_payments
+from credere.cashapp.selectors.workbench import workbench_payments
 from credere.cashapp.services.learning import learn_account
 from credere.cashapp.services.policy import policy_of, stored_policy_version
 from credere.core.errors import BusinessError, Conflict

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credere.cashapp import selectors as cash
 from credere.cashapp.models import StatementFile
+from credere.cashapp.selectors import statements as statement_reads
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import runs
 from credere.cashapp.services import statements as statement_service
 from credere.cashapp.views.common import error_lines, not_found, with_tones
@@ -29,7 +30,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         authorize(request.user, "import_statements")
         company_code = (request.POST.get("company") or "").strip()[:20]
-        company = cash.company(company_code)
+        company = workbench_reads.company(company_code)
         upload = request.FILES.get("file")
         if company_code and company is None:
             errors.append(f"company: no company with code '{company_code}'")
@@ -52,19 +53,19 @@ def statements(request: HttpRequest) -> HttpResponse:
                 messages.success(request, text)
                 return redirect("web:cash-file", pk=result.file.pk)
     today = timezone.localdate()
-    return render(request, "cashapp/statements.html", {"files": list(cash.statement_files()[:50]),
-        "runs": with_tones(cash.runs(15)), "errors": errors, "companies": cash.companies(),
+    return render(request, "cashapp/statements.html", {"files": list(statement_reads.statement_files()[:50]),
+        "runs": with_tones(statement_reads.runs(15)), "errors": errors, "companies": workbench_reads.companies(),
         "company_code": company_code, "may_import": can(request.user, "import_statements"),
-        "summary": cash.summary(today=today), "today": today,
+        "summary": statement_reads.summary(today=today), "today": today,
     }, status=422 if errors else 200)
 
 
 def _file_context(request: HttpRequest, file: StatementFile) -> dict[str, Any]:
-    transactions: list[Any] = with_tones(cash.file_transactions(file))
+    transactions: list[Any] = with_tones(statement_reads.file_transactions(file))
     incoming = [t for t in transactions if t.payment_id]
     return {
-        "file": file, "transactions": transactions, "pending": cash.file_pending(file),
-        "runs": with_tones(cash.runs(10, file)),
+        "file": file, "transactions": transactions, "pending": statement_reads.file_pending(file),
+        "runs": with_tones(statement_reads.runs(10, file)),
         "counts": {s: len([t for t in incoming if t.status == s])
                    for s in ("applied", "partly applied", "suggested", "unmatched", "on account", "pending")},
         "may_match": can(request.user, "import_statements"),
@@ -73,18 +74,18 @@ def _file_context(request: HttpRequest, file: StatementFile) -> dict[str, Any]:
 
 @page("view_ledger")
 def statement_file(request: HttpRequest, pk: int) -> HttpResponse:
-    file = cash.statement_file(pk)
+    file = statement_reads.statement_file(pk)
     if file is None:
         return not_found(request, f"statement file with id {pk}")
     ctx = _file_context(request, file)
-    ctx.update({"statements": cash.file_statements(file)})
+    ctx.update({"statements": statement_reads.file_statements(file)})
     return render(request, "cashapp/file.html", ctx)
 
 
 @page("export_data")
 def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The file exactly as it was uploaded."""
-    file = cash.statement_file(pk, content=True)
+    file = statement_reads.statement_file(pk, content=True)
     if file is None:
         return not_found(request, f"statement file with id {pk}")
     name = file.filename or f"statement-{file.pk}"
@@ -96,7 +97,7 @@ def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 @page("view_ledger")
 def statement_file_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The file's transactions and runs, polled every 2 s while matching has not finished."""
-    file = cash.statement_file(pk)
+    file = statement_reads.statement_file(pk)
     if file is None:
         return not_found(request, f"statement file with id {pk}")
     return render(request, "cashapp/_file_status.html", _file_context(request, file))
@@ -105,11 +106,11 @@ def statement_file_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("import_statements")
 def statement_file_match(request: HttpRequest, pk: int) -> HttpResponse:
-    file = cash.statement_file(pk)
+    file = statement_reads.statement_file(pk)
     if file is None:
         return not_found(request, f"statement file with id {pk}")
     try:
-        run = runs.run_matching(actor=request.user, payment_ids=cash.file_payment_ids(file), trigger="manual",
+        run = runs.run_matching(actor=request.user, payment_ids=statement_reads.file_payment_ids(file), trigger="manual",
                                 statement_file=file)
     except BusinessError as exc:
         messages.error(request, " ".join(error_lines(exc)))

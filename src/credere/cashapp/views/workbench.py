@@ -18,23 +18,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from credere.cashapp import selectors as cash
 from credere.cashapp.amounts import parse_amount
+from credere.cashapp.selectors import statements as statement_reads
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import decisions, learning, runs
 from credere.cashapp.views.common import error_lines, not_found, reasons
 from credere.core.errors import BusinessError
 from credere.domain.matching.names import search_word
 from credere.identity.authz import can
+from credere.ledger.params import Params
 from credere.web import formatting
 from credere.web.access import is_htmx, page
-from credere.web.views.common import Params
 
 #: Payments listed in the queue at first, and at most (each "Show more" adds QUEUE_SHOWN).
 QUEUE_SHOWN = 100
 QUEUE_MOST = 2000
 
 
-def _filters(request: HttpRequest, source: Any = None) -> tuple[cash.QueueFilters, list[str], str]:
+def _filters(request: HttpRequest, source: Any = None) -> tuple[workbench_reads.QueueFilters, list[str], str]:
     """Queue filters from the query string (or the ``qs`` field of a posted form)."""
     if source is None:
         p = Params(request)
@@ -50,21 +51,21 @@ def _filters(request: HttpRequest, source: Any = None) -> tuple[cash.QueueFilter
         p.errors.append(f"min: '{min_raw}' is not an amount")
     q = p.text("q", 80)
     shown = p.integer("show", QUEUE_SHOWN, QUEUE_MOST) or QUEUE_SHOWN
-    f = cash.QueueFilters(company=company, currency=currency, min_amount=min_amount, q=q, shown=shown)
+    f = workbench_reads.QueueFilters(company=company, currency=currency, min_amount=min_amount, q=q, shown=shown)
     qs = urlencode({k: v for k, v in (("company", company.code if company else ""), ("currency", currency),
                                       ("min", min_raw if min_amount is not None else ""), ("q", q),
                                       ("show", str(shown) if shown != QUEUE_SHOWN else "")) if v})
     return f, p.errors, qs
 
 
-def _workbench_context(request: HttpRequest, f: cash.QueueFilters, qs: str, selected_id: int | None,
+def _workbench_context(request: HttpRequest, f: workbench_reads.QueueFilters, qs: str, selected_id: int | None,
                        *, errors: list[str] | None = None, notice: str = "") -> dict[str, Any]:
     today = timezone.localdate()
-    found = cash.queue_page(f, today=today, selected_id=selected_id)
+    found = workbench_reads.queue_page(f, today=today, selected_id=selected_id)
     ids, entries, selected_id = found.ids, found.entries, found.selected_id
     for e in entries:
         e.age_days = (today - e.received_on).days
-        e.age = cash.age_label(e.age_bucket)
+        e.age = workbench_reads.age_label(e.age_bucket)
         e.selected = e.pk == selected_id
         e.confidence_text = formatting.percent(Decimal(e.confidence) * 100, 1) if e.confidence is not None else ""
     groups: list[dict[str, Any]] = []
@@ -88,12 +89,12 @@ def _workbench_context(request: HttpRequest, f: cash.QueueFilters, qs: str, sele
 
 
 def _panel_context(request: HttpRequest, payment_id: int, qs: str, next_id: int | None) -> dict[str, Any]:
-    pay = cash.payment(payment_id)
+    pay = workbench_reads.payment(payment_id)
     if pay is None:
         return {}
-    proposal = cash.open_proposal(pay)
-    matches = cash.applied_matches(pay)
-    kept = cash.on_account(pay)
+    proposal = workbench_reads.open_proposal(pay)
+    matches = workbench_reads.applied_matches(pay)
+    kept = workbench_reads.on_account(pay)
     identified = (proposal.customer if proposal is not None and proposal.customer_id else None) or pay.customer
     candidates: dict[str, str] = {}
     if identified is not None:
@@ -101,15 +102,15 @@ def _panel_context(request: HttpRequest, payment_id: int, qs: str, next_id: int 
     if proposal is not None:
         for line in proposal.lines.all():
             candidates.setdefault(line.item.customer.account_number, line.item.customer.name)
-    for acct, name in cash.customers_named(search_word(pay.payer_name)):
+    for acct, name in workbench_reads.customers_named(search_word(pay.payer_name)):
         candidates.setdefault(acct, name)
     return {
         "pay": pay, "proposal": proposal, "reasons": reasons(proposal.reasons) if proposal else [],
         "confidence": formatting.percent(Decimal(proposal.confidence) * 100, 1) if proposal else "",
         "matches": [{"m": m, "reasons": reasons(m.reasons)} for m in matches], "kept": kept,
-        "tx": cash.bank_transaction(pay), "remittance": cash.remittance_lines(pay),
+        "tx": workbench_reads.bank_transaction(pay), "remittance": workbench_reads.remittance_lines(pay),
         "identified": identified, "candidates": sorted(candidates.items(), key=lambda kv: kv[1]),
-        "status": cash.payment_status(pay, proposal.status if proposal else None, kept is not None, bool(matches)),
+        "status": workbench_reads.payment_status(pay, proposal.status if proposal else None, kept is not None, bool(matches)),
         "next_id": next_id, "may_allocate": can(request.user, "allocate"),
         "may_match": can(request.user, "import_statements"),
     }
@@ -127,8 +128,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.GET.get("fragment") == "workbench":
         return render(request, "cashapp/_workbench.html", ctx)
     today = timezone.localdate()
-    ctx.update({"f": f, "companies": cash.companies(),
-                "currencies": cash.queue_currencies(), "summary": cash.summary(today=today), "ranking": cash.RANKING,
+    ctx.update({"f": f, "companies": workbench_reads.companies(),
+                "currencies": workbench_reads.queue_currencies(), "summary": statement_reads.summary(today=today), "ranking": workbench_reads.RANKING,
                 "min_raw": request.GET.get("min", "")[:30]})
     return render(request, "cashapp/workbench.html", ctx)
 
@@ -140,7 +141,7 @@ def workbench_panel(request: HttpRequest, pk: int) -> HttpResponse:
         _f, _e, qs = _filters(request)
         return redirect(f"{reverse('web:cash-workbench')}?{qs}{'&' if qs else ''}payment={pk}")
     f, _errors, qs = _filters(request)
-    ids = cash.queue_ids(cash.queue(f, today=timezone.localdate()))
+    ids = workbench_reads.queue_ids(workbench_reads.queue(f, today=timezone.localdate()))
     nxt = ids[ids.index(pk) + 1] if pk in ids and ids.index(pk) + 1 < len(ids) else None
     ctx = _panel_context(request, pk, qs, nxt)
     if not ctx:
@@ -152,12 +153,12 @@ def workbench_panel(request: HttpRequest, pk: int) -> HttpResponse:
 @page("view_ledger")
 def workbench_items(request: HttpRequest, pk: int) -> HttpResponse:
     """Open items to match by hand: by document number, customer or amount, across customers."""
-    pay = cash.payment(pk)
+    pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     q = (request.GET.get("q") or "").strip()[:60]
     chosen = [int(x) for x in request.GET.getlist("chosen") if x.isdigit() and len(x) < 12]
-    found = cash.search_items(q, company=pay.company, exclude=chosen)
+    found = workbench_reads.search_items(q, company=pay.company, exclude=chosen)
     return render(request, "cashapp/_items.html", {"items": found, "q": q, "pay": pay})
 
 
@@ -165,7 +166,7 @@ def _after_action(request: HttpRequest, *, payment_id: int, stay: bool, notice: 
                   errors: list[str] | None = None) -> HttpResponse:
     """Answer a workbench action: the next payment selected (or this one again on an error)."""
     f, _e, qs = _filters(request, request.POST.get("qs", ""))
-    ids = cash.queue_ids(cash.queue(f, today=timezone.localdate()))
+    ids = workbench_reads.queue_ids(workbench_reads.queue(f, today=timezone.localdate()))
     raw_next = (request.POST.get("next") or "").strip()
     wanted: int | None
     if errors or (stay and payment_id in ids):
@@ -193,7 +194,7 @@ def _money(amount: Decimal, currency: str) -> str:
 @require_POST
 @page("allocate")
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = cash.proposal(pk)
+    proposal = workbench_reads.proposal(pk)
     if proposal is None:
         return not_found(request, f"proposal with id {pk}")
     pay = proposal.payment
@@ -201,8 +202,8 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
         decisions.accept_proposal(actor=request.user, proposal_id=pk)
     except BusinessError as exc:
         return _after_action(request, payment_id=pay.pk, stay=True, errors=error_lines(exc))
-    pay = cash.payment(pay.pk) or pay
-    items = ", ".join(cash.proposal_documents(proposal))
+    pay = workbench_reads.payment(pay.pk) or pay
+    items = ", ".join(workbench_reads.proposal_documents(proposal))
     return _after_action(request, payment_id=pay.pk, stay=False,
                          notice=f"Accepted: {pay.reference} applied to {items}; "
                                 f"{_money(pay.unapplied_amount, pay.currency)} left unapplied.")
@@ -212,7 +213,7 @@ def _manual_lines(request: HttpRequest) -> tuple[list[decisions.ManualLine], lis
     lines: list[decisions.ManualLine] = []
     errors: list[str] = []
     ids = [raw for raw in request.POST.getlist("item") if raw.isdigit() and len(raw) <= 12]
-    numbers = cash.document_numbers([int(x) for x in ids])
+    numbers = workbench_reads.document_numbers([int(x) for x in ids])
     for raw in request.POST.getlist("item"):
         if raw not in ids:
             errors.append(f"item: '{raw[:20]}' is not an item id")
@@ -235,7 +236,7 @@ def _manual_lines(request: HttpRequest) -> tuple[list[decisions.ManualLine], lis
 @require_POST
 @page("allocate")
 def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
-    pay = cash.payment(pk)
+    pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     lines, errors = _manual_lines(request)
@@ -246,8 +247,8 @@ def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
                                          note=(request.POST.get("note") or "").strip()[:300])
     except BusinessError as exc:
         return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
-    pay = cash.payment(pk) or pay
-    items = ", ".join(cash.proposal_documents(proposal))
+    pay = workbench_reads.payment(pk) or pay
+    items = ", ".join(workbench_reads.proposal_documents(proposal))
     left = pay.unapplied_amount
     return _after_action(request, payment_id=pk, stay=left > 0,
                          notice=f"Matched by hand: {pay.reference} applied to {items}; "
@@ -257,11 +258,11 @@ def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("allocate")
 def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
-    pay = cash.payment(pk)
+    pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     account = (request.POST.get("customer") or "").strip()[:40]
-    customer = cash.customer_by_account(account)
+    customer = workbench_reads.customer_by_account(account)
     if customer is None:
         msg = f"customer: no customer with account number '{account}'" if account else \
             "customer: give the account number of the customer to keep the money for"
@@ -278,7 +279,7 @@ def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("allocate")
 def undo(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = cash.proposal(pk)
+    proposal = workbench_reads.proposal(pk)
     if proposal is None:
         return not_found(request, f"proposal with id {pk}")
     pay = proposal.payment
@@ -286,7 +287,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
         decisions.undo_match(actor=request.user, proposal_id=pk, reason=(request.POST.get("reason") or "").strip())
     except BusinessError as exc:
         return _after_action(request, payment_id=pay.pk, stay=True, errors=error_lines(exc))
-    pay = cash.payment(pay.pk) or pay
+    pay = workbench_reads.payment(pay.pk) or pay
     return _after_action(request, payment_id=pay.pk, stay=True,
                          notice=f"Undone: the match of {pay.reference} is reversed; "
                                 f"{_money(pay.unapplied_amount, pay.currency)} is unapplied again.")
@@ -295,7 +296,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("allocate")
 def release_on_account(request: HttpRequest, pk: int) -> HttpResponse:
-    pay = cash.payment(pk)
+    pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     try:
@@ -310,7 +311,7 @@ def release_on_account(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("edit_customers")
 def add_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = cash.customer(pk)
+    customer = workbench_reads.customer(pk)
     if customer is None:
         return not_found(request, f"customer with id {pk}")
     try:
@@ -327,7 +328,7 @@ def add_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("import_statements")
 def match_payment(request: HttpRequest, pk: int) -> HttpResponse:
-    pay = cash.payment(pk)
+    pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     try:

@@ -11,8 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credere.cashapp import files
-from credere.cashapp import selectors as cash
 from credere.cashapp.policies import policy_in_force
+from credere.cashapp.selectors import statements as statement_reads
+from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import policy as policy_service
 from credere.cashapp.services import remittances, runs, statements
 from credere.core.cli import add_actor_argument, resolve_actor
@@ -158,7 +159,7 @@ class Command(BaseCommand):
     def _company(self, code: str | None) -> Company | None:
         if not code:
             return None
-        company = cash.company(code)
+        company = workbench_reads.company(code)
         if company is None:
             raise CommandError(f"no company with code {code}")
         return company
@@ -170,7 +171,7 @@ class Command(BaseCommand):
             actor=actor, data=data, filename=Path(options["file"]).name, company=self._company(options["company"]),
             csv_mapping=mapping, match=not options["no_match"], background=options["background"])
         if mapping and options["save_mapping"]:
-            for account in cash.file_bank_accounts(result.file):
+            for account in statement_reads.file_bank_accounts(result.file):
                 statements.save_csv_mapping(actor=actor, bank_account=account, mapping=mapping)
         self.stdout.write(f"{result.file.filename}: {result.statements} statement(s), {result.new} new "
                           f"transaction(s), {result.known} already imported, {len(result.payments)} payment(s) "
