@@ -16,7 +16,7 @@ from credere.cashapp.policies import policy_in_force
 from credere.cashapp.services.errors import field_error
 from credere.core.errors import Conflict
 from credere.domain.matching import MatchingPolicy
-from credere.domain.matching.engine import normalise_account
+from credere.domain.matching.batch import normalise_account
 from credere.domain.matching.names import normalise_name
 from credere.domain.matching.references import candidates, names_the_payer
 from credere.domain.matching.references import normalise as normalise_reference

@@ -31,7 +31,7 @@ from credere.cashapp.services.remittances import link_waiting_advices
 from credere.cashapp.services.runs import run_matching
 from credere.core import background as background_work
 from credere.core.errors import BusinessError
-from credere.domain.matching.engine import normalise_account
+from credere.domain.matching.batch import normalise_account
 from credere.domain.money import check_currency
 from credere.identity.authz import authorize
 from credere.ledger.models import Company, Payment
