@@ -26,7 +26,7 @@ api = NinjaAPI(
     title="Credere API",
     version="1",
     description=(
-        "Receivables ledger, reports and audit trail. Authenticate with "
+        "Receivables ledger, reports, imports, cash application, users and the audit trail. Authenticate with "
         "`Authorization: Bearer <token>` (create one with `credere user token`). "
         "Errors always have the body `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}`."
     ),

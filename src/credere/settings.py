@@ -35,7 +35,6 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CREDERE_ALLOWED_HOSTS", "loc
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CREDERE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # its Swagger UI from our own static files (no CDN)
     "credere.web",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",

@@ -4,7 +4,6 @@ The staff pages of all contexts share the ``web`` namespace (``{% url 'web:custo
 each context lists its own pages in its ``urls.py`` and this module puts them together.
 """
 
-from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
@@ -26,7 +25,6 @@ staff_pages = [*shell_pages, *reporting_pages, *ledger_pages, *import_pages, *ca
                *identity_pages]
 
 urlpatterns = [
-    path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("health", health),
     path("accounts/", include("allauth.urls")),
