@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from credere.adapters import tables
-from credere.audit import links
+from credere.audit import labels, links
 from credere.audit.models import AuditEvent
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
@@ -61,10 +61,10 @@ def audit(request: HttpRequest) -> HttpResponse:
             Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq])),
             Col("occurred_at", "When", "datetime"),
             Col("actor", "Who", "code"),
-            Col("action", "Action", "badge", tone=lambda v: "bad" if ("reversed" in v or "rejected" in v
-                                                                      or "revoked" in v) else "info"),
-            Col("object_type", "Object type", "code"),
-            Col("object_repr", "Object", link=_object_url),
+            Col("action", "Action", "badge", display=labels.action_label,
+                tone=lambda v: "bad" if ("reversed" in v or "rejected" in v or "revoked" in v) else "info"),
+            Col("object_type", "Record type", display=labels.type_label),
+            Col("object_repr", "Record", get=labels.record_label, link=_object_url),
             Col("reason", "Reason"),
         ],
     )

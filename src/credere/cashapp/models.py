@@ -143,6 +143,9 @@ class RemittanceLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"Remittance line {self.document_number}"
+
 
 class CustomerBankAccount(models.Model):
     """A bank account a customer pays from: learned from matches or entered by a clerk."""
@@ -308,6 +311,9 @@ class ProposalLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.amount} to item {self.item_id}"
+
 
 class Adjustment(models.Model):
     """Money left open on an item by a match, to be resolved: a deduction, a cash discount, bank charges."""
@@ -354,3 +360,7 @@ class OnAccount(models.Model):
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["payment"], condition=models.Q(released_at__isnull=True),
                                                name="one_open_on_account_per_payment")]
+
+
+    def __str__(self) -> str:
+        return f"{self.payment} kept on account"

@@ -156,6 +156,10 @@ class OpenItem(models.Model):
         return self.document_type != self.Type.CREDIT_NOTE
 
 
+#: The start of the reference Credere gives a payment read from a bank statement (a key, not a name).
+GENERATED_REFERENCE_PREFIX = "BT-"
+
+
 class Payment(models.Model):
     """Money received from a customer (positive amount)."""
 
@@ -172,6 +176,8 @@ class Payment(models.Model):
     payer_name = models.CharField(max_length=200, blank=True, default="")
     payer_account = models.CharField(max_length=60, blank=True, default="")
     reference_text = models.TextField(blank=True, default="")
+    #: The bank's own reference of a payment read from a statement (end-to-end id or bank reference).
+    bank_reference = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -186,7 +192,25 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["customer", "received_on"])]
 
     def __str__(self) -> str:
-        return f"Payment {self.reference}"
+        return f"Payment {self.label}"
+
+    @property
+    def shown_reference(self) -> str:
+        """The reference a person knows the payment by: the bank's or the ERP's, never Credere's own key."""
+        if self.bank_reference:
+            return self.bank_reference
+        return "" if self.reference.startswith(GENERATED_REFERENCE_PREFIX) else self.reference
+
+    @property
+    def label(self) -> str:
+        """A short name for lists and links: the reference, else who paid, else how much."""
+        return self.shown_reference or (f"from {self.payer_name}" if self.payer_name else
+                                        f"of {self.amount} {self.currency}")
+
+    @property
+    def title(self) -> str:
+        """The reference, the payer and the amount (``RF18 5390 · Northwind Ltd · 1200.00 EUR``)."""
+        return " · ".join(p for p in (self.shown_reference, self.payer_name, f"{self.amount} {self.currency}") if p)
 
 
 class Allocation(models.Model):
@@ -220,6 +244,10 @@ class Allocation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0, source_amount__gt=0), name="allocation_positive"),
         ]
         indexes = [models.Index(fields=["applied_on"]), models.Index(fields=["reversed_on"])]
+
+    def __str__(self) -> str:
+        source = str(self.payment) if self.payment is not None else f"credit note {self.credit_note}"
+        return f"Allocation of {self.amount} {self.target.currency} from {source} to {self.target.document_number}"
 
     @property
     def is_active(self) -> bool:

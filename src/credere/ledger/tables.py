@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from credere.audit import labels
 from credere.audit.models import AuditEvent
 from credere.ledger.models import Customer, OpenItem
 from credere.web import formatting
@@ -119,28 +119,19 @@ def events_table(request: HttpRequest, events: list[AuditEvent], *, table_id: st
         columns=[
             Col("occurred_at", "When", "datetime"),
             Col("actor", "Who", "code"),
-            Col("action", "What", "badge", tone=lambda v: "bad" if "reversed" in v or "rejected" in v else "info"),
-            Col("object_repr", "Record"),
-            Col("after", "Change", display=lambda v: change_text(v)),
+            Col("action", "What", "badge", display=labels.action_label,
+                tone=lambda v: "bad" if "reversed" in v or "rejected" in v else "info"),
+            Col("object_repr", "Record", get=labels.record_label),
+            Col("after", "Change", get=labels.change_summary),
             Col("reason", "Reason"),
             Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq])),
         ],
     )
 
 
-def change_text(after: Any) -> str:
-    if not after:
-        return ""
-    if isinstance(after, dict):
-        parts = [f"{k}: {v}" for k, v in list(after.items())[:6] if v not in (None, "")]
-        more = "…" if len(after) > 6 else ""
-        return ", ".join(parts) + more
-    return json.dumps(after)[:200]
-
-
 def payment_columns(show_customer: bool = True) -> list[Col]:
     return [
-        Col("reference", "Reference", "code", link=lambda x: payment_url(x.pk), sort="reference"),
+        Col("label", "Reference", "code", get=lambda x: x.label, link=lambda x: payment_url(x.pk), sort="reference"),
         Col("received_on", "Received", "date", sort="received_on"),
         Col("customer.name", "Customer", show=show_customer, link=lambda x: customer_url(x.customer_id)),
         Col("company.code", "Company", "code"),
@@ -153,7 +144,7 @@ def payment_columns(show_customer: bool = True) -> list[Col]:
 
 def source_label(a: Any) -> str:
     if a.payment_id:
-        return f"Payment {a.payment.reference}"
+        return f"Payment {a.payment.label}"
     return f"Credit note {a.credit_note.document_number}"
 
 

@@ -31,9 +31,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from .values import Statement, Transaction
-
-_NO_REFERENCE = {"", "NONREF", "NOTPROVIDED"}
+from .values import NO_REFERENCE, Statement, Transaction
 
 
 def _alnum(text: str) -> str:
@@ -68,7 +66,7 @@ def _batch_positions(statement: Statement) -> list[int | None]:
 
 def _material(transaction: Transaction) -> list[str]:
     reference = transaction.bank_reference.strip()
-    if reference.upper() not in _NO_REFERENCE:
+    if reference.upper() not in NO_REFERENCE:
         return ["ref", reference, transaction.booking_date.isoformat(), _amount(transaction.amount), transaction.currency]
     return [
         "content",

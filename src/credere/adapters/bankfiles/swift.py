@@ -26,8 +26,8 @@ from decimal import Decimal
 
 from mt940 import tags as mt940_tags
 
-from .swift_details import NONE_REFERENCES, Details, details_of
-from .values import Statement, StatementError, Transaction
+from .swift_details import Details, details_of
+from .values import NO_REFERENCE, Statement, StatementError, Transaction
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
 _AMOUNT = re.compile(r"^\d{1,15}(,\d*)?$")
@@ -137,9 +137,9 @@ def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
     signed = -amount if mark in {"D", "RC"} else amount
     customer_reference = (match["customer_reference"] or "").strip()
     bank_reference = (match["bank_reference"] or "").strip()
-    if bank_reference.upper() in NONE_REFERENCES:
+    if bank_reference.upper() in NO_REFERENCE:
         bank_reference = ""
-    if not bank_reference and customer_reference.upper() not in NONE_REFERENCES:
+    if not bank_reference and customer_reference.upper() not in NO_REFERENCE:
         bank_reference = customer_reference
     details = details_of(info.value) if info is not None else Details()
     supplementary = (match["extra_details"] or "").strip()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: references that say "no reference"
-NONE_REFERENCES = {"NONREF", "NOTPROVIDED", ""}
+from .values import NO_REFERENCE
+
 _SEPA_KEYWORDS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC", "PURP", "COAM", "OAMT")
 _SEPA_SPLIT = re.compile(r"(?:^|(?<=\s)|(?<=[^A-Z]))(" + "|".join(_SEPA_KEYWORDS) + r")\+")
 _SLASH_CODES = (
@@ -59,13 +59,13 @@ def _sepa_keywords(purpose: str, details: Details) -> None:
         value = purpose[match.end():end].strip()
         keyword = match.group(1)
         if keyword == "EREF":
-            if value.upper() not in NONE_REFERENCES:
+            if value.upper() not in NO_REFERENCE:
                 details.end_to_end_id = value
         elif keyword == "SVWZ":
             free.append(value)
         elif keyword == "IBAN" and not details.account:
             details.account = value
-        elif keyword == "KREF" and value.upper() not in NONE_REFERENCES:
+        elif keyword == "KREF" and value.upper() not in NO_REFERENCE:
             details.references.append(value)
     details.remittance = " ".join(part for part in free if part)
 
@@ -96,7 +96,7 @@ def _slashdetails_of(text: str, details: Details) -> None:
             break
     details.remittance = " ".join(remittance.split())
     end_to_end = values.get("EREF", "")
-    details.end_to_end_id = "" if end_to_end.upper() in NONE_REFERENCES else end_to_end
+    details.end_to_end_id = "" if end_to_end.upper() in NO_REFERENCE else end_to_end
     details.name = " ".join(values.get("NAME", "").split())
     details.account = values.get("IBAN", "") or values.get("ACCW", "")
     counterparty = values.get("CNTP") or values.get("ORDP") or values.get("BENM")

@@ -15,6 +15,9 @@ class StatementError(ValueError):
         self.location = location
         self.reason = reason
 
+#: What banks write where there is no reference ("NOTPROVIDED" in camt, "NONREF" in MT940).
+NO_REFERENCE = frozenset({"", "NONREF", "NOTPROVIDED"})
+
 
 @dataclass(frozen=True, slots=True)
 class RemittanceLine:

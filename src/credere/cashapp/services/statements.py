@@ -15,6 +15,7 @@ from credere.adapters.bankfiles import StatementError, parse_statements
 from credere.adapters.bankfiles.csvfile import CsvMapping
 from credere.adapters.bankfiles.detect import detect_format
 from credere.adapters.bankfiles.identity import transaction_keys
+from credere.adapters.bankfiles.values import NO_REFERENCE
 from credere.adapters.bankfiles.values import Statement as ParsedStatement
 from credere.audit.services import actor_name, record, record_many, snapshot
 from credere.cashapp.models import (
@@ -34,7 +35,7 @@ from credere.core.errors import BusinessError
 from credere.domain.matching.batch import normalise_account
 from credere.domain.money import check_currency
 from credere.identity.authz import authorize
-from credere.ledger.models import Company, Payment
+from credere.ledger.models import GENERATED_REFERENCE_PREFIX, Company, Payment
 
 #: Statement files larger than this are refused.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
@@ -145,7 +146,9 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                     # no customer yet: a learned account is evidence for matching, not a decision (a
                     # payment service may pay for several customers); the first allocation sets it
                     payment = Payment.objects.create(
-                        company=account.company, reference=f"BT-{key[:24]}",
+                        company=account.company, reference=f"{GENERATED_REFERENCE_PREFIX}{key[:24]}",
+                        bank_reference=(tx.end_to_end_id if tx.end_to_end_id.upper() not in NO_REFERENCE
+                                        else tx.bank_reference)[:100],
                         received_on=tx.value_date or tx.booking_date, currency=check_currency(tx.currency),
                         amount=tx.amount, unapplied_amount=tx.amount, payer_name=tx.counterparty_name[:200],
                         payer_account=tx.counterparty_account[:60], reference_text=_payment_text(tx))

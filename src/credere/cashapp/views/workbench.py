@@ -205,7 +205,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     pay = workbench_reads.payment(pay.pk) or pay
     items = ", ".join(workbench_reads.proposal_documents(proposal))
     return _after_action(request, payment_id=pay.pk, stay=False,
-                         notice=f"Accepted: {pay.reference} applied to {items}; "
+                         notice=f"Accepted: payment {pay.label} applied to {items}; "
                                 f"{_money(pay.unapplied_amount, pay.currency)} left unapplied.")
 
 
@@ -251,7 +251,7 @@ def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
     items = ", ".join(workbench_reads.proposal_documents(proposal))
     left = pay.unapplied_amount
     return _after_action(request, payment_id=pk, stay=left > 0,
-                         notice=f"Matched by hand: {pay.reference} applied to {items}; "
+                         notice=f"Matched by hand: payment {pay.label} applied to {items}; "
                                 f"{_money(left, pay.currency)} left unapplied.")
 
 
@@ -273,7 +273,7 @@ def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
     except BusinessError as exc:
         return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
     return _after_action(request, payment_id=pk, stay=False,
-                         notice=f"{pay.reference} kept on account for {customer.name} ({customer.account_number}).")
+                         notice=f"Payment {pay.label} kept on account for {customer.name} ({customer.account_number}).")
 
 
 @require_POST
@@ -289,7 +289,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
         return _after_action(request, payment_id=pay.pk, stay=True, errors=error_lines(exc))
     pay = workbench_reads.payment(pay.pk) or pay
     return _after_action(request, payment_id=pay.pk, stay=True,
-                         notice=f"Undone: the match of {pay.reference} is reversed; "
+                         notice=f"Undone: the match of payment {pay.label} is reversed; "
                                 f"{_money(pay.unapplied_amount, pay.currency)} is unapplied again.")
 
 
@@ -304,7 +304,7 @@ def release_on_account(request: HttpRequest, pk: int) -> HttpResponse:
     except BusinessError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("web:payment", args=[pk]))
-    messages.success(request, f"{pay.reference} is back in the workbench.")
+    messages.success(request, f"Payment {pay.label} is back in the workbench.")
     return redirect(f"{reverse('web:cash-workbench')}?payment={pk}")
 
 
