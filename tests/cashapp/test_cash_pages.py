@@ -230,7 +230,7 @@ def test_the_queue_is_ranked_and_filtered(matched, client_for, role_users):
     assert [(e.payer_name, e.unapplied_amount) for e in entries] == [
         ("Helios Holding AG", D("500.00")), ("Solo Logistics Ltd", D("200.00")), ("Jane Stranger", D("123.45"))]
     assert r.context["selected_id"] == entries[0].pk  # the first payment is selected
-    assert [e.confidence_text for e in entries] == ["", "92.5%", "0.0%"]
+    assert [e.confidence_text for e in entries] == ["", "92%", "0%"]  # 0.925: whole percent, rounded down
     assert "Oldest money first" in r.content.decode()
     names = [e.payer_name for g in c.get("/cash/workbench/?min=150").context["groups"] for e in g["entries"]]
     assert names == ["Helios Holding AG", "Solo Logistics Ltd"]
@@ -258,7 +258,7 @@ def test_the_panel_explains_the_suggestion_in_plain_words(matched, client_for):
     pay = _pay("B-2")
     r = c.get(f"/cash/workbench/payments/{pay.pk}/", HTTP_HX_REQUEST="true")
     assert r.status_code == 200
-    assert r.context["proposal"].status == "suggested" and r.context["confidence"] == "92.5%"
+    assert r.context["proposal"].status == "suggested" and r.context["confidence"] == "92%"
     codes = [x["code"] for x in r.context["reasons"]]
     assert codes == ["CREDIT_NOTE_NETTED", "COMBINATION", "PAYER_NAME_EXACT"]
     assert all(x["text"] and x["text"] != x["code"] for x in r.context["reasons"])
@@ -393,18 +393,19 @@ def test_a_manager_changes_the_policy_and_a_clerk_may_not(matched, client_for):
     assert MatchingPolicyVersion.objects.count() == 1  # recorded by the first run
     manager, clerk = client_for("credit_manager"), client_for("cash_clerk")
     form = _policy_form(manager)
-    assert form["auto_apply_confidence"] == "0.95" and "intl = international" in form["abbreviations"]
+    # a confidence reads in percent on the page, as everywhere a person reads one
+    assert form["auto_apply_confidence"] == "95" and "intl = international" in form["abbreviations"]
     # a note is required
     before = state()
-    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90"})
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "90"})
     assert r.status_code == 422 and any(e.startswith("note:") for e in r.context["errors"])
-    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "1.5", "note": "try"})
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "150", "note": "try"})
     assert r.status_code == 422 and any("auto_apply_confidence" in e for e in r.context["errors"])
     assert state() == before
     # the clerk's forged post
-    assert clerk.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90", "note": "mine"}).status_code == 403
+    assert clerk.post("/cash/policy/", {**form, "auto_apply_confidence": "90", "note": "mine"}).status_code == 403
     assert state() == before
-    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90", "note": "fewer clerk checks"})
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "90", "note": "fewer clerk checks"})
     assert r.status_code == 302
     v2 = MatchingPolicyVersion.objects.get(version=2)
     assert v2.settings["auto_apply_confidence"] == "0.90" and v2.note == "fewer clerk checks"

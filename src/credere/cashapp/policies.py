@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from credere.cashapp.models import MatchingPolicyVersion
 from credere.domain.matching import MatchingPolicy
+from credere.domain.matching.policy import setting_label
 from credere.domain.money import check_currency
 
 
@@ -140,6 +141,10 @@ class PolicyChange:
     key: str
     before: Any
     after: Any
+
+    @property
+    def label(self) -> str:
+        return setting_label(self.key)
 
 
 def policy_history() -> list[tuple[MatchingPolicyVersion, list[PolicyChange]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -113,6 +113,15 @@ def percent(value: Decimal | None, decimals: int = 1) -> str:
         return "—"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     return format_percent(Decimal(value) / 100, format=pattern, locale=current())
+
+
+def confidence(value: Decimal | None) -> str:
+    """A confidence (0 to 1) as every page shows it: a whole percentage, rounded down so that a
+    proposal shown at the auto-apply threshold has reached it (``0.9499`` → ``94%``)."""
+    if not isinstance(value, Decimal | int):
+        return "—"
+    whole = (Decimal(value) * 100).to_integral_value(rounding=ROUND_FLOOR)
+    return format_percent(whole / 100, format="#,##0%", locale=current())
 
 
 def date(value: dt.date | None, fmt: str = "medium") -> str:

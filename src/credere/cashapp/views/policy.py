@@ -3,6 +3,7 @@ form for the managers who may change it (a new, audited version)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -14,9 +15,20 @@ from credere.cashapp.services import policy as policy_service
 from credere.cashapp.views.common import error_lines
 from credere.core.errors import BusinessError
 from credere.domain.matching import MatchingPolicy
-from credere.domain.matching.policy import setting_help, setting_label
+from credere.domain.matching.policy import ADVANCED_GROUPS, GROUPS, setting_group, setting_help, setting_label
 from credere.identity.authz import authorize, can
+from credere.web import formatting
 from credere.web.access import page
+
+#: Settings that are a confidence: the page shows and takes them in percent, as everywhere a person reads one.
+PERCENT_SETTINGS = frozenset({"auto_apply_confidence"})
+
+
+def _percent_text(value: Any) -> str:
+    try:
+        return f"{(Decimal(str(value)) * 100).normalize():f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def _policy_fields(settings: dict[str, Any]) -> list[dict[str, Any]]:
@@ -25,7 +37,9 @@ def _policy_fields(settings: dict[str, Any]) -> list[dict[str, Any]]:
     for key in SETTINGS:
         default = getattr(defaults, key)
         value = settings.get(key, "")
-        if isinstance(default, bool):
+        if key in PERCENT_SETTINGS:
+            kind, shown = "percent", _percent_text(value)
+        elif isinstance(default, bool):
             kind, shown = "bool", "true" if value in (True, "true") else "false"
         elif key == "abbreviations":
             kind = "lines"
@@ -35,8 +49,15 @@ def _policy_fields(settings: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             kind, shown = "text", str(value)
         out.append({"key": key, "label": setting_label(key), "help": setting_help(key), "kind": kind,
-                    "value": shown})
+                    "value": shown, "group": setting_group(key),
+                    "display": formatting.confidence(Decimal(str(value))) if kind == "percent" else shown})
     return out
+
+
+def _groups(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings by group, in the page's order; advanced groups are folded away."""
+    return [{"name": g, "advanced": g in ADVANCED_GROUPS, "fields": [f for f in fields if f["group"] == g]}
+            for g in GROUPS if any(f["group"] == g for f in fields)]
 
 
 def _policy_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
@@ -47,6 +68,12 @@ def _policy_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
         if key not in request.POST:
             continue
         raw = str(request.POST.get(key, "")).strip()
+        if key in PERCENT_SETTINGS:
+            try:
+                settings[key] = str(Decimal(raw.rstrip("% ").replace(",", ".")) * Decimal("0.01"))
+            except InvalidOperation:
+                errors.append(f"{setting_label(key)}: '{raw[:20]}' is not a percentage")
+            continue
         if key == "abbreviations":
             pairs: dict[str, str] = {}
             for n, line in enumerate(raw.splitlines(), start=1):
@@ -87,7 +114,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         for fld in fields:
             if fld["key"] in posted:
                 fld["value"] = posted[fld["key"]]
-    return render(request, "cashapp/policy.html", {"current": current, "fields": fields,
+    return render(request, "cashapp/policy.html", {"current": current, "fields": fields, "groups": _groups(fields),
         "history": policy_history(), "errors": errors, "note": note,
         "may_edit": can(request.user, "edit_matching_policy"),
     }, status=422 if errors else 200)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from credere.cashapp.amounts import parse_amount
+from credere.cashapp.policies import policy_in_force
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import decisions, learning, runs
@@ -67,7 +68,7 @@ def _workbench_context(request: HttpRequest, f: workbench_reads.QueueFilters, qs
         e.age_days = (today - e.received_on).days
         e.age = workbench_reads.age_label(e.age_bucket)
         e.selected = e.pk == selected_id
-        e.confidence_text = formatting.percent(Decimal(e.confidence) * 100, 1) if e.confidence is not None else ""
+        e.confidence_text = formatting.confidence(Decimal(e.confidence)) if e.confidence is not None else ""
     groups: list[dict[str, Any]] = []
     for e in entries:
         if not groups or groups[-1]["label"] != e.age:
@@ -106,7 +107,8 @@ def _panel_context(request: HttpRequest, payment_id: int, qs: str, next_id: int 
         candidates.setdefault(acct, name)
     return {
         "pay": pay, "proposal": proposal, "reasons": reasons(proposal.reasons) if proposal else [],
-        "confidence": formatting.percent(Decimal(proposal.confidence) * 100, 1) if proposal else "",
+        "confidence": formatting.confidence(Decimal(proposal.confidence)) if proposal else "",
+        "auto_apply": formatting.confidence(policy_in_force().matching_policy().auto_apply_confidence),
         "matches": [{"m": m, "reasons": reasons(m.reasons)} for m in matches], "kept": kept,
         "tx": workbench_reads.bank_transaction(pay), "remittance": workbench_reads.remittance_lines(pay),
         "identified": identified, "candidates": sorted(candidates.items(), key=lambda kv: kv[1]),

@@ -40,6 +40,11 @@ def pct(value: Decimal | None, decimals: int = 1) -> str:
 
 
 @register.filter
+def confidence(value: Decimal | None) -> str:
+    return formatting.confidence(value)
+
+
+@register.filter
 def day(value: dt.date | None) -> str:
     return formatting.date(value)
 
