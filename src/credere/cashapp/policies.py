@@ -16,6 +16,7 @@ from credere.cashapp.models import MatchingPolicyVersion
 from credere.domain.matching import MatchingPolicy
 from credere.domain.matching.policy import setting_label
 from credere.domain.money import check_currency
+from credere.web import formatting
 
 
 class PolicyError(ValueError):
@@ -145,6 +146,28 @@ class PolicyChange:
     @property
     def label(self) -> str:
         return setting_label(self.key)
+
+    @property
+    def before_text(self) -> str:
+        return shown_setting(self.key, self.before)
+
+    @property
+    def after_text(self) -> str:
+        return shown_setting(self.key, self.after)
+
+
+#: Settings that are a confidence: pages show and take them in percent, as everywhere a person reads one.
+PERCENT_SETTINGS = frozenset({"auto_apply_confidence"})
+
+
+def shown_setting(key: str, value: Any) -> str:
+    """A stored setting as a person reads it (a confidence in percent)."""
+    if key in PERCENT_SETTINGS:
+        try:
+            return formatting.confidence(Decimal(str(value)))
+        except (InvalidOperation, ValueError):
+            return str(value)
+    return str(value)
 
 
 def policy_history() -> list[tuple[MatchingPolicyVersion, list[PolicyChange]]]:

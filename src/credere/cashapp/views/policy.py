@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from credere.cashapp.policies import SETTINGS, policy_history, policy_in_force
+from credere.cashapp.policies import PERCENT_SETTINGS, SETTINGS, policy_history, policy_in_force
 from credere.cashapp.services import policy as policy_service
 from credere.cashapp.views.common import error_lines
 from credere.core.errors import BusinessError
@@ -19,9 +19,6 @@ from credere.domain.matching.policy import ADVANCED_GROUPS, GROUPS, setting_grou
 from credere.identity.authz import authorize, can
 from credere.web import formatting
 from credere.web.access import page
-
-#: Settings that are a confidence: the page shows and takes them in percent, as everywhere a person reads one.
-PERCENT_SETTINGS = frozenset({"auto_apply_confidence"})
 
 
 def _percent_text(value: Any) -> str:

@@ -37,7 +37,7 @@ class MatchingPolicy:
     """Every threshold of the matching engine; what each setting means is written on its field."""
 
     auto_apply_confidence: Decimal = _setting(Decimal("0.95"),
-        "Proposals at or above this confidence (0 to 1) are applied without a clerk; below it they wait in the "
+        "Proposals at or above this confidence are applied without a clerk; below it they wait in the "
         "workbench as suggestions.",
         "Apply without a clerk from this confidence", "Automatic matching")
     tolerance_currency: str = _setting("EUR",
