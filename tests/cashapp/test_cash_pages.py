@@ -210,11 +210,15 @@ def test_a_bad_file_is_refused_with_its_reason_and_nothing_is_written(portfolio,
     broken = camt053(DAY).replace(b'<Amt Ccy="EUR">200.00</Amt>', b'<Amt Ccy="EUR">2x0.00</Amt>')
     r = _upload(c, data=broken, name="broken.xml")
     assert r.status_code == 422
-    errors = r.context["errors"]
-    assert errors[0].startswith("broken.xml was not imported") and "2x0.00" in errors[0]
+    errors = list(r.context["errors"])
+    assert len(errors) == 1 and errors[0].startswith("broken.xml was not imported") and "2x0.00" in errors[0]
+    assert r.content.decode().count("2x0.00") == 1  # the refusal is shown once
     assert state() == before
     r = _upload(c, company="XX99")
-    assert r.status_code == 422 and r.context["errors"] == ["company: no company with code 'XX99'"]
+    assert r.status_code == 422 and r.context["errors"].of("company") == ["There is no company with code 'XX99'."]
+    html = r.content.decode()
+    assert 'name="company" aria-describedby="s-company-help" aria-invalid="true"' in html
+    assert '<p class="field-error" id="company-error">There is no company with code &#x27;XX99&#x27;.</p>' in html
     assert state() == before
 
 
@@ -398,9 +402,11 @@ def test_a_manager_changes_the_policy_and_a_clerk_may_not(matched, client_for):
     # a note is required
     before = state()
     r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "90"})
-    assert r.status_code == 422 and any(e.startswith("note:") for e in r.context["errors"])
+    assert r.status_code == 422 and r.context["errors"].of("note")
     r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "150", "note": "try"})
-    assert r.status_code == 422 and any("auto_apply_confidence" in e for e in r.context["errors"])
+    assert r.status_code == 422 and r.context["errors"].of("auto_apply_confidence")
+    assert 'id="p-auto_apply_confidence" type="text" inputmode="decimal" name="auto_apply_confidence" value="150"' in (
+        r.content.decode())  # what the manager typed is kept
     assert state() == before
     # the clerk's forged post
     assert clerk.post("/cash/policy/", {**form, "auto_apply_confidence": "90", "note": "mine"}).status_code == 403
@@ -518,7 +524,8 @@ def test_the_policy_page_reads_without_writing_and_refuses_a_change_without_a_no
                                                                   for f in r.context["fields"]}
     assert all(f["help"] for f in r.context["fields"])
     form = {f["key"]: f["value"] for f in r.context["fields"]}
-    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "0.90", "note": "   "})
+    r = manager.post("/cash/policy/", {**form, "auto_apply_confidence": "90", "note": "   "})
     assert r.status_code == 422
-    assert r.context["errors"] == ["note: say why the policy changes (it is kept with the version)"]
+    assert r.context["errors"].of("note") == ["say why the policy changes (it is kept with the version)"]
+    assert list(r.context["errors"]) == ["Check the field marked below."]
     assert state() == before

@@ -29,3 +29,12 @@ def test_search_by_name_account_and_document(portfolio, client_for):
     assert "No customer, account or document matches" in c.get("/search/suggest/?q=zzzz").content.decode()
 
 
+
+
+def test_a_very_long_search_gets_an_answer_in_words(portfolio, client_for):
+    c = client_for("sales")
+    r = c.get("/search/", {"q": "Helios " + "x" * 6000})
+    assert r.status_code == 200 and r.context["q"] == ("Helios " + "x" * 6000)[:100]
+    assert "Search looks at the first 100 characters; what you typed had 6,007." in r.content.decode()
+    assert c.get("/search/suggest/", {"q": "y" * 5000}).status_code == 200
+    assert 'maxlength="100"' in c.get("/search/?q=helios").content.decode()

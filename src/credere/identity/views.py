@@ -25,6 +25,7 @@ from credere.identity.services import (
 )
 from credere.web.access import page
 from credere.web.datatable import Col, DataTable
+from credere.web.forms import FormErrors
 
 
 def _role_rows() -> list[dict[str, Any]]:
@@ -55,7 +56,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 @page("manage_users")
 def user_new(request: HttpRequest) -> HttpResponse:
-    errors: list[str] = []
+    errors = FormErrors(known=frozenset({"username", "email", "password", "roles"}))
     values: dict[str, Any] = {"username": "", "email": "", "roles": []}
     if request.method == "POST":
         values = {"username": (request.POST.get("username") or "").strip()[:150],
@@ -63,13 +64,14 @@ def user_new(request: HttpRequest) -> HttpResponse:
                   "roles": [r for r in request.POST.getlist("roles")]}
         password = request.POST.get("password") or ""
         if not values["username"]:
-            errors.append("username: is required")
+            errors.add("username", "Give the user a name to sign in with.")
         if not values["roles"]:
-            errors.append("roles: choose at least one role")
+            errors.add("roles", "Choose at least one role.")
         try:
             password_validation.validate_password(password)
         except ValidationError as exc:
-            errors.extend(f"password: {m}" for m in exc.messages)
+            for m in exc.messages:
+                errors.add("password", m)
         if not errors:
             try:
                 user = create_user(actor=request.user, username=values["username"], roles=values["roles"],
@@ -77,8 +79,9 @@ def user_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"User {user.get_username()} created.")
                 return redirect("web:user", pk=user.pk)
             except IdentityError as exc:
-                errors.append(str(exc))
-    return render(request, "identity/new.html", {"errors": errors, "v": values, "roles": _role_rows()})
+                errors.add_general(str(exc))
+    return render(request, "identity/new.html", {"errors": errors, "v": values, "roles": _role_rows()},
+                  status=422 if errors else 200)
 
 
 @page("manage_users")

@@ -225,8 +225,7 @@ def import_confirm(request: HttpRequest, upload_id: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("web:import-upload", upload_id=found.pk)
     if upload.state == ImportUpload.State.DONE and upload.run_id:
-        messages.success(request, str((upload.result or {}).get("summary", "Imported.")))
-        return redirect("web:import-run", run_id=upload.run_id)
+        return redirect("web:import-run", run_id=upload.run_id)  # the run's page says what was imported
     return redirect("web:import-upload", upload_id=upload.pk)
 
 

@@ -24,11 +24,12 @@ def not_found(request: HttpRequest, what: str) -> HttpResponse:
 
 
 def error_lines(exc: BusinessError) -> list[str]:
-    """The service's message, then each field it names (if the message does not already say it)."""
+    """The service's message, then each field it names (unless the message already says it)."""
     out = [str(exc)]
     for f in exc.fields or []:
-        text = f"{f.get('field', '')}: {f.get('message', '')}".strip(": ")
-        if text and text not in out[0]:
+        message = str(f.get("message", ""))
+        text = f"{f.get('field', '')}: {message}".strip(": ")
+        if text and message not in out[0] and text not in out[0]:
             out.append(text)
     return out
 

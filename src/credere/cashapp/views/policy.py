@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 
 from credere.cashapp.policies import PERCENT_SETTINGS, SETTINGS, policy_history, policy_in_force
 from credere.cashapp.services import policy as policy_service
-from credere.cashapp.views.common import error_lines
 from credere.core.errors import BusinessError
 from credere.domain.matching import MatchingPolicy
 from credere.domain.matching.policy import ADVANCED_GROUPS, GROUPS, setting_group, setting_help, setting_label
 from credere.identity.authz import authorize, can
 from credere.web import formatting
 from credere.web.access import page
+from credere.web.forms import FormErrors
 
 
 def _percent_text(value: Any) -> str:
@@ -57,10 +57,9 @@ def _groups(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for g in GROUPS if any(f["group"] == g for f in fields)]
 
 
-def _policy_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
+def _policy_form(request: HttpRequest, errors: FormErrors) -> dict[str, Any]:
     """Posted settings as the service takes them; abbreviations become an object."""
     settings: dict[str, Any] = {}
-    errors: list[str] = []
     for key in SETTINGS:
         if key not in request.POST:
             continue
@@ -69,7 +68,7 @@ def _policy_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
             try:
                 settings[key] = str(Decimal(raw.rstrip("% ").replace(",", ".")) * Decimal("0.01"))
             except InvalidOperation:
-                errors.append(f"{setting_label(key)}: '{raw[:20]}' is not a percentage")
+                errors.add(key, f"'{raw[:20]}' is not a percentage")
             continue
         if key == "abbreviations":
             pairs: dict[str, str] = {}
@@ -78,30 +77,30 @@ def _policy_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
                     continue
                 short, sep, long = line.partition("=")
                 if not sep or not short.strip() or not long.strip():
-                    errors.append(f"abbreviations, line {n}: write 'short = long' ('{line.strip()[:40]}')")
+                    errors.add(key, f"line {n}: write 'short = long' ('{line.strip()[:40]}')")
                     continue
                 pairs[short.strip()] = long.strip()
             settings[key] = pairs
         else:
             settings[key] = raw
-    return settings, errors
+    return settings
 
 
 @page("view_ledger")
 def policy(request: HttpRequest) -> HttpResponse:
-    errors: list[str] = []
+    errors = FormErrors(known=frozenset({*SETTINGS, "note"}))
     note = ""
     posted: dict[str, Any] | None = None
     if request.method == "POST":
         authorize(request.user, "edit_matching_policy")
         note = (request.POST.get("note") or "").strip()[:300]
-        settings, errors = _policy_form(request)
+        settings = _policy_form(request, errors)
         posted = dict(request.POST.items())
         if not errors:
             try:
                 version = policy_service.set_policy(actor=request.user, settings=settings, note=note)
             except BusinessError as exc:
-                errors.extend(error_lines(exc))
+                errors.add_error(exc)
             else:
                 messages.success(request, f"Matching policy version {version.version} is in force.")
                 return redirect("web:cash-policy")

@@ -21,11 +21,12 @@ from credere.cashapp.views.common import error_lines, not_found, with_tones
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize, can
 from credere.web.access import page
+from credere.web.forms import FormErrors
 
 
 @page("view_ledger")
 def statements(request: HttpRequest) -> HttpResponse:
-    errors: list[str] = []
+    errors = FormErrors(known=frozenset({"file", "company"}))
     company_code = ""
     if request.method == "POST":
         authorize(request.user, "import_statements")
@@ -33,16 +34,16 @@ def statements(request: HttpRequest) -> HttpResponse:
         company = workbench_reads.company(company_code)
         upload = request.FILES.get("file")
         if company_code and company is None:
-            errors.append(f"company: no company with code '{company_code}'")
+            errors.add("company", f"There is no company with code '{company_code}'.")
         elif upload is None:
-            errors.append("file: choose a bank statement file (camt.053/052/054, MT940/MT942, BAI2 or CSV)")
+            errors.add("file", "Choose a bank statement file (camt.053/052/054, MT940/MT942, BAI2 or CSV).")
         else:
             name = PurePath((upload.name or "statement").replace("\\", "/")).name[:255] or "statement"
             try:
                 result = statement_service.import_statement(actor=request.user, data=upload.read(), filename=name,
                                                             company=company)
             except BusinessError as exc:
-                errors.extend(error_lines(exc))
+                errors.add_general(str(exc))
             else:
                 text = (f"{name}: {result.statements} statement{'s' if result.statements != 1 else ''}, "
                         f"{result.new} new transaction{'s' if result.new != 1 else ''}, "

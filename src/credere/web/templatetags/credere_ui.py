@@ -39,6 +39,23 @@ def pct(value: Decimal | None, decimals: int = 1) -> str:
     return formatting.percent(value, decimals)
 
 
+@register.simple_tag
+def field_error(errors: Any, name: str) -> SafeString:
+    """The messages of one field, under it (``id="<name>-error"`` for ``aria-describedby``)."""
+    messages = errors.of(name) if hasattr(errors, "of") else []
+    if not messages:
+        return SafeString("")
+    return format_html('<p class="field-error" id="{}-error">{}</p>', name, "; ".join(messages))
+
+
+@register.filter
+def invalid(errors: Any, name: str) -> SafeString:
+    """``aria-invalid`` and the error's id on an input whose field has an error."""
+    if hasattr(errors, "of") and errors.of(name):
+        return format_html(' aria-invalid="true" aria-errormessage="{}-error"', name)
+    return SafeString("")
+
+
 @register.filter
 def confidence(value: Decimal | None) -> str:
     return formatting.confidence(value)

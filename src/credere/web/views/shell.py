@@ -28,19 +28,33 @@ def home(request: HttpRequest) -> HttpResponse:
                   status=403)
 
 
+#: The longest search: names, account and document numbers are far shorter.
+SEARCH_MAX = 100
+
+
+def _query(request: HttpRequest) -> tuple[str, str]:
+    """The search text (at most :data:`SEARCH_MAX` characters) and, when it was cut, why."""
+    raw = (request.GET.get("q") or "").strip()
+    if len(raw) <= SEARCH_MAX:
+        return raw, ""
+    return raw[:SEARCH_MAX], (f"Search looks at the first {SEARCH_MAX} characters; what you typed had "
+                              f"{len(raw):,}. Names, account and document numbers are shorter.")
+
+
 @page("view_ledger")
 def search(request: HttpRequest) -> HttpResponse:
-    q = (request.GET.get("q") or "").strip()[:100]
+    q, cut = _query(request)
     results = global_search.search(q, limit=25)
     only = results.only() if request.GET.get("go") else None
     if only is not None:
         return redirect(only)
-    return render(request, "web/shell/search.html", {"q": q, "r": results, "search_q": q})
+    return render(request, "web/shell/search.html", {"q": q, "r": results, "search_q": q, "cut": cut,
+                                                     "search_max": SEARCH_MAX})
 
 
 @page("view_ledger")
 def search_suggest(request: HttpRequest) -> HttpResponse:
-    q = (request.GET.get("q") or "").strip()[:100]
+    q, _cut = _query(request)
     return render(request, "web/shell/_suggestions.html", {"q": q, "r": global_search.search(q, limit=6)})
 
 

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         class App(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:
                 for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                                   "accesslog": "-", "timeout": 120}.items():
+                                   "accesslog": "-", "timeout": 120,
+                                   # gunicorn's largest request line: a long pasted search reaches the page,
+                                   # which answers in words, instead of the server's bare "URI Too Long"
+                                   "limit_request_line": 8190}.items():
                     self.cfg.set(key, value)
 
             def load(self) -> Any:

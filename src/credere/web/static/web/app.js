@@ -281,4 +281,7 @@
     var box = row && row.querySelector("input[name=item]");
     if (box && !box.checked) { box.checked = true; box.dispatchEvent(new Event("change", { bubbles: true })); }
   });
+  // a form sent back with errors: the first field in error gets the focus
+  var firstInvalid = document.querySelector("[aria-invalid=true]");
+  if (firstInvalid && typeof firstInvalid.focus === "function") firstInvalid.focus();
 })();
