@@ -64,7 +64,12 @@ def test_partial_and_preview(ledger, api):
     state = db_state()
     preview = _upload(api, "items", BAD, query="?preview=true").json()
     assert (preview["status"], preview["created"], preview["rejected"]) == ("preview", 1, 1)
-    assert preview["changes"] == [{"row": 2, "key": "DE01/invoice/INV-1", "outcome": "created", "changes": {}}]
+    # a row to be created shows the values that will be written (foreign keys by their codes)
+    new = {"company": "DE01", "customer": "C1000", "document_type": "invoice", "document_number": "INV-1",
+           "document_date": "2026-01-15", "posting_date": "2026-01-15", "due_date": "2026-02-14", "currency": "EUR",
+           "amount": "1190.00"}
+    assert preview["changes"] == [{"row": 2, "key": "DE01/invoice/INV-1", "outcome": "created",
+                                   "changes": {k: {"before": None, "after": v} for k, v in new.items()}}]
     assert db_state() == state
     partial = _upload(api, "items", BAD, query="?partial=true")
     assert partial.status_code == 200

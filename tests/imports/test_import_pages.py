@@ -40,6 +40,9 @@ def test_preview_writes_nothing_then_confirm_imports(portfolio, client_for):
         (2, "DE01/invoice/INV-10", "created"), (3, "DE01/invoice/INV-11", "created")]
     html = page.content.decode()
     assert "Import 3 rows" in html and "Nothing has been written yet" in html
+    # what will be written, row by row (not an empty "Changes" cell for new records)
+    assert ("company DE01 · customer S1 · document_type invoice · document_number INV-11 · document_date 2026-03-03"
+            in html)
     assert not OpenItem.objects.filter(document_number__in=["INV-10", "INV-11"]).exists()
     assert not ImportRun.objects.exists()
     assert before != db_state()  # only the kept upload differs
@@ -49,7 +52,9 @@ def test_preview_writes_nothing_then_confirm_imports(portfolio, client_for):
     assert (run.status, run.created, run.unchanged, run.actor) == ("succeeded", 2, 1, "manager")
     assert OpenItem.objects.get(document_number="INV-10").amount == 250
     result = c.get(r["Location"])
-    assert result.status_code == 200 and "2 created" in result.content.decode()
+    html = result.content.decode()
+    assert result.status_code == 200 and "2 created" in html
+    assert html.count('class="alert alert-success"') == 1  # the result is said once, not again as a flash message
     upload.refresh_from_db()
     assert upload.state == "done" and bytes(upload.data) == b""
     # confirming again does nothing more

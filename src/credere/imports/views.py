@@ -133,9 +133,14 @@ def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tu
 
 
 def _changes_text(changes: Any) -> str:
+    """An update as ``field: before → after``; a new record as its values (``field value``)."""
     if not changes:
         return ""
-    return "; ".join(f"{k}: {v.get('before', '')} → {v.get('after', '')}" for k, v in list(changes.items())[:8])
+    shown = list(changes.items())[:8]
+    more = " …" if len(changes) > 8 else ""
+    if all(v.get("before") is None for _k, v in shown):
+        return " · ".join(f"{k} {v.get('after', '')}" for k, v in shown) + more
+    return "; ".join(f"{k}: {v.get('before', '')} → {v.get('after', '')}" for k, v in shown) + more
 
 
 @page("view_ledger")

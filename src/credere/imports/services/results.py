@@ -126,3 +126,36 @@ class ImportContext:
 def actor_user(actor: Any) -> Any:
     """The signed-in user behind ``actor`` (None for the system or an anonymous actor)."""
     return actor if getattr(actor, "pk", None) is not None and getattr(actor, "is_authenticated", False) else None
+
+
+#: Fields a preview does not list for a new record: Credere sets them, the file does not.
+NOT_FROM_FILE = frozenset({"id", "created_at", "updated_at", "open_amount", "unapplied_amount"})
+
+
+def created_values(after: dict[str, Any], names: dict[str, dict[Any, str]] | None = None) -> dict[str, dict[str, Any]]:
+    """A new record's values as changes from nothing, so a preview shows what will be written
+    (foreign keys by their codes: ``customer`` C1000, not ``customer_id`` 17)."""
+    names = names or {}
+    out: dict[str, dict[str, Any]] = {}
+    for k, v in after.items():
+        if k in NOT_FROM_FILE or v is None or v == "":
+            continue
+        label = names.get(k)
+        out[k.removesuffix("_id") if label is not None else k] = {
+            "before": None, "after": label.get(v, v) if label is not None else v}
+    return out
+
+
+def readable_changes(b: dict[str, Any] | None, a: dict[str, Any] | None,
+              names: dict[str, dict[Any, str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Changed fields as {field: {before, after}}, with foreign keys shown by their codes."""
+    names = names or {}
+    out: dict[str, dict[str, Any]] = {}
+    for k, after in (a or {}).items():
+        before = (b or {}).get(k)
+        label = names.get(k)
+        if label is not None:
+            out[k.removesuffix("_id")] = {"before": label.get(before, before), "after": label.get(after, after)}
+        else:
+            out[k] = {"before": before, "after": after}
+    return out

@@ -16,7 +16,7 @@ from credere.audit.services import changes, snapshot
 from credere.core.errors import BusinessError
 from credere.imports.parsing import ParsedRow
 from credere.imports.services.limits import BATCH
-from credere.imports.services.results import ImportContext
+from credere.imports.services.results import ImportContext, created_values, readable_changes
 from credere.ledger.models import Company, Customer, FxRate, OpenItem, Payment, PaymentTerms
 from credere.ledger.services import validation
 from credere.ledger.services.master_data import upsert_customer
@@ -45,21 +45,6 @@ def _by_key(model: type[models.Model], key: str, wanted: Iterable[str | None], *
 
 def _diff(before: dict[str, Any], obj: models.Model) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     return changes(before, snapshot(obj))
-
-
-def _readable(b: dict[str, Any] | None, a: dict[str, Any] | None,
-              names: dict[str, dict[Any, str]] | None = None) -> dict[str, dict[str, Any]]:
-    """Changed fields as {field: {before, after}}, with foreign keys shown by their codes."""
-    names = names or {}
-    out: dict[str, dict[str, Any]] = {}
-    for k, after in (a or {}).items():
-        before = (b or {}).get(k)
-        label = names.get(k)
-        if label is not None:
-            out[k.removesuffix("_id")] = {"before": label.get(before, before), "after": label.get(after, after)}
-        else:
-            out[k] = {"before": before, "after": after}
-    return out
 
 
 def _customer_names(*diffs: dict[str, Any] | None) -> dict[Any, str]:
@@ -176,7 +161,10 @@ def _write_customers(ctx: ImportContext, rows: list[ParsedRow]) -> None:
         diff: dict[str, dict[str, Any]] = {}
         if outcome == "updated" and before is not None:
             b, a = _diff(before, obj)
-            diff = _readable(b, a, {"parent_id": _customer_names(b, a), "payment_terms_id": terms})
+            diff = readable_changes(b, a, {"parent_id": _customer_names(b, a), "payment_terms_id": terms})
+        elif outcome == "created":
+            created = snapshot(obj)
+            diff = created_values(created, {"parent_id": _customer_names(created), "payment_terms_id": terms})
         ctx.done(row.number, v["account_number"], outcome, diff)
 
 
@@ -207,14 +195,18 @@ class _Plan:
     def write(self, ctx: ImportContext, model: type[models.Model], update_fields: list[str], action: str) -> None:
         """Insert and update in batches, then queue the audit events the services would write."""
         _bulk_write(ctx, model, [o for _, o in self.creates], [o for _, o, _ in self.updates], update_fields)
-        for row, obj in self.creates:
-            ctx.events.append(_event(f"{action}.created", obj, ctx.reason, after=snapshot(obj)))
-            ctx.done(row.number, self.key(row.values), "created")
+        companies = dict(Company.objects.values_list("pk", "code")) if self.creates else {}
+        created = [(row, obj, snapshot(obj)) for row, obj in self.creates]
+        customers = _customer_names(*(after for _r, _o, after in created))
+        for row, obj, after in created:
+            ctx.events.append(_event(f"{action}.created", obj, ctx.reason, after=after))
+            ctx.done(row.number, self.key(row.values), "created",
+                     created_values(after, {"customer_id": customers, "company_id": companies}))
         diffs = [(row, obj, *_diff(before, obj)) for row, obj, before in self.updates]
         names = _customer_names(*(d for _, _, b, a in diffs for d in (b, a)))
         for row, obj, b, a in diffs:
             ctx.events.append(_event(f"{action}.updated", obj, ctx.reason, before=b, after=a))
-            ctx.done(row.number, self.key(row.values), "updated", _readable(b, a, {"customer_id": names}))
+            ctx.done(row.number, self.key(row.values), "updated", readable_changes(b, a, {"customer_id": names}))
 
 
 def _first_of_key(ctx: ImportContext, seen: dict[tuple[Any, ...], int], key: tuple[Any, ...], row: ParsedRow,
