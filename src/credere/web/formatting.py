@@ -18,6 +18,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from django.utils import timezone
 
+from credere.domain.industries import industry_name
+from credere.domain.money import minor_units
+
 DEFAULT_LOCALE = "en"
 #: Locales offered in the user menu (any valid locale is accepted from the browser).
 CHOICES: tuple[tuple[str, str], ...] = (
@@ -84,8 +87,6 @@ def money_plain(amount: Decimal | None, currency: str | None) -> str:
     """The amount with the currency's decimals and no symbol (for columns headed by the currency)."""
     if amount is None:
         return "—"
-    from credere.domain.money import minor_units
-
     try:
         digits = minor_units(currency) if currency else 2
     except Exception:
@@ -122,6 +123,14 @@ def confidence(value: Decimal | None) -> str:
         return "—"
     whole = (Decimal(value) * 100).to_integral_value(rounding=ROUND_FLOOR)
     return format_percent(whole / 100, format="#,##0%", locale=current())
+
+
+def industry(code: str | None) -> str:
+    """An industry code with its NACE name (``G46.1 · Wholesale trade, …``), or as written."""
+    if not code:
+        return "—"
+    name = industry_name(code)
+    return f"{code} · {name}" if name else code
 
 
 def date(value: dt.date | None, fmt: str = "medium") -> str:

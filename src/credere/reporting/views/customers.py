@@ -73,7 +73,7 @@ def customers(request: HttpRequest) -> HttpResponse:
             Col("account_number", "Account", "code", sort="account_number", link=lambda r: link(r["pk"])),
             Col("name", "Name", sort="name", link=lambda r: link(r["pk"])),
             Col("country", "Country", "code", sort="country"),
-            Col("industry_code", "Industry", "code", sort="industry_code"),
+            Col("industry_code", "Industry", sort="industry_code", display=formatting.industry),
             Col("parent__name", "Parent company", link=lambda r: link(r["parent_id"])),
             Col("status", "Status", "badge", display=lambda v: STATUS_LABELS.get(v, v),
                 tone=lambda v: STATUS_TONES.get(v, "neutral")),

@@ -57,6 +57,12 @@ def invalid(errors: Any, name: str) -> SafeString:
 
 
 @register.filter
+def industry(code: str | None) -> str:
+    """An industry code with its NACE name (``G46.1 · Wholesale trade, …``), or as written."""
+    return formatting.industry(code)
+
+
+@register.filter
 def confidence(value: Decimal | None) -> str:
     return formatting.confidence(value)
 
