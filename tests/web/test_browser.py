@@ -260,6 +260,7 @@ def test_search_keyboard_and_phone_navigation(demo, page: Page):
     page.locator("#global-search").fill(item.document_number)
     page.locator("#global-search").press("Enter")
     expect(page.get_by_role("heading", name="Search")).to_be_visible()
+    shoot(page, "search")
     page.locator("main").get_by_role("link", name=item.document_number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(item.document_number)
     # phone width: the navigation collapses to a menu
@@ -338,6 +339,9 @@ def test_manager_imports_a_file_through_the_preview(demo, page: Page, tmp_path):
     page.get_by_role("button", name="Import 3 rows").click()
     expect(page.get_by_test_id("run-created")).to_have_text("3")
     assert OpenItem.objects.filter(document_number="1400000007", document_type="credit_note").exists()
+    page.goto("/imports/")
+    expect(page.locator("#table-main tbody tr")).to_have_count(ImportRun.objects.count())
+    shoot(page, "imports")
 
 
 def test_auditor_browses_and_verifies_the_audit_log(demo, page: Page):
@@ -350,6 +354,7 @@ def test_auditor_browses_and_verifies_the_audit_log(demo, page: Page):
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     shoot(page, "audit")
+    assert_fits(page, "#table-main", "Action", "Object", "Reason")
     page.get_by_label("Object contains").fill("Audit Trail")
     page.get_by_role("button", name="Search").click()
     rows = page.locator("#table-main tbody tr")

@@ -46,6 +46,8 @@ _WIDTH: Mapping[str, int] = {
 }
 #: Widths of the table's box below which a table drops a priority (``app.css`` has one rule per step).
 FIT_STEPS = (480, 560, 640, 720, 800, 880, 960, 1040, 1120, 1200, 1280, 1360, 1440)
+#: Primary columns wider than this (estimated) are set in smaller type (a laptop's table is ~1050 px).
+DENSE_FROM = 1000
 #: A text longer than this is clamped to a few lines, with the whole text in the cell's title.
 LONG_TEXT = 80
 
@@ -235,6 +237,9 @@ class DataTable:
             if any(c.rank == rank and not lead for c, lead in cols) and need > FIT_STEPS[0]:
                 step = next((s for s in FIT_STEPS if s >= need), FIT_STEPS[-1])
                 out.append(f"h{rank}-{step}")
+        primary = sum(_WIDTH.get(c.kind, 120) for c, lead in cols if lead or c.rank == PRIMARY)
+        if primary > DENSE_FROM:
+            out.append("dense")  # many amounts side by side: a smaller type so that they all fit
         return " ".join(out)
 
     def header(self) -> list[dict[str, Any]]:
