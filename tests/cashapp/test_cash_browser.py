@@ -55,7 +55,7 @@ def shot(page: Page, name: str, full: bool = True, phone: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"cash-{name}.png"), full_page=full)
     if phone:
         page.set_viewport_size(PHONE)
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(300)  # the navigation drawer slides away (.2s)
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(SHOTS / f"cash-{name}-phone.png"), full_page=full)
         page.set_viewport_size(DESKTOP)

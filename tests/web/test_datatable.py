@@ -31,7 +31,7 @@ def test_cells_carry_their_priority_label_and_the_lead_column():
     table = _table([Col("acct", "Account", "code"), Col("name", "Name", lead=True),
                     Col("amount", "Amount", "money", currency="EUR"), Col("note", "Note", priority=DETAIL)],
                    [{"acct": "C1", "name": "Acme", "amount": D("-5.00"), "note": "x" * 90}])
-    assert [h["css"] for h in table.header()] == ["p3 mono", "lead wrap", "num p1", "p3 wrap"]
+    assert [h["css"] for h in table.header()] == ["p3", "lead wrap", "num p1", "p3 wrap"]
     cells = table.body()[0]["cells"]
     assert [c["label"] for c in cells] == ["Account", "Name", "Amount", "Note"]
     assert "neg" in cells[2]["css"] and cells[2]["text"] == "-€5.00"

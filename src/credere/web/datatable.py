@@ -247,7 +247,7 @@ class DataTable:
         out = []
         for i, c in enumerate(self.shown):
             cell: dict[str, Any] = {"label": c.label, "numeric": c.numeric, "title": c.title, "sort": None,
-                                    "css": self._css(c, i == 0)}
+                                    "css": self._css(c, i == 0).replace(" mono", "")}
             if c.sort:
                 active = current.lstrip("-") == c.sort
                 desc = current.startswith("-")
