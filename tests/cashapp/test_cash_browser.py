@@ -48,10 +48,18 @@ def ledger(transactional_db, settings):
     return {"users": users, "items": items}
 
 
-def shot(page: Page, name: str, full: bool = True) -> None:
+def shot(page: Page, name: str, full: bool = True, phone: bool = False) -> None:
+    """A screenshot at 1366×900 (and, with ``phone``, one at 390×844 as ``cash-NAME-phone.png``)."""
     page.wait_for_load_state("networkidle")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top of a full-page shot
     page.screenshot(path=str(SHOTS / f"cash-{name}.png"), full_page=full)
+    if phone:
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(300)  # the navigation drawer slides away (.2s)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SHOTS / f"cash-{name}-phone.png"), full_page=full)
+        page.set_viewport_size(DESKTOP)
+        page.wait_for_timeout(100)
 
 
 def _open(number: str) -> Decimal:
@@ -67,7 +75,7 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     login(page, "clerk")
     page.locator("nav.nav").get_by_role("link", name="Statements").click()
     expect(page.get_by_role("heading", name="Bank statements", level=1)).to_be_visible()
-    shot(page, "statements-empty")
+    shot(page, "statements-empty", phone=True)
     statement = tmp_path / "camt053-day.xml"
     statement.write_bytes(camt053(DAY))
     page.get_by_label("Statement file").set_input_files(str(statement))
@@ -87,9 +95,15 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     expect(page.get_by_test_id("file-suggested")).to_have_text("1")
     expect(page.get_by_test_id("file-unmatched")).to_have_text("1")
     expect(page.locator("#file-status")).to_have_attribute("data-pending", "false")
-    shot(page, "file")
+    shot(page, "file", phone=True)
+    # on a phone each transaction is a card that shows its amount, counterparty and status
+    page.set_viewport_size(PHONE)
+    card = page.locator("#table-transactions tbody tr").first
+    for label in ("Amount", "Counterparty", "Status", "Booked"):
+        expect(card.locator(f'td[data-label="{label}"]')).to_be_visible()
+    page.set_viewport_size(DESKTOP)
     page.goto("/cash/statements/")
-    shot(page, "statements")
+    shot(page, "statements", phone=True)
 
     # the workbench: the suggestion first (largest amount), then the stranger
     page.locator("nav.nav").get_by_role("link", name="Workbench").click()
@@ -163,7 +177,7 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     page.locator("#oa-customer").press("Enter")
     expect(page.get_by_test_id("notice")).to_contain_text("kept on account for Helios Holding AG (H1)")
     expect(page.get_by_text("Nothing waiting.")).to_be_visible()
-    shot(page, "workbench-done")
+    shot(page, "workbench-done", phone=True)
 
 
 def test_manager_changes_the_matching_policy(ledger, page: Page):

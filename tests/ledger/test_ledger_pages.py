@@ -62,3 +62,34 @@ def test_api_items_as_of_give_the_pages_open_amounts(portfolio, client_for):
     assert today["INV-1"] == "400.00"
     open_then = [i["document_number"] for i in c.get("/api/v1/items?as_of=2026-03-09&status=open").json()["items"]]
     assert open_then == ["INV-U1", "INV-1", "INV-2"]  # INV-3 and CN-1 were not posted yet
+
+
+def test_item_list_totals_every_filtered_item_per_currency_in_one_query(portfolio, client_for,
+                                                                        django_assert_num_queries):
+    from credere.ledger import selectors
+
+    r = client_for("credit_manager").get(f"/items/{Q}&overdue=1")
+    footer = r.context["table"].footer
+    assert [(f["currency"], f["amount"], f["open_as_of"], f["customer"]["name"]) for f in footer] == [
+        ("EUR", D("900.00"), D("300.00"), "2 items"), ("USD", D("800.00"), D("800.00"), "1 item")]
+    html = r.content.decode()
+    assert "Total EUR" in html and "€300.00" in html and "$800.00" in html
+    assert "55 days overdue" in html  # INV-1, due 2026-02-04, on 2026-03-31
+    qs = selectors.items(selectors.ItemFilters(overdue=True), as_of=AS_OF, today=AS_OF)
+    with django_assert_num_queries(1):
+        totals = selectors.item_totals(qs)
+    assert [(t.currency, t.count, t.amount, t.open) for t in totals] == [
+        ("EUR", 2, D("900.00"), D("300.00")), ("USD", 1, D("800.00"), D("800.00"))]
+
+
+def test_a_reversed_allocation_reads_as_reversed(portfolio, client_for):
+    from credere.ledger.services.allocations import reverse_allocation
+
+    allocation = portfolio.a1
+    reverse_allocation(actor=portfolio.admin, allocation_id=allocation.pk, reversed_on=AS_OF, reason="recalled")
+    html = client_for("sales").get(f"/payments/{allocation.payment_id}/").content.decode()
+    assert 'class=" row-muted"' in html and '<span class="badge badge-bad">Reversed</span>' in html
+    rows = _csv(client_for("credit_manager").get(f"/payments/{allocation.payment_id}/?export=csv&table=allocations"))
+    assert rows[0] == ["Applied", "Item", "Currency", "Amount (item currency)", "Amount (payment currency)",
+                       "Reversed", "Note"]
+    assert rows[1][5] == AS_OF.isoformat()

@@ -102,7 +102,12 @@ def test_customer_list_filters_sorts_and_shows_balances(portfolio, client_for):
     assert [(x["account_number"], x["total"], x["overdue"]) for x in r.context["table"].rows] == [
         ("S1", D("840.00"), D("540.00")), ("H1A", D("400.00"), D("400.00")), ("H1", D("500.00"), D("0.00"))]
     assert [x["account_number"] for x in c.get("/customers/?country=GB").context["table"].rows] == ["S1"]
-    assert [x["account_number"] for x in c.get("/customers/?group=H1").context["table"].rows] == ["H1", "H1A"]
+    assert [x["account_number"] for x in c.get("/customers/?group=H1&sort=name").context["table"].rows] == [
+        "H1", "H1A"]
+    # worst first by default: the largest overdue, then the largest receivables; by name on request
+    assert [x["account_number"] for x in c.get(f"/customers/{Q}").context["table"].rows] == ["S1", "H1A", "H1"]
+    assert [x["account_number"] for x in c.get(f"/customers/{Q}&sort=name").context["table"].rows] == [
+        "H1", "H1A", "S1"]
     assert [x["account_number"] for x in c.get("/customers/?item_currency=USD").context["table"].rows] == ["S1"]
     assert [x["account_number"] for x in c.get("/customers/?company=US01").context["table"].rows] == ["S1"]
     assert [x["account_number"] for x in c.get("/customers/?industry=G46").context["table"].rows] == ["H1A"]

@@ -52,6 +52,47 @@ def shoot(page: Page, name: str) -> None:
     page.wait_for_timeout(100)
 
 
+MONEY = re.compile(r"^-?€[\d,]+\.\d\d$")
+
+
+def assert_fits(page: Page, table: str, *headers: str) -> None:
+    """At 1366×900: the named column headers (the last money columns, the status) are inside the
+    viewport, and no table, nor the page, scrolls sideways."""
+    assert page.viewport_size == DESKTOP
+    for label in headers:
+        th = page.locator(f"{table} thead th").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+        expect(th).to_have_count(1)
+        expect(th).to_be_visible()
+        box = th.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"], (label, box)
+    wide = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')]
+        .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.closest('.table-block').id)""")
+    assert wide == [], wide
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def assert_card_shows_money(page: Page, table: str, label: str) -> None:
+    """At 390×844 the first row is a card that shows the amount ``label`` as a visible figure."""
+    page.set_viewport_size(PHONE)
+    cell = page.locator(f"{table} tbody tr").first.locator(f'td[data-label="{label}"]')
+    expect(cell).to_be_visible()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    text = cell.inner_text().split("\n")[-1].strip()  # the label is drawn before the value
+    assert MONEY.match(text), text
+    page.set_viewport_size(DESKTOP)
+
+
+def days_from_words(text: str) -> int:
+    """ "12 days overdue" → 12, "due in 5 days" → -5, "due today" → 0."""
+    text = text.strip().replace(",", "")
+    if text == "due today":
+        return 0
+    found = re.fullmatch(r"(\d+) days? overdue|due in (\d+) days?", text)
+    assert found, text
+    return int(found[1]) if found[1] else -int(found[2])
+
+
 def nav_labels(page: Page) -> list[str]:
     return [t.strip() for t in page.locator("nav.nav .nav-link").all_inner_texts()]
 
@@ -120,9 +161,21 @@ def test_manager_reads_the_dashboard_and_drills_down_to_a_customer_and_an_item(d
     page.locator("#table-aging").get_by_role("link", name=bucket.label, exact=True).click()
     expect(page.get_by_role("heading", name="Open items", level=1)).to_be_visible()
     expect(page.locator("main")).to_contain_text(f"days past due {bucket.label}")
-    first_days = int(page.locator("#table-main tbody tr").first.locator("td").nth(6).inner_text().replace(",", ""))
+    first_days = days_from_words(
+        page.locator('#table-main tbody tr td[data-label="Days past due"]').first.inner_text())
     low = bucket.min_days if bucket.min_days is not None else -(10**6)
     assert low <= first_days <= (bucket.max_days if bucket.max_days is not None else 10**6)
+    # the total of the whole filtered list (every page), per currency, in the table's footer
+    from credere.ledger import selectors as ledger_selectors
+    from credere.ledger.models import OpenItem
+
+    bucket_items = ledger_selectors.items(ledger_selectors.ItemFilters(bucket=bucket.index), as_of=None,
+                                          today=demo["today"])
+    eur = next(t for t in ledger_selectors.item_totals(bucket_items) if t.currency == "EUR")
+    foot = page.locator("#table-main tfoot tr").filter(has_text="Total EUR")
+    expect(foot.locator('td[data-label="Open"]')).to_have_text(formatting.money(eur.open, "EUR"))
+    expect(foot.locator('td[data-label="Amount"]')).to_have_text(formatting.money(eur.amount, "EUR"))
+    assert_fits(page, "#table-main", "Amount", "Open", "Days past due")
     shoot(page, "items")
 
     # the largest overdue customer, then one of its invoices
@@ -136,21 +189,59 @@ def test_manager_reads_the_dashboard_and_drills_down_to_a_customer_and_an_item(d
     number = link.inner_text()
     link.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
-    from credere.ledger.models import OpenItem
-
     item = OpenItem.objects.get(document_number=number)
     expect(page.get_by_test_id("item-amount")).to_have_text(formatting.money(item.amount, item.currency))
     expect(page.get_by_test_id("item-open")).to_have_text(formatting.money(item.open_amount, item.currency))
     shoot(page, "item")
 
     # the aging report and the customer list, sorted by overdue
-    page.goto("/aging/?by=group")
-    expect(page.get_by_role("heading", name="Aging", level=1)).to_be_visible()
-    shoot(page, "aging")
+    for by in ("customer", "group"):
+        page.goto(f"/aging/?by={by}")
+        expect(page.get_by_role("heading", name="Aging", level=1)).to_be_visible()
+        shoot(page, f"aging-by-{by}")
+        assert_fits(page, "#table-main", *(b.label for b in aging.buckets), "Total", "Total (EUR)")
+        assert_card_shows_money(page, "#table-main", "Total (EUR)")
+    # the customer list opens worst first: the largest overdue customer at the top
     page.goto("/customers/")
-    page.get_by_role("link", name="Overdue (EUR)").click()
     expect(page.locator("#table-main tbody tr").first).to_contain_text(top[0].name)
     shoot(page, "customers")
+    assert_fits(page, "#table-main", "Status", "Receivables (EUR)", "Overdue (EUR)", "Oldest overdue")
+    assert_card_shows_money(page, "#table-main", "Overdue (EUR)")
+    page.get_by_role("link", name="Name", exact=True).click()
+    names = page.locator('#table-main tbody td[data-label="Name"]').all_inner_texts()
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_payment_page_shows_its_allocations_and_a_reversal(demo, page: Page):
+    from django.db.models import Count
+
+    from credere.ledger.models import Payment
+    from credere.ledger.services.allocations import reverse_allocation
+    from credere.web import formatting
+
+    payment = (Payment.objects.annotate(n=Count("allocations")).filter(n__gte=2, customer__isnull=False)
+               .order_by("-n", "pk").first())
+    first = payment.allocations.order_by("pk").first()
+    reverse_allocation(actor=demo["users"]["administrator"], allocation_id=first.pk, reversed_on=demo["today"],
+                       reason="paid twice: the bank recalled it")
+    login(page, "manager")
+    page.goto("/payments/")
+    expect(page.get_by_role("heading", name="Payments", level=1)).to_be_visible()
+    assert_fits(page, "#table-main", "Amount", "Unapplied")
+    shoot(page, "payments")
+    page.goto(f"/payments/{payment.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(payment.reference)
+    assert_fits(page, "#table-allocations", "Status", "Amount (item currency)", "Amount (payment currency)",
+                "Reversed")
+    rows = page.locator("#table-allocations tbody tr")
+    undone = rows.filter(has_text=first.target.document_number)
+    expect(undone).to_have_class(re.compile(r"\brow-muted\b"))
+    expect(undone.locator(".badge")).to_have_text("Reversed")
+    expect(undone.locator('td[data-label="Reversed"]')).to_have_text(formatting.date(demo["today"]))
+    live = payment.allocations.filter(reversed_on__isnull=True).count()
+    expect(rows.locator(".badge").filter(has_text="Applied")).to_have_count(live)
+    expect(page.locator("#table-allocations tbody tr.row-muted")).to_have_count(1)
+    shoot(page, "payment")
 
 
 def test_search_keyboard_and_phone_navigation(demo, page: Page):
@@ -169,6 +260,7 @@ def test_search_keyboard_and_phone_navigation(demo, page: Page):
     page.locator("#global-search").fill(item.document_number)
     page.locator("#global-search").press("Enter")
     expect(page.get_by_role("heading", name="Search")).to_be_visible()
+    shoot(page, "search")
     page.locator("main").get_by_role("link", name=item.document_number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(item.document_number)
     # phone width: the navigation collapses to a menu
@@ -247,6 +339,9 @@ def test_manager_imports_a_file_through_the_preview(demo, page: Page, tmp_path):
     page.get_by_role("button", name="Import 3 rows").click()
     expect(page.get_by_test_id("run-created")).to_have_text("3")
     assert OpenItem.objects.filter(document_number="1400000007", document_type="credit_note").exists()
+    page.goto("/imports/")
+    expect(page.locator("#table-main tbody tr")).to_have_count(ImportRun.objects.count())
+    shoot(page, "imports")
 
 
 def test_auditor_browses_and_verifies_the_audit_log(demo, page: Page):
@@ -259,6 +354,7 @@ def test_auditor_browses_and_verifies_the_audit_log(demo, page: Page):
     page.get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     shoot(page, "audit")
+    assert_fits(page, "#table-main", "Action", "Object", "Reason")
     page.get_by_label("Object contains").fill("Audit Trail")
     page.get_by_role("button", name="Search").click()
     rows = page.locator("#table-main tbody tr")

@@ -16,7 +16,7 @@ from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
 from credere.identity.authz import authorize
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable
+from credere.web.datatable import NORMAL, PRIMARY, Col, DataTable
 from credere.web.params import Params
 
 AUDIT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
@@ -60,12 +60,12 @@ def audit(request: HttpRequest) -> HttpResponse:
         columns=[
             Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq])),
             Col("occurred_at", "When", "datetime"),
-            Col("actor", "Who", "code"),
+            Col("actor", "Who", "code", priority=NORMAL),
             Col("action", "Action", "badge", display=labels.action_label,
                 tone=lambda v: "bad" if ("reversed" in v or "rejected" in v or "revoked" in v) else "info"),
             Col("object_type", "Record type", display=labels.type_label),
             Col("object_repr", "Record", get=labels.record_label, link=_object_url),
-            Col("reason", "Reason"),
+            Col("reason", "Reason", priority=PRIMARY),
         ],
     )
     object_types = list(AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct())

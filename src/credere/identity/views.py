@@ -24,7 +24,7 @@ from credere.identity.services import (
     set_roles,
 )
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable
+from credere.web.datatable import NORMAL, PRIMARY, Col, DataTable
 from credere.web.forms import FormErrors
 
 
@@ -43,7 +43,7 @@ def users(request: HttpRequest) -> HttpResponse:
     table = DataTable(
         id="main", request=request, rows=rows, caption="Users", empty="No user yet.",
         columns=[
-            Col("username", "User", "code", link=lambda r: reverse("web:user", args=[r["pk"]])),
+            Col("username", "User", "code", link=lambda r: reverse("web:user", args=[r["pk"]]), priority=NORMAL),
             Col("email", "Email"),
             Col("roles", "Roles"),
             Col("active", "Status", "badge", tone=lambda v: "ok" if v == "Active" else "neutral"),
@@ -112,7 +112,7 @@ def _user_page(request: HttpRequest, subject: Any, errors: list[str],
             Col("prefix", "Prefix", "code", display=lambda v: f"crd_{v}…"),
             Col("created_at", "Issued", "datetime"),
             Col("last_used_at", "Last used", "datetime"),
-            Col("revoked_at", "Revoked", "datetime"),
+            Col("revoked_at", "Revoked", "datetime", priority=PRIMARY),
         ],
     )
     response = render(request, "identity/detail.html", {

@@ -17,7 +17,7 @@ from credere.imports.models import ImportMapping, ImportRun, ImportUpload
 from credere.imports.schema import IMPORT_ACTIONS, PERMISSION
 from credere.imports.services import uploads as import_flow
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable, respond_export
+from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
 from credere.web.params import Params
 
 ENTITY_LABELS = {"customers": "Customers", "items": "Open items", "payments": "Payments", "fx-rates": "FX rates"}
@@ -60,10 +60,10 @@ def imports(request: HttpRequest) -> HttpResponse:
             Col("status", "Status", "badge", display=lambda v: dict(ImportRun.Status.choices).get(v, v),
                 tone=lambda v: RUN_TONES.get(v, "neutral")),
             Col("total_rows", "Rows", "int"),
-            Col("created", "Created", "int"),
-            Col("updated", "Updated", "int"),
-            Col("unchanged", "Unchanged", "int"),
-            Col("rejected", "Rejected", "int"),
+            Col("created", "Created", "int", priority=DETAIL),
+            Col("updated", "Updated", "int", priority=DETAIL),
+            Col("unchanged", "Unchanged", "int", priority=DETAIL),
+            Col("rejected", "Rejected", "int", priority=PRIMARY),
         ],
     )
     exported = respond_export(request, [table])

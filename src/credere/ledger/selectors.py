@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -246,6 +248,24 @@ def _dates(qs: QuerySet[OpenItem], f: ItemFilters, on: dt.date) -> QuerySet[Open
     if f.posted_to:
         qs = qs.filter(posting_date__lte=f.posted_to)
     return qs
+
+
+@dataclass(frozen=True)
+class ItemTotal:
+    currency: str
+    count: int
+    amount: Decimal
+    open: Decimal
+
+
+def item_totals(qs: QuerySet[OpenItem]) -> list[ItemTotal]:
+    """Per currency, the number of items of a filtered list (from :func:`items`), their amount and
+    their open amount as of the list's date: exact sums, in one aggregate query."""
+    rows = (qs.order_by().values("currency")
+            .annotate(n=Count("pk"), total=Sum("amount", output_field=AmountField()),
+                      open_total=Sum("open_as_of", output_field=AmountField()))
+            .order_by("currency"))
+    return [ItemTotal(currency=r["currency"], count=r["n"], amount=r["total"], open=r["open_total"]) for r in rows]
 
 
 def days_past_due(item: OpenItem, on: dt.date) -> int:

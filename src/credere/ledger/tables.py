@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from credere.audit import labels
 from credere.audit.models import AuditEvent
+from credere.ledger import selectors
 from credere.ledger.models import Customer, OpenItem
 from credere.web import formatting
-from credere.web.datatable import Col, DataTable
+from credere.web.datatable import DETAIL, NORMAL, PRIMARY, Col, DataTable
 
 STATUS_TONES: dict[str, str] = {Customer.Status.ACTIVE: "ok", Customer.Status.ON_HOLD: "warn", Customer.Status.BLOCKED: "bad",
                 Customer.Status.CLOSED: "neutral"}
@@ -63,14 +64,14 @@ def items_table(request: HttpRequest, qs: Any, *, table_id: str, on: Any, captio
     columns = [
         Col("document_number", "Document", "code", sort="document_number", link=lambda i: item_url(i.pk)),
         Col("document_type", "Type", "badge", display=lambda v: TYPE_LABELS.get(v, v),
-            tone=lambda v: "info" if v == "credit_note" else "neutral"),
+            tone=lambda v: "info" if v == "credit_note" else "neutral", priority=NORMAL),
         Col("customer.name", "Customer", sort="customer", show=show_customer,
             link=lambda i: customer_url(i.customer_id)),
         Col("customer.account_number", "Account", "code", show=False),
         Col("company.code", "Company", "code"),
-        Col("document_date", "Document date", "date", sort="document_date"),
+        Col("document_date", "Document date", "date", sort="document_date", priority=DETAIL),
         Col("due_date", "Due date", "date", sort="due_date"),
-        Col("days_past_due", "Days past due", "int", title=f"On {formatting.date(on)}"),
+        Col("days_past_due", "Days past due", "due", title=f"On {formatting.date(on)}"),
         Col("currency", "Currency", "code", show=False),
         Col("amount", "Amount", "money", currency_key="currency", sort="amount"),
         Col("open_as_of", "Open", "money", currency_key="currency", sort="open",
@@ -80,7 +81,17 @@ def items_table(request: HttpRequest, qs: Any, *, table_id: str, on: Any, captio
     _wanted, order = DataTable.ordering(request, columns, fields, "due_date", param)
     rows = DaysPastDue(qs.order_by(*order), on)
     return DataTable(id=table_id, request=request, rows=rows, caption=caption, export_name=export_name,
-                     default_sort="due_date", columns=columns, empty=empty)
+                     default_sort="due_date", columns=columns, empty=empty, footer=totals_footer(qs),
+                     export_footer=False)
+
+
+def totals_footer(qs: Any) -> list[dict[str, Any]]:
+    """The footer of an item list: per currency, the amount and the open amount of every item
+    the filters select (all pages), in the list's own columns."""
+    return [{"document_number": f"Total {t.currency}", "currency": t.currency, "amount": t.amount,
+             "open_as_of": t.open, "days_past_due": None,
+             "customer": {"name": f"{formatting.number(t.count, 0)} item{'' if t.count == 1 else 's'}"}}
+            for t in selectors.item_totals(qs)]
 
 
 class DaysPastDue:
@@ -123,8 +134,8 @@ def events_table(request: HttpRequest, events: list[AuditEvent], *, table_id: st
                 tone=lambda v: "bad" if "reversed" in v or "rejected" in v else "info"),
             Col("object_repr", "Record", get=labels.record_label),
             Col("after", "Change", get=labels.change_summary),
-            Col("reason", "Reason"),
-            Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq])),
+            Col("reason", "Reason", priority=PRIMARY),
+            Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq]), priority=DETAIL),
         ],
     )
 
@@ -135,7 +146,7 @@ def payment_columns(show_customer: bool = True) -> list[Col]:
         Col("received_on", "Received", "date", sort="received_on"),
         Col("customer.name", "Customer", show=show_customer, link=lambda x: customer_url(x.customer_id)),
         Col("company.code", "Company", "code"),
-        Col("payer_name", "Payer"),
+        Col("payer_name", "Payer", priority=DETAIL),
         Col("currency", "Currency", "code", show=False),
         Col("amount", "Amount", "money", currency_key="currency", sort="amount"),
         Col("unapplied_amount", "Unapplied", "money", currency_key="currency", sort="unapplied"),
@@ -155,13 +166,25 @@ def source_currency(a: Any) -> str:
 def allocation_columns() -> list[Col]:
     return [
         Col("applied_on", "Applied", "date"),
-        Col("target.document_number", "Item", "code", link=lambda a: item_url(a.target_id)),
+        Col("target.document_number", "Item", "code", link=lambda a: item_url(a.target_id), lead=True),
+        allocation_state(),
         Col("source", "From", get=source_label, link=lambda a: payment_url(a.payment_id) if a.payment_id
             else item_url(a.credit_note_id)),
         Col("target.currency", "Currency", "code", show=False),
         Col("amount", "Amount", "money", currency_key="target.currency"),
-        Col("reversed_on", "Reversed", "date"),
-        Col("note", "Note"),
+        Col("reversed_on", "Reversed", "date", priority=PRIMARY),
+        Col("note", "Note", priority=DETAIL),
     ]
+
+
+def allocation_state() -> Col:
+    """"Applied" or "Reversed" as a badge (the page only: the export has the reversal date)."""
+    return Col("state", "Status", "badge", get=lambda a: "Reversed" if a.reversed_on else "Applied",
+               tone=lambda v: "bad" if v == "Reversed" else "ok", export=False)
+
+
+def allocation_row(a: Any) -> str:
+    """A reversed allocation reads as undone: the row muted, its amounts struck through."""
+    return "row-muted" if a.reversed_on else ""
 
 

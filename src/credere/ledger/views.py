@@ -16,6 +16,8 @@ from credere.ledger.models import Customer, OpenItem, Payment
 from credere.ledger.params import Params, reporting_currencies
 from credere.ledger.tables import (
     TYPE_LABELS,
+    allocation_row,
+    allocation_state,
     events_table,
     item_url,
     items_table,
@@ -27,7 +29,7 @@ from credere.ledger.tables import (
 )
 from credere.web import panels
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable, respond_export
+from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
 
 
 @page("view_ledger")
@@ -82,15 +84,17 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
         columns=[
             Col("applied_on", "Applied", "date"),
             Col("source", "From", get=source_label, link=lambda a: payment_url(a.payment_id) if a.payment_id
-                else item_url(a.credit_note_id)),
+                else item_url(a.credit_note_id), lead=True),
+            allocation_state(),
             Col("target.document_number", "To item", "code", link=lambda a: item_url(a.target_id)),
             Col("target.currency", "Currency", "code", show=False),
             Col("amount", "Amount", "money", currency_key="target.currency"),
             Col("source_currency", "Source currency", "code", get=source_currency, show=False),
             Col("source_amount", "Source amount", "money", currency_key=source_currency),
-            Col("reversed_on", "Reversed", "date"),
-            Col("note", "Note"),
+            Col("reversed_on", "Reversed", "date", priority=PRIMARY),
+            Col("note", "Note", priority=DETAIL),
         ],
+        row_class=allocation_row,
     )
     history = selectors.item_history(obj)
     history_table = events_table(request, history, table_id="history", export_name=f"history-{obj.document_number}")
@@ -141,13 +145,15 @@ def payment(request: HttpRequest, pk: int) -> HttpResponse:
         caption="Allocations", export_name=f"allocations-{obj.reference}", empty="This payment is not allocated yet.",
         columns=[
             Col("applied_on", "Applied", "date"),
-            Col("target.document_number", "Item", "code", link=lambda a: item_url(a.target_id)),
+            Col("target.document_number", "Item", "code", link=lambda a: item_url(a.target_id), lead=True),
+            allocation_state(),
             Col("target.currency", "Currency", "code", show=False),
             Col("amount", "Amount (item currency)", "money", currency_key="target.currency"),
             Col("source_amount", "Amount (payment currency)", "money", currency=obj.currency),
-            Col("reversed_on", "Reversed", "date"),
-            Col("note", "Note"),
+            Col("reversed_on", "Reversed", "date", priority=PRIMARY),
+            Col("note", "Note", priority=DETAIL),
         ],
+        row_class=allocation_row,
     )
     events = list(AuditEvent.objects.filter(object_type="ledger.payment", object_id=str(obj.pk)).order_by("-seq"))
     history_table = events_table(request, events, table_id="history", export_name=f"history-{obj.reference}")

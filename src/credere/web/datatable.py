@@ -22,13 +22,34 @@ from credere.domain.money import quantize
 from credere.identity.authz import authorize, can
 from credere.web import formatting
 
-Kind = Literal["text", "code", "money", "number", "int", "date", "datetime", "pct", "days", "badge"]
+Kind = Literal["text", "code", "money", "number", "int", "date", "datetime", "pct", "days", "badge", "due"]
 EXPORT_FORMATS = ("csv", "xlsx")
 _CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 NUMERIC: frozenset[str] = frozenset({"money", "number", "int", "pct", "days"})
+
+#: Column priority: 1 = primary (amounts, status: always on screen, and on a phone's card),
+#: 2 = normal (hidden when a narrow box has no room; on a phone's card), 3 = detail (codes,
+#: currencies, notes: shown when there is room, never on a phone's card). Exports keep all.
+PRIMARY, NORMAL, DETAIL = 1, 2, 3
+DEFAULT_PRIORITY: Mapping[str, int] = {
+    "money": PRIMARY, "badge": PRIMARY, "due": PRIMARY,
+    "text": NORMAL, "date": NORMAL, "datetime": NORMAL, "number": NORMAL, "int": NORMAL, "pct": NORMAL,
+    "days": NORMAL, "code": DETAIL,
+}
+#: What a column needs at least, in CSS pixels with its padding (text wraps, so less than its length).
+_WIDTH: Mapping[str, int] = {
+    "money": 124, "badge": 104, "due": 132, "text": 150, "date": 110, "datetime": 170, "number": 96, "int": 72,
+    "pct": 76, "days": 72, "code": 100,
+}
+#: Widths of the table's box below which a table drops a priority (``app.css`` has one rule per step).
+FIT_STEPS = (480, 560, 640, 720, 800, 880, 960, 1040, 1120, 1200, 1280, 1360, 1440)
+#: Primary columns wider than this (estimated) are set in smaller type (a laptop's table is ~1050 px).
+DENSE_FROM = 1000
+#: A text longer than this is clamped to a few lines, with the whole text in the cell's title.
+LONG_TEXT = 80
 
 
 def value_of(row: Any, key: str) -> Any:
@@ -62,6 +83,14 @@ class Col:
     title: str = ""
     #: computes the value from the row instead of reading ``key``
     get: Callable[[Any], Any] | None = None
+    #: 1 primary, 2 normal, 3 detail (see ``PRIMARY``); by default from the kind
+    priority: int | None = None
+    #: the row's title on a phone's card (default: the first column)
+    lead: bool = False
+
+    @property
+    def rank(self) -> int:
+        return self.priority or DEFAULT_PRIORITY.get(self.kind, NORMAL)
 
     @property
     def numeric(self) -> bool:
@@ -85,7 +114,7 @@ class Col:
         if self.display is not None:
             return self.display(value)
         if value is None or value == "":
-            return "—" if self.kind in NUMERIC or self.kind in ("date", "datetime") else ""
+            return "—" if self.kind in NUMERIC or self.kind in ("date", "datetime", "due") else ""
         if self.kind == "money":
             return formatting.money(value, self.currency_for(row))
         if self.kind == "number":
@@ -96,6 +125,8 @@ class Col:
             return formatting.number(value, 0 if isinstance(value, int) else 1)
         if self.kind == "pct":
             return formatting.percent(value)
+        if self.kind == "due":
+            return formatting.due_words(value)
         if self.kind == "date":
             return formatting.date(value)
         if self.kind == "datetime":
@@ -133,6 +164,10 @@ class DataTable:
     footer: list[Any] = field(default_factory=list)
     default_sort: str = ""
     row_link: Callable[[Any], str | None] | None = None
+    #: a CSS class for a row (``"row-muted"``: a reversed or cancelled record)
+    row_class: Callable[[Any], str] | None = None
+    #: whether the export ends with the footer rows
+    export_footer: bool = True
     #: export links of a table that exports in its own way (the audit trail with its hashes)
     custom_exports: list[dict[str, str]] | None = None
     page: Page[Any] | None = field(init=False, default=None)
@@ -178,13 +213,41 @@ class DataTable:
     def visible_rows(self) -> Iterable[Any]:
         return self.page.object_list if self.page is not None else self.rows
 
+    @property
+    def shown(self) -> list[Col]:
+        return [c for c in self.columns if c.show]
+
+    def _lead(self, c: Col, first: bool) -> bool:
+        return c.lead or (first and not any(x.lead for x in self.shown))
+
+    def _css(self, c: Col, first: bool) -> str:
+        """The classes a column's cells share: alignment, priority, card title, wrapping."""
+        lead = self._lead(c, first)
+        classes = ["num" if c.numeric else "", "lead" if lead else f"p{c.rank}",
+                   "wrap" if c.kind == "text" else "", "mono" if c.kind == "code" else ""]
+        return " ".join(x for x in classes if x)
+
+    def fit(self) -> str:
+        """Classes telling ``app.css`` below which box width the table drops its detail columns,
+        then its normal ones, estimated from the columns' kinds (no script, no measuring)."""
+        cols = [(c, self._lead(c, i == 0)) for i, c in enumerate(self.shown)]
+        out = []
+        for rank in (3, 2):
+            need = sum(_WIDTH.get(c.kind, 120) for c, lead in cols if lead or c.rank <= rank)
+            if any(c.rank == rank and not lead for c, lead in cols) and need > FIT_STEPS[0]:
+                step = next((s for s in FIT_STEPS if s >= need), FIT_STEPS[-1])
+                out.append(f"h{rank}-{step}")
+        primary = sum(_WIDTH.get(c.kind, 120) for c, lead in cols if lead or c.rank == PRIMARY)
+        if primary > DENSE_FROM:
+            out.append("dense")  # many amounts side by side: a smaller type so that they all fit
+        return " ".join(out)
+
     def header(self) -> list[dict[str, Any]]:
         current = self.request.GET.get(self.sort_param, "") or self.default_sort
         out = []
-        for c in self.columns:
-            if not c.show:
-                continue
-            cell: dict[str, Any] = {"label": c.label, "numeric": c.numeric, "title": c.title, "sort": None}
+        for i, c in enumerate(self.shown):
+            cell: dict[str, Any] = {"label": c.label, "numeric": c.numeric, "title": c.title, "sort": None,
+                                    "css": self._css(c, i == 0).replace(" mono", "")}
             if c.sort:
                 active = current.lstrip("-") == c.sort
                 desc = current.startswith("-")
@@ -196,28 +259,34 @@ class DataTable:
             out.append(cell)
         return out
 
-    def _cells(self, row: Any, links: bool = True) -> list[dict[str, Any]]:
+    def _cells(self, row: Any, links: bool = True, foot: bool = False) -> list[dict[str, Any]]:
         cells = []
-        for c in self.columns:
-            if not c.show:
-                continue
+        for i, c in enumerate(self.shown):
             value = c.value(row)
             zero = c.kind == "money" and isinstance(value, Decimal) and value == 0
+            text = "" if foot and (value is None or value == "") else c.text(row)
+            tone = c.tone(value) if c.tone else ""
+            if c.kind == "due" and isinstance(value, int):
+                tone = "bad" if value > 0 else "muted"
+            css = [self._css(c, i == 0), "neg" if c.numeric and isinstance(value, Decimal | int) and value < 0 else "",
+                   "zero" if zero else "", "blank" if text in ("", "—") else "",
+                   f"tone-{tone}" if tone and c.kind != "badge" else ""]
             cells.append({
-                "text": c.text(row), "href": c.link(row) if c.link and links and not zero else None,
-                "numeric": c.numeric, "zero": zero,
-                "badge": c.kind == "badge", "tone": c.tone(value) if c.tone else "",
+                "text": text, "href": c.link(row) if c.link and links and not zero else None,
+                "numeric": c.numeric, "zero": zero, "label": c.label, "css": " ".join(x for x in css if x),
+                "badge": c.kind == "badge", "tone": tone,
                 "negative": c.numeric and isinstance(value, Decimal | int) and value < 0,
-                "code": c.kind == "code",
+                "code": c.kind == "code", "long": len(text) > LONG_TEXT,
             })
         return cells
 
     def body(self) -> list[dict[str, Any]]:
-        return [{"cells": self._cells(r), "href": self.row_link(r) if self.row_link else None}
+        return [{"cells": self._cells(r), "href": self.row_link(r) if self.row_link else None,
+                 "css": self.row_class(r) if self.row_class else ""}
                 for r in self.visible_rows()]
 
     def foot(self) -> list[list[dict[str, Any]]]:
-        return [self._cells(r, links=False) for r in self.footer]
+        return [self._cells(r, links=False, foot=True) for r in self.footer]
 
     @property
     def is_empty(self) -> bool:
@@ -256,7 +325,8 @@ class DataTable:
         headers = [c.label for c in cols]
         rows_in = self.rows.iterator(chunk_size=2000) if isinstance(self.rows, QuerySet) else self.rows
         rows = [[c.exported(r) for c in cols] for r in rows_in]
-        rows += [[c.exported(r) for c in cols] for r in self.footer]
+        if self.export_footer:
+            rows += [[c.exported(r) for c in cols] for r in self.footer]
         return headers, rows
 
 

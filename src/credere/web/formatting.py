@@ -147,3 +147,16 @@ def datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return format_datetime(value, format=fmt, locale=current())
+
+
+def due_words(days_past_due: int | None) -> str:
+    """Days past due in words: ``12`` → "12 days overdue", ``-5`` → "due in 5 days", ``0`` → "due today".
+
+    The one place the pages say it (exports keep the signed number of days)."""
+    if not isinstance(days_past_due, int):
+        return "—"
+    if days_past_due == 0:
+        return "due today"
+    n = abs(days_past_due)
+    count = f"{number(n, 0)} day{'' if n == 1 else 's'}"
+    return f"{count} overdue" if days_past_due > 0 else f"due in {count}"

@@ -21,6 +21,7 @@ from credere.ledger.tables import (
     STATUS_LABELS,
     STATUS_TONES,
     allocation_columns,
+    allocation_row,
     customer_url,
     events_table,
     items_table,
@@ -32,7 +33,10 @@ from credere.reporting import services as reports
 from credere.reporting.selectors import customers as figures
 from credere.web import formatting, panels
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable, respond_export
+from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
+
+#: The customer list opens on the customers that need attention: the largest overdue first.
+WORST_FIRST = "-overdue"
 
 
 @page("view_ledger")
@@ -63,23 +67,25 @@ def customers(request: HttpRequest) -> HttpResponse:
         r["total"] = b.total if b else None
         r["overdue"] = b.overdue if b else None
         r["oldest_due"] = b.oldest_due if b and b.overdue else None
-    sort = request.GET.get("sort") or "name"
+    sort = request.GET.get("sort") or WORST_FIRST
+    if sort == WORST_FIRST:  # the largest overdue first, then the largest receivables
+        sort_rows(rows, "-total", {"total"})
     sort_rows(rows, sort, {"account_number", "name", "country", "industry_code", "total", "overdue", "oldest_due"})
     table = DataTable(
         id="main", request=request, rows=rows, caption="Customers", export_name=f"customers-{as_of}",
-        default_sort="name", empty="No customer matches these filters.",
+        default_sort=WORST_FIRST, empty="No customer matches these filters.",
         empty_hint="Clear a filter, or import customers from your ERP on the Imports page.",
         columns=[
             Col("account_number", "Account", "code", sort="account_number", link=lambda r: link(r["pk"])),
-            Col("name", "Name", sort="name", link=lambda r: link(r["pk"])),
+            Col("name", "Name", sort="name", link=lambda r: link(r["pk"]), lead=True),
             Col("country", "Country", "code", sort="country"),
-            Col("industry_code", "Industry", sort="industry_code", display=formatting.industry),
-            Col("parent__name", "Parent company", link=lambda r: link(r["parent_id"])),
+            Col("industry_code", "Industry", sort="industry_code", display=formatting.industry, priority=DETAIL),
+            Col("parent__name", "Parent company", link=lambda r: link(r["parent_id"]), priority=DETAIL),
             Col("status", "Status", "badge", display=lambda v: STATUS_LABELS.get(v, v),
                 tone=lambda v: STATUS_TONES.get(v, "neutral")),
             Col("total", f"Receivables ({bal.currency})", "money", currency=bal.currency, sort="total"),
             Col("overdue", f"Overdue ({bal.currency})", "money", currency=bal.currency, sort="overdue"),
-            Col("oldest_due", "Oldest overdue", "date", sort="oldest_due"),
+            Col("oldest_due", "Oldest overdue", "date", sort="oldest_due", priority=PRIMARY),
         ],
     )
     exported = respond_export(request, [table])
@@ -121,7 +127,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
         id="group", request=request, rows=group_rows, per_page=None, caption="Corporate group",
         export_name=f"group-{root.account_number}-{as_of}",
         columns=[
-            Col("label", "Company", link=lambda r: f"{customer_url(r['pk'])}{suffix}", export=False),
+            Col("label", "Company", link=lambda r: f"{customer_url(r['pk'])}{suffix}", export=False, lead=True),
             Col("name", "Company", show=False),
             Col("account", "Account", "code"),
             Col("country", "Country", "code"),
@@ -174,7 +180,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
     allocations_table = DataTable(
         id="allocations", request=request, per_page=10, caption="Allocations",
         export_name=f"allocations-{obj.account_number}", rows=selectors.allocations_of_customer(obj),
-        empty="No allocation yet.", columns=allocation_columns(),
+        empty="No allocation yet.", columns=allocation_columns(), row_class=allocation_row,
     )
     timeline = selectors.customer_timeline(obj)
     timeline_table = events_table(request, timeline, table_id="timeline",

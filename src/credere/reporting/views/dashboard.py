@@ -20,7 +20,7 @@ from credere.reporting import services as reports
 from credere.reporting.scope import ReportScope, report_scope
 from credere.web import formatting
 from credere.web.access import page
-from credere.web.datatable import Col, DataTable, respond_export
+from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
 
 #: The figures on the dashboard: key, label, unit, what it means.
 FIGURES: dict[str, tuple[str, str, str]] = {
@@ -128,13 +128,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         id="top", request=request, rows=list(top), per_page=None, caption="Largest overdue customers",
         export_name=f"largest-overdue-{scope.as_of}", empty="No customer is overdue on this date.",
         columns=[
-            Col("rank", "#", "int"),
-            Col("name", "Customer", link=lambda r: reverse("web:customer", args=[ids[r.key]]) + _customer_query(scope) if r.key in ids else None),
+            Col("rank", "#", "int", priority=DETAIL),
+            Col("name", "Customer", link=lambda r: reverse("web:customer", args=[ids[r.key]]) + _customer_query(scope) if r.key in ids else None, lead=True),
             Col("key", "Account", "code"),
             Col("overdue", f"Overdue ({rc})", "money", currency=rc),
             Col("receivables", f"Receivables ({rc})", "money", currency=rc),
             Col("share_of_overdue", "Share of overdue", "pct"),
-            Col("days_past_due", "Oldest days past due", "int"),
+            Col("days_past_due", "Oldest days past due", "due"),
         ],
     )
     series_table = DataTable(
@@ -144,8 +144,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             Col("as_of", "Month end", "date"),
             Col("receivables", f"Receivables ({rc})", "money", currency=rc),
             Col("overdue", f"Overdue ({rc})", "money", currency=rc),
-            Col("overdue_share", "Overdue share", "pct"),
-            Col("dso_countback", "DSO countback", "days"),
+            Col("overdue_share", "Overdue share", "pct", priority=PRIMARY),
+            Col("dso_countback", "DSO countback", "days", priority=PRIMARY),
             Col("dso_simple", "DSO simple", "days"),
             Col("best_possible_dso", "Best possible DSO", "days"),
             Col("average_days_delinquent", "Avg days delinquent", "days"),
@@ -322,7 +322,7 @@ def aging(request: HttpRequest) -> HttpResponse:
         Col("total", "Total", "money", currency_key="currency",
             link=lambda r: drill(r["key"], None, r["currency"] if by != "currency" else None)),
         Col("converted_total", f"Total ({rc})", "money", currency=rc, sort="converted_total"),
-        Col("items", "Items", "int", sort="items"),
+        Col("items", "Items", "int", sort="items", priority=DETAIL),
         Col("oldest_due", "Oldest due", "date", sort="oldest_due"),
     ]
     footer: dict[str, Any] = {"name": f"Total in {rc}", "key": "", "currency": rc, "total": report.total,

@@ -35,6 +35,12 @@ def days(value: Decimal | int | None) -> str:
 
 
 @register.filter
+def due_words(days_past_due: int | None) -> str:
+    """``12`` → "12 days overdue", ``-5`` → "due in 5 days" (see :func:`formatting.due_words`)."""
+    return formatting.due_words(days_past_due)
+
+
+@register.filter
 def pct(value: Decimal | None, decimals: int = 1) -> str:
     return formatting.percent(value, decimals)
 

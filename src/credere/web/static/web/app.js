@@ -157,6 +157,26 @@
     document.addEventListener("DOMContentLoaded", function () { drawAll(); });
   } else { drawAll(); }
   document.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
+
+  // ---------------------------------------------------------------- tables that still do not fit
+  // app.css drops low-priority columns when space is short; a table still wider than its box
+  // scrolls sideways inside it as a last resort (its header then sticks to the box, not the page).
+  function fitTables() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      var table = box.querySelector("table");
+      box.classList.remove("is-overflowing");
+      if (table && table.offsetWidth > box.clientWidth + 1) box.classList.add("is-overflowing");
+    });
+  }
+  var fitPending = false;
+  function fitSoon() {
+    if (fitPending) return;
+    fitPending = true;
+    window.requestAnimationFrame(function () { fitPending = false; fitTables(); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fitTables); } else { fitTables(); }
+  window.addEventListener("resize", fitSoon);
+  document.addEventListener("htmx:afterSettle", fitSoon);
 })();
 
 /* Cash-application workbench: keyboard shortcuts, the queue selection, building a manual match. */
