@@ -177,7 +177,7 @@ class Payment(models.Model):
     payer_account = models.CharField(max_length=60, blank=True, default="")
     reference_text = models.TextField(blank=True, default="")
     #: The bank's own reference of a payment read from a statement (end-to-end id or bank reference).
-    bank_reference = models.CharField(max_length=100, blank=True, default="")
+    bank_reference = models.CharField(max_length=100, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
