@@ -30,8 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from credere.domain.aging import AgingRow, ReportError, convert_sum
+from credere.domain.aging import AgingRow, ReportError, convert_cell, convert_sum, rate_map
 from credere.domain.fx import RateTable
+from credere.domain.money import quantum
 
 #: The countback walks back at most this many months.
 COUNTBACK_MONTHS = 24
@@ -121,89 +122,49 @@ def plan_metrics(as_of: dt.date, *, dso_days: int = 90, cei_months: int = 1) -> 
 
 @dataclass(frozen=True, slots=True)
 class Receivables:
-    """Open amounts as of ``on`` per item currency (exact): all of them and the not-yet-due part."""
+    """Open amounts as of ``on``: the aging's cells with the default buckets (first: not yet due).
+
+    Each cell is one customer in one company and one item currency (see
+    :class:`credere.domain.aging.AgingRow`); converted, the receivables are the sum of the
+    converted cells — the aging's grand total — and the current part the sum of their
+    converted first buckets.
+    """
 
     on: dt.date
-    total: ByCurrency
-    current: ByCurrency
+    cells: tuple[AgingRow, ...]
 
-    def overdue(self) -> dict[str, Decimal]:
-        return {c: a - self.current.get(c, Decimal(0)) for c, a in self.total.items()}
+    @property
+    def total(self) -> dict[str, Decimal]:
+        """The exact open amount per item currency."""
+        out: dict[str, Decimal] = {}
+        for r in self.cells:
+            out[r.currency] = out.get(r.currency, Decimal(0)) + sum(r.amounts, Decimal(0))
+        return {c: a for c, a in out.items() if a}
+
+    @property
+    def current(self) -> dict[str, Decimal]:
+        """The exact not-yet-due amount per item currency."""
+        out: dict[str, Decimal] = {}
+        for r in self.cells:
+            out[r.currency] = out.get(r.currency, Decimal(0)) + r.amounts[0]
+        return {c: a for c, a in out.items() if a}
+
+    def converted(self, to: str, rates: RateTable, on: dt.date) -> tuple[Decimal, Decimal]:
+        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cells."""
+        zero = Decimal(0).quantize(quantum(to))
+        rate = rate_map((r.currency for r in self.cells), to, rates, on)
+        total = current = zero
+        for r in self.cells:
+            cell = convert_cell(r.amounts, r.currency, rate[r.currency], to)
+            total += sum(cell, zero)
+            current += cell[0]
+        return total, current
 
     @classmethod
     def from_rows(cls, on: dt.date, rows: Iterable[AgingRow]) -> Receivables:
-        """From rows with two buckets: not yet due (``due_date >= on``), overdue."""
-        total: dict[str, Decimal] = {}
-        current: dict[str, Decimal] = {}
-        for r in rows:
-            not_due, overdue = r.amounts
-            total[r.currency] = total.get(r.currency, Decimal(0)) + not_due + overdue
-            current[r.currency] = current.get(r.currency, Decimal(0)) + not_due
-        return cls(on, {c: a for c, a in total.items() if a}, {c: a for c, a in current.items() if a})
-
-
-@dataclass(frozen=True, slots=True)
-class OpenGroup:
-    """Today's open amount (exact) of the items of one currency whose dates fall alike among report dates.
-
-    With report dates ``E[0] < E[1] < ...``: ``posted`` is the number of report dates before
-    the posting date (the items count from ``E[posted]`` on), ``due`` the number of report
-    dates on or before the due date (the items are not yet due on ``E[j]`` for ``j < due``).
-    """
-
-    currency: str
-    posted: int
-    due: int
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class MovedGroup:
-    """Allocations applied or reversed after ``E[0]``, grouped like :class:`OpenGroup`.
-
-    ``amount`` is as seen from the item (an allocation's amount for its target, minus its
-    source amount for a credit note used); ``applied`` and ``reversed`` are the numbers of
-    report dates before the allocation was applied and reversed (``None``: it stands).
-    """
-
-    currency: str
-    posted: int
-    due: int
-    applied: int
-    reversed: int | None
-    amount: Decimal
-
-
-def receivables_on_dates(days: Sequence[dt.date], open_groups: Iterable[OpenGroup],
-                         moved_groups: Iterable[MovedGroup]) -> tuple[Receivables, ...]:
-    """Receivables on each of ``days`` (sorted) at once: today's open amounts corrected per date.
-
-    The rule of :func:`credere.domain.aging.as_of_correction`, for many dates: on ``E[j]`` an
-    allocation still standing but applied after ``E[j]`` (``j < applied``) was not there yet,
-    so it is added back; one applied by ``E[j]`` and reversed after it
-    (``applied <= j < reversed``) was there, so it is taken off again.
-    """
-    if list(days) != sorted(set(days)):
-        raise ReportError("bad_dates", "report dates must increase strictly")
-    k = len(days)
-    total: list[dict[str, Decimal]] = [{} for _ in range(k)]
-    current: list[dict[str, Decimal]] = [{} for _ in range(k)]
-
-    def add(js: range, currency: str, due: int, amount: Decimal) -> None:
-        for j in js:
-            total[j][currency] = total[j].get(currency, Decimal(0)) + amount
-            if j < due:
-                current[j][currency] = current[j].get(currency, Decimal(0)) + amount
-
-    for g in open_groups:
-        add(range(g.posted, k), g.currency, g.due, g.amount)
-    for m in moved_groups:
-        if m.reversed is None:
-            add(range(m.posted, min(m.applied, k)), m.currency, m.due, m.amount)
-        else:
-            add(range(max(m.posted, m.applied), min(m.reversed, k)), m.currency, m.due, -m.amount)
-    return tuple(Receivables(days[j], {c: a for c, a in total[j].items() if a},
-                             {c: a for c, a in current[j].items() if a}) for j in range(k))
+        """From the cells of an aging as of ``on`` (in a fixed order, so equal ledgers give equal values)."""
+        return cls(on, tuple(sorted((r for r in rows if any(r.amounts)),
+                                    key=lambda r: (r.key, r.currency, r.amounts, r.items, r.oldest_due or on))))
 
 
 @dataclass(frozen=True)
@@ -329,7 +290,8 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
         return convert_sum(amounts, to, rates, on)
 
     notes: list[str] = []
-    ar, cur, overdue = conv(closing.total), conv(closing.current), conv(closing.overdue())
+    ar, cur = closing.converted(to, rates, on)
+    overdue = ar - cur
     window_sales = conv(sales.between(plan.dso_window))
     dso = simple_dso(ar, window_sales, plan.dso_days)
     bpdso = simple_dso(cur, window_sales, plan.dso_days)
@@ -339,7 +301,7 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
     countback = countback_dso(ar, periods)
     if countback is None and countback_months >= COUNTBACK_MONTHS:
         notes.append("countback_beyond_limit")
-    cei_opening = conv(opening.total)
+    cei_opening = opening.converted(to, rates, on)[0]
     cei_sales = conv(sales.between(plan.cei_period))
     cei = collection_effectiveness(cei_opening, cei_sales, ar, cur)
     if cei is None:
