@@ -1,7 +1,7 @@
 """Metrics: calendar windows, DSO (both methods), BPDSO, ADD, CEI, overdue share, top overdue."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given
@@ -17,6 +17,7 @@ from credere.domain.metrics import (
     collection_effectiveness,
     compute_metrics,
     countback_dso,
+    countback_walk,
     month_ends,
     month_periods,
     months_before,
@@ -101,6 +102,34 @@ def test_countback_hand_computed():
     assert countback_dso(D("5000.00"), periods) is None  # not exhausted
     # a month without (or with negative) sales counts its days and takes nothing off
     assert countback_dso(D("50.00"), [(D("-10.00"), 30), (D("0"), 31), (D("100.00"), 30)]) == D("76.00")
+
+
+def test_countback_walk_shows_each_month():
+    periods = [(D("240.00"), 31), (D("1140.00"), 28), (D("1000.00"), 31)]
+    dso, steps = countback_walk(D("1480.00"), periods)
+    assert [(s.month, s.sales, s.days, s.left_before, s.left_after, s.counted) for s in steps] == [
+        (0, D("240.00"), 31, D("1480.00"), D("1240.00"), D(31)),
+        (1, D("1140.00"), 28, D("1240.00"), D("100.00"), D(28)),
+        (2, D("1000.00"), 31, D("100.00"), D("0.00"), D("3.1")),
+    ]
+    assert dso == D("62.10")
+    _, steps = countback_walk(D("50.00"), [(D("-10.00"), 30), (D("100.00"), 30)])
+    assert [(s.left_before, s.left_after, s.counted) for s in steps] == [
+        (D("50.00"), D("50.00"), D(30)), (D("50.00"), D("0.00"), D(15))]
+    assert countback_walk(D("0"), periods) == (D("0.00"), ())
+
+
+@given(st.integers(1, 10**9), st.lists(st.tuples(st.integers(1, 10**8), st.integers(28, 31)), min_size=1,
+                                         max_size=24))
+def test_countback_walk_adds_up(receivables, periods):
+    ps = [(D(s), n) for s, n in periods]
+    dso, steps = countback_walk(D(receivables), ps)
+    assert steps[0].left_before == receivables
+    for a, b in zip(steps, steps[1:], strict=False):
+        assert a.left_after == b.left_before
+    if dso is not None:
+        assert dso == (sum(s.counted for s in steps)).quantize(D("0.01"), rounding=ROUND_HALF_EVEN)
+        assert steps[-1].left_after == 0
 
 
 @given(st.integers(1, 10**9), st.lists(st.tuples(st.integers(1, 10**8), st.integers(28, 31)), min_size=1,

@@ -212,23 +212,50 @@ def simple_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | Non
     return _ratio(receivables / sales * days)
 
 
-def countback_dso(receivables: Decimal, periods: Sequence[tuple[Decimal, int]]) -> Decimal | None:
-    """Walk back through ``(sales, days)`` periods, newest first; ``None`` if not exhausted.
+@dataclass(frozen=True, slots=True)
+class CountbackStep:
+    """One month of the countback walk: the receivables left to explain before and after it."""
 
-    A period whose net sales are zero or negative counts all its days and takes nothing
-    off the receivables.
+    #: Months back from the as-of date: 0 is the month (or month-long period) ending on it.
+    month: int
+    sales: Decimal
+    #: Days in the month.
+    days: int
+    left_before: Decimal
+    left_after: Decimal
+    #: Days counted for this month: all of them, or the fraction left / sales of them (exact).
+    counted: Decimal
+
+
+def countback_walk(receivables: Decimal,
+                   periods: Sequence[tuple[Decimal, int]]) -> tuple[Decimal | None, tuple[CountbackStep, ...]]:
+    """The countback DSO and the months it walked through ``(sales, days)`` periods, newest first.
+
+    While what is left exceeds a month's net sales, the month's sales are taken off and all
+    its days counted; in the month where they no longer do, the fraction left / sales of its
+    days is added and the walk stops. A month whose net sales are zero or negative counts all
+    its days and takes nothing off. ``None`` if the periods run out first.
     """
     if receivables <= 0:
-        return _ratio(Decimal(0))
+        return _ratio(Decimal(0)), ()
     remaining = receivables
     days = Decimal(0)
-    for sales, n in periods:
+    steps = []
+    for month, (sales, n) in enumerate(periods):
         if sales > 0 and remaining <= sales:
-            return _ratio(days + remaining / sales * n)
-        if sales > 0:
-            remaining -= sales
+            counted = remaining / sales * n
+            steps.append(CountbackStep(month, sales, n, remaining, Decimal(0).quantize(remaining), counted))
+            return _ratio(days + counted), tuple(steps)
+        after = remaining - sales if sales > 0 else remaining
+        steps.append(CountbackStep(month, sales, n, remaining, after, Decimal(n)))
+        remaining = after
         days += n
-    return None
+    return None, tuple(steps)
+
+
+def countback_dso(receivables: Decimal, periods: Sequence[tuple[Decimal, int]]) -> Decimal | None:
+    """The countback DSO of :func:`countback_walk`; ``None`` if the periods are not enough."""
+    return countback_walk(receivables, periods)[0]
 
 
 def collection_effectiveness(opening: Decimal, sales: Decimal, closing: Decimal,
@@ -272,6 +299,8 @@ class Metrics:
     overdue_share: Decimal | None
     #: Reason codes for figures that could not be computed.
     notes: tuple[str, ...] = ()
+    #: The countback walk, newest month first (periods: :func:`month_periods` of ``as_of``).
+    countback_steps: tuple[CountbackStep, ...] = ()
 
 
 def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receivables, sales: SalesLedger,
@@ -298,7 +327,7 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
     if dso is None:
         notes.append("no_credit_sales")
     periods = [(conv(sales.between(p)), p.days) for p in plan.countback[:countback_months]]
-    countback = countback_dso(ar, periods)
+    countback, steps = countback_walk(ar, periods)
     if countback is None and countback_months >= COUNTBACK_MONTHS:
         notes.append("countback_beyond_limit")
     cei_opening = opening.converted(to, rates, on)[0]
@@ -315,5 +344,5 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
         dso_simple=dso, dso_countback=countback, best_possible_dso=bpdso,
         average_days_delinquent=dso - bpdso if dso is not None and bpdso is not None else None,
         cei=cei, cei_opening=cei_opening, cei_credit_sales=cei_sales, overdue_share=overdue_share,
-        notes=tuple(notes),
+        notes=tuple(notes), countback_steps=steps,
     )
