@@ -150,8 +150,11 @@ def _countback(m: figures.Metrics, receivables: Part, money: Callable[[Decimal],
     periods = figures.month_periods(m.as_of, len(steps)) if steps else ()
     # Every month walked counts whole, except the last one when the walk ended in it.
     n_whole = len(steps) - 1 if m.dso_countback is not None and steps else len(steps)
+    calendar = figures.is_month_end(m.as_of)
     walk = tuple(WalkRow(
-        month=formatting.date(p.end, "MMM yyyy"), period=_period(p), sales=money(s.sales),
+        # calendar months when the as-of date is a month-end, otherwise month-long periods
+        month=formatting.date(p.end, "MMM yyyy") if calendar else _period(p), period=_period(p) if calendar else "",
+        sales=money(s.sales),
         left_before=money(s.left_before), left_after=money(s.left_after),
         counted=formatting.number(s.counted.quantize(Decimal("0.01")), 2), whole=i < n_whole,
         href=sales_link(p),
