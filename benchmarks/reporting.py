@@ -470,11 +470,15 @@ class Frames:
             key, labels, key_col = items["company_id"].to_numpy(), self.companies, "code"
         else:
             raise ValueError(by)
-        df = pd.DataFrame({"key": key, "currency": items["currency"].to_numpy(), "bucket": bucket, "amount": amount,
+        # One row per cell (customer, company, currency), the unit the domain converts and rounds.
+        df = pd.DataFrame({"key": key, "customer": items["customer_id"].to_numpy(),
+                           "company": items["company_id"].to_numpy(), "currency": items["currency"].to_numpy(),
+                           "bucket": bucket, "amount": amount,
                            "oldest": np.where(amount > 0, due, np.datetime64("NaT", "s"))})
-        sums = (df.groupby(["key", "currency", "bucket"], observed=True)["amount"].sum()
+        cell = ["key", "customer", "company", "currency"]
+        sums = (df.groupby([*cell, "bucket"], observed=True)["amount"].sum()
                 .unstack("bucket", fill_value=0).reindex(columns=range(n), fill_value=0))
-        other = df.groupby(["key", "currency"], observed=True).agg(n=("amount", "size"), oldest=("oldest", "min"))
+        other = df.groupby(cell, observed=True).agg(n=("amount", "size"), oldest=("oldest", "min"))
         g = sums.join(other).reset_index()
         keys = labels[key_col].reindex(g["key"]).to_numpy()
         names = labels["name"].reindex(g["key"]).to_numpy()
@@ -501,16 +505,11 @@ class Frames:
                                     rates=self.rate_table(), names=names)
 
     def receivables(self, on: dt.date) -> Any:
+        from credere.domain import aging
         from credere.domain.metrics import Receivables
-        from credere.domain.money import from_storage
 
-        np = self.np
-        items, amount = self.open_as_of(on)
-        current = items["due_date"].to_numpy() >= np.datetime64(on, "s")
-        currency = items["currency"].to_numpy()
-        total = {str(c): from_storage(int(amount[currency == c].sum())) for c in np.unique(currency)}
-        cur = {str(c): from_storage(int(amount[current & (currency == c)].sum())) for c in np.unique(currency)}
-        return Receivables(on, total, cur)
+        rows, _ = self.rows(on, aging.due_boundaries(aging.make_buckets(), on), "customer")
+        return Receivables.from_rows(on, rows)
 
     def sales(self, start: dt.date, end: dt.date) -> Any:
         from credere.domain.metrics import SalesLedger

@@ -1,29 +1,27 @@
 """Metrics: calendar windows, DSO (both methods), BPDSO, ADD, CEI, overdue share, top overdue."""
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credere.domain.aging import AgingRow, ReportError
+from credere.domain.aging import AgingRow, ReportError, assemble_aging, make_buckets
 from credere.domain.fx import RateTable
 from credere.domain.metrics import (
     COUNTBACK_MONTHS,
-    MovedGroup,
-    OpenGroup,
     Period,
     Receivables,
     SalesLedger,
     collection_effectiveness,
     compute_metrics,
     countback_dso,
+    countback_walk,
     month_ends,
     month_periods,
     months_before,
     plan_metrics,
-    receivables_on_dates,
     share,
     simple_dso,
 )
@@ -106,6 +104,34 @@ def test_countback_hand_computed():
     assert countback_dso(D("50.00"), [(D("-10.00"), 30), (D("0"), 31), (D("100.00"), 30)]) == D("76.00")
 
 
+def test_countback_walk_shows_each_month():
+    periods = [(D("240.00"), 31), (D("1140.00"), 28), (D("1000.00"), 31)]
+    dso, steps = countback_walk(D("1480.00"), periods)
+    assert [(s.month, s.sales, s.days, s.left_before, s.left_after, s.counted) for s in steps] == [
+        (0, D("240.00"), 31, D("1480.00"), D("1240.00"), D(31)),
+        (1, D("1140.00"), 28, D("1240.00"), D("100.00"), D(28)),
+        (2, D("1000.00"), 31, D("100.00"), D("0.00"), D("3.1")),
+    ]
+    assert dso == D("62.10")
+    _, steps = countback_walk(D("50.00"), [(D("-10.00"), 30), (D("100.00"), 30)])
+    assert [(s.left_before, s.left_after, s.counted) for s in steps] == [
+        (D("50.00"), D("50.00"), D(30)), (D("50.00"), D("0.00"), D(15))]
+    assert countback_walk(D("0"), periods) == (D("0.00"), ())
+
+
+@given(st.integers(1, 10**9), st.lists(st.tuples(st.integers(1, 10**8), st.integers(28, 31)), min_size=1,
+                                         max_size=24))
+def test_countback_walk_adds_up(receivables, periods):
+    ps = [(D(s), n) for s, n in periods]
+    dso, steps = countback_walk(D(receivables), ps)
+    assert steps[0].left_before == receivables
+    for a, b in zip(steps, steps[1:], strict=False):
+        assert a.left_after == b.left_before
+    if dso is not None:
+        assert dso == (sum(s.counted for s in steps)).quantize(D("0.01"), rounding=ROUND_HALF_EVEN)
+        assert steps[-1].left_after == 0
+
+
 @given(st.integers(1, 10**9), st.lists(st.tuples(st.integers(1, 10**8), st.integers(28, 31)), min_size=1,
                                          max_size=24))
 def test_countback_is_within_the_days_walked(receivables, periods):
@@ -143,11 +169,15 @@ def test_sales_ledger():
 # --------------------------------------------------------------------------- all metrics of a small portfolio
 
 
+def _receivables(on, **cells):
+    """One cell per currency: (not yet due, overdue)."""
+    return Receivables.from_rows(on, [AgingRow("C1", c, (D(a), D(b))) for c, (a, b) in cells.items()])
+
+
 def _book_inputs():
     """The portfolio of tests/reporting/conftest.py, as the selectors load it (figures hand-computed there)."""
-    closing = Receivables(AS_OF, {"EUR": D("800.00"), "USD": D("850.00")}, {"EUR": D("300.00"), "USD": D("50.00")})
-    opening = Receivables(dt.date(2026, 2, 28), {"EUR": D("1700.00"), "USD": D("800.00")},
-                          {"EUR": D("500.00"), "USD": D("800.00")})
+    closing = _receivables(AS_OF, EUR=("300.00", "500.00"), USD=("50.00", "800.00"))
+    opening = _receivables(dt.date(2026, 2, 28), EUR=("500.00", "1200.00"), USD=("800.00", "0.00"))
     sales = SalesLedger(dt.date(2024, 3, 31), AS_OF, {
         dt.date(2025, 10, 1): {"EUR": D("200.00")}, dt.date(2026, 1, 5): {"EUR": D("1000.00")},
         dt.date(2026, 2, 10): {"EUR": D("500.00")}, dt.date(2026, 2, 15): {"USD": D("800.00")},
@@ -179,8 +209,8 @@ def test_compute_metrics_in_usd():
 
 
 def test_compute_metrics_without_sales_or_receivables_explains_why():
-    empty = Receivables(AS_OF, {}, {})
-    m = compute_metrics(plan_metrics(AS_OF), closing=empty, opening=Receivables(dt.date(2026, 2, 28), {}, {}),
+    empty = Receivables(AS_OF, ())
+    m = compute_metrics(plan_metrics(AS_OF), closing=empty, opening=Receivables(dt.date(2026, 2, 28), ()),
                         sales=SalesLedger(dt.date(2024, 3, 31), AS_OF, {}), reporting_currency="EUR", rates=RATES)
     assert m.receivables == D("0.00") and m.dso_simple is None and m.best_possible_dso is None
     assert m.average_days_delinquent is None and m.dso_countback == D("0.00") and m.cei is None
@@ -188,7 +218,7 @@ def test_compute_metrics_without_sales_or_receivables_explains_why():
 
 
 def test_countback_beyond_the_limit_is_noted():
-    closing = Receivables(AS_OF, {"EUR": D("1000.00")}, {})
+    closing = _receivables(AS_OF, EUR=("0.00", "1000.00"))
     m = compute_metrics(plan_metrics(AS_OF), closing=closing, opening=closing,
                         sales=SalesLedger(dt.date(2024, 3, 31), AS_OF, {AS_OF: {"EUR": D("1.00")}}),
                         reporting_currency="EUR", rates=RATES)
@@ -209,8 +239,9 @@ def test_largest_overdue_hand_computed():
         AgingRow("N0", "EUR", (D("999.00"), D(0)), 1, dt.date(2026, 5, 1)),  # nothing overdue: never listed
         AgingRow("M0", "EUR", (D(0), D("-5.00")), 1),  # only an overdue credit: never listed
     ]
-    top = largest_overdue(cells, as_of=AS_OF, limit=3, reporting_currency="EUR", rates=RATES,
-                          names={"S1": "Solo Ltd"})
+    report = assemble_aging(cells, as_of=AS_OF, by="customer", buckets=make_buckets((0,)), reporting_currency="EUR",
+                            rates=RATES, names={"S1": "Solo Ltd"})
+    top = largest_overdue(report, limit=3)
     assert [(t.rank, t.key, t.name, t.overdue, t.receivables, t.share_of_overdue, t.oldest_due, t.days_past_due)
             for t in top] == [
         (1, "S1", "Solo Ltd", D("540.00"), D("840.00"), D("40.45"), dt.date(2026, 3, 17), 14),
@@ -218,29 +249,7 @@ def test_largest_overdue_hand_computed():
         (3, "G1", "G1", D("200.00"), D("240.00"), D("14.98"), dt.date(2025, 10, 31), 151),
     ]
     # all overdue = 540 + 400 + 200 + 200 - 5 = 1335
-    assert largest_overdue(cells, as_of=AS_OF, limit=10, reporting_currency="EUR", rates=RATES)[3].key == "Z9"
-
-
-# --------------------------------------------------------------------------- receivables on many dates
-
-
-def test_receivables_on_dates_hand_computed():
-    days = (dt.date(2026, 1, 31), dt.date(2026, 2, 28), AS_OF)
-    open_groups = [
-        OpenGroup("EUR", posted=0, due=1, amount=D("100.00")),  # posted by 31 Jan, due in February
-        OpenGroup("USD", posted=2, due=3, amount=D("50.00")),  # posted in March, not due on 31 March
-    ]
-    moved = [
-        # 30.00 paid in March on the EUR item: still open on 31 Jan and 28 Feb
-        MovedGroup("EUR", posted=0, due=1, applied=2, reversed=None, amount=D("30.00")),
-        # 20.00 applied in February, reversed in March: off the books on 28 Feb only
-        MovedGroup("EUR", posted=0, due=1, applied=1, reversed=2, amount=D("20.00")),
-        # applied and reversed after the last date: no effect
-        MovedGroup("EUR", posted=0, due=1, applied=3, reversed=3, amount=D("999.00")),
-    ]
-    jan, feb, mar = receivables_on_dates(days, open_groups, moved)
-    assert (jan.on, jan.total, jan.current) == (days[0], {"EUR": D("130.00")}, {"EUR": D("130.00")})
-    assert (feb.total, feb.current) == ({"EUR": D("110.00")}, {})
-    assert (mar.total, mar.current) == ({"EUR": D("100.00"), "USD": D("50.00")}, {"USD": D("50.00")})
-    with pytest.raises(ReportError):
-        receivables_on_dates((AS_OF, days[0]), [], [])
+    assert largest_overdue(report, limit=10)[3].key == "Z9"
+    with pytest.raises(ReportError):  # overdue needs a 'Not due' bucket first
+        largest_overdue(assemble_aging(cells, as_of=AS_OF, by="customer", buckets=make_buckets((15,)),
+                                       reporting_currency="EUR", rates=RATES), limit=3)

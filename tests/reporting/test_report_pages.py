@@ -193,3 +193,44 @@ def test_empty_states(role_users, client_for):
     assert "No customer matches these filters." in r.content.decode()
     assert "No item matches these filters." in c.get("/items/").content.decode()
     assert "No file has been imported yet." in c.get("/imports/").content.decode()
+
+
+def test_each_figure_page_shows_its_own_computation(portfolio, client_for):
+    """The parts and the formula are the figure's own metrics, with the actual numbers."""
+    c = client_for("credit_manager")
+
+    def page(key):
+        r = c.get(f"/dashboard/figures/{key}/{Q}")
+        assert r.status_code == 200
+        comp = r.context["computation"]
+        return r.context["metrics"], {p.label: p.value for p in comp.parts}, comp
+
+    m, parts, comp = page("dso_simple")
+    assert parts == {"Receivables": "€1,740.00", "Net credit sales, 90-day window": "€1,700.00",
+                     "Days in the window": "90 days", "DSO (simple)": "92.12 days"}
+    assert comp.formula == "Receivables €1,740.00 ÷ net credit sales €1,700.00 × 90 days = 92.12 days."
+    _, parts, comp = page("best_possible_dso")
+    assert comp.formula == "Current (not yet due) €800.00 ÷ net credit sales €1,700.00 × 90 days = 42.35 days."
+    _, parts, comp = page("average_days_delinquent")
+    assert comp.formula.startswith("DSO (simple) 92.12 days − best possible DSO 42.35 days = 49.77 days")
+    _, parts, comp = page("cei")
+    assert parts["Opening receivables"] == "€1,640.00" and parts["Closing current receivables"] == "€800.00"
+    assert comp.formula.endswith("= €600.00 collected ÷ €1,540.00 collectable × 100 = 38.96%.")
+    _, parts, comp = page("overdue_share")
+    assert comp.formula == "Overdue €940.00 ÷ receivables €1,740.00 × 100 = 54.02%."
+    m, parts, comp = page("dso_countback")
+    # the walk is the domain's: March's sales off, February and the months without sales count whole, October part
+    assert [(w.month, w.sales, w.left_before, w.left_after, w.counted, w.whole) for w in comp.walk] == [
+        ("Mar 2026", "€700.00", "€1,740.00", "€1,040.00", "31.00", True),
+        ("Feb 2026", "€0.00", "€1,040.00", "€1,040.00", "28.00", True),
+        ("Jan 2026", "€1,000.00", "€1,040.00", "€40.00", "31.00", True),
+        ("Dec 2025", "€0.00", "€40.00", "€40.00", "31.00", True),
+        ("Nov 2025", "€0.00", "€40.00", "€40.00", "30.00", True),
+        ("Oct 2025", "€640.00", "€40.00", "€0.00", "1.94", False),
+    ]
+    assert sum(s.counted for s in m.countback_steps).quantize(D("0.01")) == m.dso_countback == D("152.94")
+    assert comp.formula.endswith("€40.00 ÷ €640.00 of the 31 days of the last month (1.94 days) — together 152.94 days.")
+    oct_sales = c.get(comp.walk[-1].href).context["table"].rows
+    assert sum(i.amount if i.currency == "EUR" else i.amount * D("0.8") for i in oct_sales) == D("640.00")
+    _, parts, comp = page("receivables")
+    assert comp.formula == "Current €800.00 + overdue €940.00 = €1,740.00."

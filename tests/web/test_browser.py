@@ -402,3 +402,19 @@ def test_administrator_manages_users_and_tokens(demo, page: Page):
 
     assert ApiToken.objects.get(name="Bank connector").revoked_at is not None
 
+
+
+def test_figure_pages_show_their_computation(demo, page: Page):
+    """Each dashboard figure opens its own computation; the countback shows its walk month by month."""
+    login(page, "manager")
+    page.goto("/dashboard/")
+    page.get_by_role("link", name=re.compile("DSO \\(countback\\)")).first.click()
+    expect(page.get_by_role("heading", name="DSO (countback)", level=1)).to_be_visible()
+    expect(page.get_by_test_id("countback-walk")).to_be_visible()
+    expect(page.get_by_test_id("figure-formula")).to_contain_text("together")
+    shoot(page, "figure-dso-countback")
+    for key in ("cei", "dso_simple", "average_days_delinquent", "overdue_share", "best_possible_dso"):
+        page.goto(f"/dashboard/figures/{key}/")
+        expect(page.get_by_test_id("figure-parts")).to_be_visible()
+        expect(page.get_by_test_id("figure-formula")).not_to_be_empty()
+        shoot(page, f"figure-{key.replace('_', '-')}")

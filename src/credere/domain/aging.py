@@ -8,10 +8,15 @@ is not yet due (0 days past due). Buckets are given by their upper limits in day
 due, e.g. ``(0, 30, 60, 90, 120)`` gives *not due* (≤ 0), 1–30, 31–60, 61–90, 91–120 and
 over 120.
 
-Converted amounts follow one rule everywhere (see ``docs/reports.md``): a converted figure
-is computed from the exact per-currency totals that make it up; each per-currency total
-is converted at the as-of rate and rounded half-even to the reporting currency's minor
-unit, and the rounded amounts are added.
+Converted amounts follow one rule everywhere (see ``docs/reports.md``, "Conversion and
+rounding"). Each :class:`AgingRow` is one *cell*: the open amounts of one customer in one of
+our companies and one item currency, one per bucket. Each cell amount is converted at the
+as-of rate and rounded half-even, once, to the reporting currency's minor unit
+(:func:`convert_cell`, with :func:`credere.domain.fx.convert_rounded`). Every converted figure
+of a report — a line's buckets and total, the totals per currency and bucket, the grand
+total, a customer's receivables and overdue, the metrics' receivables — is a sum of those
+rounded cell amounts, so every total is the sum of the figures shown next to it and a
+customer's figures are the same whichever report, page or grouping shows them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
-from credere.domain.fx import RateTable
+from credere.domain.fx import RateTable, convert_rounded
 from credere.domain.money import quantum
 
 #: Default bucket limits: not due, 1–30, 31–60, 61–90, 91–120, over 120 days past due.
@@ -193,16 +198,19 @@ def rate_map(currencies: Iterable[str], to: str, rates: RateTable, on: dt.date) 
 def convert_with(per_currency: Mapping[str, Decimal], rate: Mapping[str, Decimal], to: str) -> Decimal:
     """:func:`convert_sum` with the rates looked up already (``rate[currency]``)."""
     tq = quantum(to)
-    total = Decimal(0)
+    total = Decimal(0).quantize(tq)
     for currency in sorted(per_currency):
         amount = per_currency[currency]
         if amount:
-            total += (amount * rate[currency]).quantize(tq, rounding=ROUND_HALF_EVEN)
-    return total.quantize(tq)
+            total += convert_rounded(amount, rate[currency], tq)
+    return total
 
 
 def convert_sum(per_currency: Mapping[str, Decimal], to: str, rates: RateTable, on: dt.date) -> Decimal:
-    """Convert each per-currency total at ``on``, round it half-even to ``to``, add them up."""
+    """Convert each per-currency amount at ``on``, round it half-even to ``to``, add them up.
+
+    For amounts that are cells of their own (one period's net credit sales per currency).
+    """
     return convert_with(per_currency, rate_map((c for c, a in per_currency.items() if a), to, rates, on), to)
 
 
@@ -222,9 +230,12 @@ def missing_rates(currencies: Iterable[str], to: str, rates: RateTable, on: dt.d
 
 @dataclass(frozen=True, slots=True)
 class AgingRow:
-    """Open amounts (item currency, exact) of one group in one item currency, one per bucket.
+    """A cell: open amounts (item currency, exact) of one customer in one company and one item
+    currency, one per bucket, keyed by the group the report shows it in (the customer's
+    account, its group's root, the company or the currency).
 
-    ``items`` counts the open items, ``oldest_due`` is the earliest due date of those with a
+    The cell is the unit of conversion: its amounts are converted and rounded once, and
+    every converted figure is a sum of converted cells. ``items`` counts the open items, ``oldest_due`` is the earliest due date of those with a
     debit balance (``None`` if there is none).
     """
 
@@ -292,55 +303,73 @@ class _Units:
         return cls(q, Decimal(0).quantize(q), tq, Decimal(0).quantize(tq), rate)
 
 
-def _line(key: str, name: str, currency: str, amounts: Sequence[Decimal], items: int, oldest: dt.date | None,
-          u: _Units) -> AgingLine:
-    # Written out (rather than with convert_sum) because it runs once per customer: the same
-    # arithmetic, amount × rate rounded half-even, for a single currency.
+def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: str) -> tuple[Decimal, ...]:
+    """The rule: each amount of a cell converted and rounded once (``docs/reports.md``)."""
+    return _convert(amounts, _Units.of(currency, to, rate))[1]
+
+
+def _convert(amounts: Sequence[Decimal], u: _Units) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+    """(amounts to the item currency's minor unit, each converted and rounded half-even once)."""
     exact = tuple([a.quantize(u.quantum, rounding=ROUND_HALF_EVEN) if a else u.zero for a in amounts])
-    total = sum(exact, u.zero)
-    rate, tq, tz = u.rate, u.to_quantum, u.to_zero
-    return AgingLine(
-        key=key, name=name, currency=currency, amounts=exact, total=total,
-        converted=tuple([(a * rate).quantize(tq, rounding=ROUND_HALF_EVEN) if a else tz for a in exact]),
-        converted_total=(total * rate).quantize(tq, rounding=ROUND_HALF_EVEN) if total else tz,
-        items=items, oldest_due=oldest,
-    )
+    return exact, tuple([convert_rounded(a, u.rate, u.to_quantum) if a else u.to_zero for a in exact])
+
+
+class _Sum:
+    """A line being added up from cells: exact and converted amounts per bucket, items, oldest due date."""
+
+    __slots__ = ("amounts", "converted", "items", "oldest")
+
+    def __init__(self, n: int, u: _Units) -> None:
+        self.amounts = [u.zero] * n
+        self.converted = [u.to_zero] * n
+        self.items = 0
+        self.oldest: dt.date | None = None
+
+    def add(self, amounts: Sequence[Decimal], converted: Sequence[Decimal], items: int,
+            oldest: dt.date | None) -> None:
+        self.amounts = [a + b for a, b in zip(self.amounts, amounts, strict=True)]
+        self.converted = [a + b for a, b in zip(self.converted, converted, strict=True)]
+        self.items += items
+        self.oldest = _earlier(self.oldest, oldest)
+
+    def line(self, key: str, name: str, currency: str, u: _Units) -> AgingLine:
+        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(self.amounts),
+                         total=sum(self.amounts, u.zero), converted=tuple(self.converted),
+                         converted_total=sum(self.converted, u.to_zero), items=self.items, oldest_due=self.oldest)
 
 
 def assemble_aging(rows: Iterable[AgingRow], *, as_of: dt.date, by: Dimension, buckets: Sequence[Bucket],
                    reporting_currency: str, rates: RateTable, names: Mapping[str, str] | None = None) -> AgingReport:
-    """Build the aging report from aggregated rows (the selector's output).
+    """Build the aging report from cells (the selector's output: see :class:`AgingRow`).
 
-    Lines are one per group key and item currency (rows with the same key and currency are
-    added up), sorted by key then currency. Per-bucket grand totals are converted from the
-    per-currency bucket totals (the rule above), so the same figure is the same whichever
-    dimension the report is grouped by.
+    Each row is one cell — one customer in one company and one item currency — keyed by
+    the group it belongs to. Its amounts are converted by :func:`convert_cell`; lines are one
+    per group key and item currency (the cells of a group are added up, exact and converted),
+    sorted by key then currency; the totals per currency and bucket, and the grand total,
+    are the sums of the lines. The same cells give the same totals whatever the grouping.
     """
     n = len(buckets)
     names = names or {}
-    merged: dict[tuple[str, str], AgingRow] = {}
+    to = reporting_currency
+    rows = list(rows)
+    rate = rate_map((r.currency for r in rows), to, rates, as_of)
+    units = {c: _Units.of(c, to, r) for c, r in rate.items()}
+    sums: dict[tuple[str, str], _Sum] = {}
     for row in rows:
         if len(row.amounts) != n:
             raise ReportError("bad_row", f"a row has {len(row.amounts)} amounts for {n} buckets")
-        k = (row.key, row.currency)
-        seen = merged.get(k)
-        if seen is not None:
-            row = AgingRow(row.key, row.currency, tuple([a + b for a, b in zip(seen.amounts, row.amounts, strict=True)]),
-                           seen.items + row.items, _earlier(seen.oldest_due, row.oldest_due))
-        merged[k] = row
-    to = reporting_currency
-    rate = rate_map((c for _k, c in merged), to, rates, as_of)
-    units = {c: _Units.of(c, to, r) for c, r in rate.items()}
-    lines = [_line(r.key, names.get(r.key, r.key), r.currency, r.amounts, r.items, r.oldest_due, units[r.currency])
-             for _k, r in sorted(merged.items())]
-    per_currency: dict[str, list[AgingLine]] = {c: [] for c in rate}
+        u = units[row.currency]
+        acc = sums.get((row.key, row.currency))
+        if acc is None:
+            acc = sums[(row.key, row.currency)] = _Sum(n, u)
+        acc.add(*_convert(row.amounts, u), row.items, row.oldest_due)
+    lines = [acc.line(key, names.get(key, key), c, units[c]) for (key, c), acc in sorted(sums.items())]
+    per_currency = {c: _Sum(n, u) for c, u in units.items()}
     for line in lines:
-        per_currency[line.currency].append(line)
-    currency_totals = tuple(
-        _line(c, c, c, [sum(column, Decimal(0)) for column in zip(*(ln.amounts for ln in ls), strict=True)],
-              sum(ln.items for ln in ls), min((ln.oldest_due for ln in ls if ln.oldest_due), default=None), units[c])
-        for c, ls in per_currency.items())
-    totals = tuple(convert_with({t.currency: t.amounts[i] for t in currency_totals}, rate, to) for i in range(n))
-    total = convert_with({t.currency: t.total for t in currency_totals}, rate, to)
+        per_currency[line.currency].add(line.amounts, line.converted, line.items, line.oldest_due)
+    currency_totals = tuple(acc.line(c, c, c, units[c]) for c, acc in per_currency.items())
+    tz = Decimal(0).quantize(quantum(to))
+    totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),
-                       currency_totals=currency_totals, totals=totals, total=total, rates=tuple(rate.items()))
+                       currency_totals=currency_totals, totals=totals, total=sum(totals, tz),
+                       rates=tuple(rate.items()))

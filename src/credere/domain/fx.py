@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 #: Rates older than this (in days) are not used; a missing rate is an error, never a guess.
 MAX_RATE_AGE_DAYS = 31
@@ -60,5 +60,15 @@ class RateTable:
                           f"{MAX_RATE_AGE_DAYS} days before {on.isoformat()}")
 
     def convert(self, amount: Decimal, from_currency: str, to_currency: str, on: dt.date) -> Decimal:
-        """Unrounded converted amount; callers quantise to the target currency."""
+        """Unrounded converted amount; reports round with :func:`convert_rounded`."""
         return amount * self.rate(from_currency, to_currency, on)
+
+
+def convert_rounded(amount: Decimal, rate: Decimal, to_quantum: Decimal) -> Decimal:
+    """The one rounding of a conversion: ``amount × rate`` rounded half-even to ``to_quantum``.
+
+    Reports apply it once to each of the smallest amounts they show or add up (see
+    :mod:`credere.domain.aging`): every other converted figure is a sum of such rounded
+    amounts and is never converted or rounded again.
+    """
+    return (amount * rate).quantize(to_quantum, rounding=ROUND_HALF_EVEN)

@@ -30,8 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from credere.domain.aging import AgingRow, ReportError, convert_sum
+from credere.domain.aging import AgingRow, ReportError, convert_cell, convert_sum, rate_map
 from credere.domain.fx import RateTable
+from credere.domain.money import quantum
 
 #: The countback walks back at most this many months.
 COUNTBACK_MONTHS = 24
@@ -121,89 +122,49 @@ def plan_metrics(as_of: dt.date, *, dso_days: int = 90, cei_months: int = 1) -> 
 
 @dataclass(frozen=True, slots=True)
 class Receivables:
-    """Open amounts as of ``on`` per item currency (exact): all of them and the not-yet-due part."""
+    """Open amounts as of ``on``: the aging's cells with the default buckets (first: not yet due).
+
+    Each cell is one customer in one company and one item currency (see
+    :class:`credere.domain.aging.AgingRow`); converted, the receivables are the sum of the
+    converted cells — the aging's grand total — and the current part the sum of their
+    converted first buckets.
+    """
 
     on: dt.date
-    total: ByCurrency
-    current: ByCurrency
+    cells: tuple[AgingRow, ...]
 
-    def overdue(self) -> dict[str, Decimal]:
-        return {c: a - self.current.get(c, Decimal(0)) for c, a in self.total.items()}
+    @property
+    def total(self) -> dict[str, Decimal]:
+        """The exact open amount per item currency."""
+        out: dict[str, Decimal] = {}
+        for r in self.cells:
+            out[r.currency] = out.get(r.currency, Decimal(0)) + sum(r.amounts, Decimal(0))
+        return {c: a for c, a in out.items() if a}
+
+    @property
+    def current(self) -> dict[str, Decimal]:
+        """The exact not-yet-due amount per item currency."""
+        out: dict[str, Decimal] = {}
+        for r in self.cells:
+            out[r.currency] = out.get(r.currency, Decimal(0)) + r.amounts[0]
+        return {c: a for c, a in out.items() if a}
+
+    def converted(self, to: str, rates: RateTable, on: dt.date) -> tuple[Decimal, Decimal]:
+        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cells."""
+        zero = Decimal(0).quantize(quantum(to))
+        rate = rate_map((r.currency for r in self.cells), to, rates, on)
+        total = current = zero
+        for r in self.cells:
+            cell = convert_cell(r.amounts, r.currency, rate[r.currency], to)
+            total += sum(cell, zero)
+            current += cell[0]
+        return total, current
 
     @classmethod
     def from_rows(cls, on: dt.date, rows: Iterable[AgingRow]) -> Receivables:
-        """From rows with two buckets: not yet due (``due_date >= on``), overdue."""
-        total: dict[str, Decimal] = {}
-        current: dict[str, Decimal] = {}
-        for r in rows:
-            not_due, overdue = r.amounts
-            total[r.currency] = total.get(r.currency, Decimal(0)) + not_due + overdue
-            current[r.currency] = current.get(r.currency, Decimal(0)) + not_due
-        return cls(on, {c: a for c, a in total.items() if a}, {c: a for c, a in current.items() if a})
-
-
-@dataclass(frozen=True, slots=True)
-class OpenGroup:
-    """Today's open amount (exact) of the items of one currency whose dates fall alike among report dates.
-
-    With report dates ``E[0] < E[1] < ...``: ``posted`` is the number of report dates before
-    the posting date (the items count from ``E[posted]`` on), ``due`` the number of report
-    dates on or before the due date (the items are not yet due on ``E[j]`` for ``j < due``).
-    """
-
-    currency: str
-    posted: int
-    due: int
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class MovedGroup:
-    """Allocations applied or reversed after ``E[0]``, grouped like :class:`OpenGroup`.
-
-    ``amount`` is as seen from the item (an allocation's amount for its target, minus its
-    source amount for a credit note used); ``applied`` and ``reversed`` are the numbers of
-    report dates before the allocation was applied and reversed (``None``: it stands).
-    """
-
-    currency: str
-    posted: int
-    due: int
-    applied: int
-    reversed: int | None
-    amount: Decimal
-
-
-def receivables_on_dates(days: Sequence[dt.date], open_groups: Iterable[OpenGroup],
-                         moved_groups: Iterable[MovedGroup]) -> tuple[Receivables, ...]:
-    """Receivables on each of ``days`` (sorted) at once: today's open amounts corrected per date.
-
-    The rule of :func:`credere.domain.aging.as_of_correction`, for many dates: on ``E[j]`` an
-    allocation still standing but applied after ``E[j]`` (``j < applied``) was not there yet,
-    so it is added back; one applied by ``E[j]`` and reversed after it
-    (``applied <= j < reversed``) was there, so it is taken off again.
-    """
-    if list(days) != sorted(set(days)):
-        raise ReportError("bad_dates", "report dates must increase strictly")
-    k = len(days)
-    total: list[dict[str, Decimal]] = [{} for _ in range(k)]
-    current: list[dict[str, Decimal]] = [{} for _ in range(k)]
-
-    def add(js: range, currency: str, due: int, amount: Decimal) -> None:
-        for j in js:
-            total[j][currency] = total[j].get(currency, Decimal(0)) + amount
-            if j < due:
-                current[j][currency] = current[j].get(currency, Decimal(0)) + amount
-
-    for g in open_groups:
-        add(range(g.posted, k), g.currency, g.due, g.amount)
-    for m in moved_groups:
-        if m.reversed is None:
-            add(range(m.posted, min(m.applied, k)), m.currency, m.due, m.amount)
-        else:
-            add(range(max(m.posted, m.applied), min(m.reversed, k)), m.currency, m.due, -m.amount)
-    return tuple(Receivables(days[j], {c: a for c, a in total[j].items() if a},
-                             {c: a for c, a in current[j].items() if a}) for j in range(k))
+        """From the cells of an aging as of ``on`` (in a fixed order, so equal ledgers give equal values)."""
+        return cls(on, tuple(sorted((r for r in rows if any(r.amounts)),
+                                    key=lambda r: (r.key, r.currency, r.amounts, r.items, r.oldest_due or on))))
 
 
 @dataclass(frozen=True)
@@ -251,23 +212,50 @@ def simple_dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | Non
     return _ratio(receivables / sales * days)
 
 
-def countback_dso(receivables: Decimal, periods: Sequence[tuple[Decimal, int]]) -> Decimal | None:
-    """Walk back through ``(sales, days)`` periods, newest first; ``None`` if not exhausted.
+@dataclass(frozen=True, slots=True)
+class CountbackStep:
+    """One month of the countback walk: the receivables left to explain before and after it."""
 
-    A period whose net sales are zero or negative counts all its days and takes nothing
-    off the receivables.
+    #: Months back from the as-of date: 0 is the month (or month-long period) ending on it.
+    month: int
+    sales: Decimal
+    #: Days in the month.
+    days: int
+    left_before: Decimal
+    left_after: Decimal
+    #: Days counted for this month: all of them, or the fraction left / sales of them (exact).
+    counted: Decimal
+
+
+def countback_walk(receivables: Decimal,
+                   periods: Sequence[tuple[Decimal, int]]) -> tuple[Decimal | None, tuple[CountbackStep, ...]]:
+    """The countback DSO and the months it walked through ``(sales, days)`` periods, newest first.
+
+    While what is left exceeds a month's net sales, the month's sales are taken off and all
+    its days counted; in the month where they no longer do, the fraction left / sales of its
+    days is added and the walk stops. A month whose net sales are zero or negative counts all
+    its days and takes nothing off. ``None`` if the periods run out first.
     """
     if receivables <= 0:
-        return _ratio(Decimal(0))
+        return _ratio(Decimal(0)), ()
     remaining = receivables
     days = Decimal(0)
-    for sales, n in periods:
+    steps = []
+    for month, (sales, n) in enumerate(periods):
         if sales > 0 and remaining <= sales:
-            return _ratio(days + remaining / sales * n)
-        if sales > 0:
-            remaining -= sales
+            counted = remaining / sales * n
+            steps.append(CountbackStep(month, sales, n, remaining, Decimal(0).quantize(remaining), counted))
+            return _ratio(days + counted), tuple(steps)
+        after = remaining - sales if sales > 0 else remaining
+        steps.append(CountbackStep(month, sales, n, remaining, after, Decimal(n)))
+        remaining = after
         days += n
-    return None
+    return None, tuple(steps)
+
+
+def countback_dso(receivables: Decimal, periods: Sequence[tuple[Decimal, int]]) -> Decimal | None:
+    """The countback DSO of :func:`countback_walk`; ``None`` if the periods are not enough."""
+    return countback_walk(receivables, periods)[0]
 
 
 def collection_effectiveness(opening: Decimal, sales: Decimal, closing: Decimal,
@@ -311,6 +299,8 @@ class Metrics:
     overdue_share: Decimal | None
     #: Reason codes for figures that could not be computed.
     notes: tuple[str, ...] = ()
+    #: The countback walk, newest month first (periods: :func:`month_periods` of ``as_of``).
+    countback_steps: tuple[CountbackStep, ...] = ()
 
 
 def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receivables, sales: SalesLedger,
@@ -329,17 +319,18 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
         return convert_sum(amounts, to, rates, on)
 
     notes: list[str] = []
-    ar, cur, overdue = conv(closing.total), conv(closing.current), conv(closing.overdue())
+    ar, cur = closing.converted(to, rates, on)
+    overdue = ar - cur
     window_sales = conv(sales.between(plan.dso_window))
     dso = simple_dso(ar, window_sales, plan.dso_days)
     bpdso = simple_dso(cur, window_sales, plan.dso_days)
     if dso is None:
         notes.append("no_credit_sales")
     periods = [(conv(sales.between(p)), p.days) for p in plan.countback[:countback_months]]
-    countback = countback_dso(ar, periods)
+    countback, steps = countback_walk(ar, periods)
     if countback is None and countback_months >= COUNTBACK_MONTHS:
         notes.append("countback_beyond_limit")
-    cei_opening = conv(opening.total)
+    cei_opening = opening.converted(to, rates, on)[0]
     cei_sales = conv(sales.between(plan.cei_period))
     cei = collection_effectiveness(cei_opening, cei_sales, ar, cur)
     if cei is None:
@@ -353,5 +344,5 @@ def compute_metrics(plan: MetricsPlan, *, closing: Receivables, opening: Receiva
         dso_simple=dso, dso_countback=countback, best_possible_dso=bpdso,
         average_days_delinquent=dso - bpdso if dso is not None and bpdso is not None else None,
         cei=cei, cei_opening=cei_opening, cei_credit_sales=cei_sales, overdue_share=overdue_share,
-        notes=tuple(notes),
+        notes=tuple(notes), countback_steps=steps,
     )

@@ -1,15 +1,55 @@
-"""The customers with the largest overdue receivables, in the reporting currency, as of a date."""
+"""Per-customer figures from the aging: receivables and overdue of each customer, and the
+customers with the largest overdue receivables, in the reporting currency, as of a date.
+
+Both are read off an :class:`~credere.domain.aging.AgingReport` grouped by customer, so they
+are sums of the same converted cells as the report (``docs/reports.md``, "Conversion and
+rounding"): a customer's overdue is the sum of its converted overdue buckets, its receivables
+the sum of its converted line totals — the same figures on every page and in every answer.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from credere.domain.aging import AgingRow, convert_sum, convert_with, rate_map
-from credere.domain.fx import RateTable
+from credere.domain.aging import AgingReport, ReportError
 from credere.domain.metrics import share
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """One group's receivables (usually a customer's) in the reporting currency, from the aging."""
+
+    total: Decimal = Decimal(0)
+    overdue: Decimal = Decimal(0)
+    items: int = 0
+    #: Due date of the oldest item with an open debit balance.
+    oldest_due: dt.date | None = None
+    #: The exact open amount in each item currency.
+    by_currency: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _not_due_first(report: AgingReport) -> None:
+    first = report.buckets[0] if report.buckets else None
+    if first is None or first.min_days is not None or first.max_days != 0:
+        raise ReportError("bad_buckets", "overdue amounts need buckets that start with 'Not due' (first limit 0)",
+                          "buckets")
+
+
+def balances(report: AgingReport) -> dict[str, Balance]:
+    """Each key's receivables and overdue: the sums of its lines' converted total and overdue buckets."""
+    _not_due_first(report)
+    acc: dict[str, tuple[Decimal, Decimal, int, dt.date | None, dict[str, Decimal]]] = {}
+    for line in report.lines:
+        total, overdue, items, oldest, by_currency = acc.get(line.key) or (
+            Decimal(0), Decimal(0), 0, None, {})
+        by_currency[line.currency] = by_currency.get(line.currency, Decimal(0)) + line.total
+        if line.oldest_due is not None and (oldest is None or line.oldest_due < oldest):
+            oldest = line.oldest_due
+        acc[line.key] = (total + line.converted_total, overdue + sum(line.converted[1:], Decimal(0)),
+                         items + line.items, oldest, by_currency)
+    return {key: Balance(*values) for key, values in acc.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,40 +66,24 @@ class OverdueCustomer:
     days_past_due: int | None
 
 
-def largest_overdue(rows: Iterable[AgingRow], *, as_of: dt.date, limit: int, reporting_currency: str,
-                    rates: RateTable, names: Mapping[str, str] | None = None) -> tuple[OverdueCustomer, ...]:
-    """Top ``limit`` customers by overdue amount in the reporting currency (ties by key).
+def largest_overdue(report: AgingReport, *, limit: int) -> tuple[OverdueCustomer, ...]:
+    """Top ``limit`` keys of an aging by customer by overdue amount (ties by key).
 
-    ``rows`` are keyed by customer with two buckets: not yet due, overdue. A customer's
-    ``oldest_due`` is that of its oldest item with a debit balance, which is overdue
-    whenever the customer has a positive overdue amount.
+    A customer's ``oldest_due`` is that of its oldest item with a debit balance, which is
+    overdue whenever the customer has a positive overdue amount. The share of overdue is
+    taken of all overdue receivables of the report (the sum of its overdue bucket totals).
     """
-    names = names or {}
-    to = reporting_currency
-    total: dict[str, dict[str, Decimal]] = {}
-    overdue: dict[str, dict[str, Decimal]] = {}
-    all_overdue: dict[str, Decimal] = {}
-    oldest: dict[str, dt.date] = {}
-    for r in rows:
-        not_due, late = r.amounts
-        t = total.setdefault(r.key, {})
-        t[r.currency] = t.get(r.currency, Decimal(0)) + not_due + late
-        if late:
-            o = overdue.setdefault(r.key, {})
-            o[r.currency] = o.get(r.currency, Decimal(0)) + late
-            all_overdue[r.currency] = all_overdue.get(r.currency, Decimal(0)) + late
-        if r.oldest_due is not None and (r.key not in oldest or r.oldest_due < oldest[r.key]):
-            oldest[r.key] = r.oldest_due
-    rate = rate_map(all_overdue, to, rates, as_of)
-    converted = [(convert_with(o, rate, to), key) for key, o in overdue.items()]
-    ranked = sorted((-amount, key) for amount, key in converted if amount > 0)[:limit]
-    grand = convert_with(all_overdue, rate, to)
+    of = balances(report)
+    grand = sum(report.totals[1:], Decimal(0))
+    ranked = sorted((-b.overdue, key) for key, b in of.items() if b.overdue > 0)[:limit]
+    names = {line.key: line.name for line in report.lines}
     out = []
     for rank, (neg, key) in enumerate(ranked, start=1):
-        due = oldest.get(key)
+        b = of[key]
+        due = b.oldest_due
         out.append(OverdueCustomer(
-            rank=rank, key=key, name=names.get(key, key), overdue=-neg,
-            receivables=convert_sum(total[key], to, rates, as_of), share_of_overdue=share(-neg, grand),
-            oldest_due=due, days_past_due=(as_of - due).days if due is not None else None,
+            rank=rank, key=key, name=names[key], overdue=-neg, receivables=b.total,
+            share_of_overdue=share(-neg, grand), oldest_due=due,
+            days_past_due=(report.as_of - due).days if due is not None else None,
         ))
     return tuple(out)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from credere.core.errors import BusinessError
@@ -182,30 +181,19 @@ def top_overdue(*, actor: Any, as_of: dt.date, company: Company | None = None, c
     if not 1 <= limit <= 1000:
         raise BusinessError("give a limit between 1 and 1000", code="bad_limit",
                             fields=[{"field": "limit", "message": "between 1 and 1000"}])
-    to = reporting_currency(currency)
-    rows, names = selectors.aging_rows(on=as_of, boundaries=[as_of], by="customer", company_id=_company_id(company))
-    rates = _rates(as_of, {r.currency for r in rows}, to, [as_of])
-    return overdue.largest_overdue(rows, as_of=as_of, limit=limit, reporting_currency=to, rates=rates,
-                                   names=names)
+    report = aging_report(actor=actor, as_of=as_of, company=company, currency=currency, by="customer")
+    return overdue.largest_overdue(report, limit=limit)
 
 
-def customer_balances(*, actor: Any, as_of: dt.date, company: Company | None = None, currency: str | None = None) -> customers.Balances:
-    """Per-customer receivables from the aging report (one query); an FX gap is reported, not raised."""
+def customer_balances(*, actor: Any, as_of: dt.date, company: Company | None = None,
+                      currency: str | None = None) -> customers.Balances:
+    """Per-customer receivables and overdue from the aging by customer; an FX gap is reported, not raised."""
     rc = reporting_currency(currency)
     try:
         report = aging_report(actor=actor, as_of=as_of, company=company, currency=currency, by="customer")
     except BusinessError as exc:
         return customers.Balances(as_of, rc, {}, None, str(exc))
-    out: dict[str, customers.Balance] = {}
-    for line in report.lines:
-        b = out.setdefault(line.key, customers.Balance())
-        b.total += line.converted_total
-        b.overdue += sum(line.converted[1:], Decimal(0))
-        b.items += line.items
-        b.by_currency[line.currency] = b.by_currency.get(line.currency, Decimal(0)) + line.total
-        if line.oldest_due is not None and (b.oldest_due is None or line.oldest_due < b.oldest_due):
-            b.oldest_due = line.oldest_due
-    return customers.Balances(as_of, report.reporting_currency, out, report)
+    return customers.Balances(as_of, report.reporting_currency, overdue.balances(report), report)
 
 
 def customer_history(*, actor: Any, account_number: str, as_of: dt.date, currency: str | None = None,

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from credere.reporting.views import customers, dashboard
+from credere.reporting.views import customers, dashboard, figures
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/figures/<slug:key>/", dashboard.figure, name="figure"),
+    path("dashboard/figures/<slug:key>/", figures.figure, name="figure"),
     path("aging/", dashboard.aging, name="aging"),
     path("customers/", customers.customers, name="customers"),
     path("customers/<int:pk>/", customers.customer, name="customer"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from credere.domain import aging as aging_rules
 from credere.domain import metrics as figures
+from credere.domain import overdue
 from credere.domain.aging import AllocationHistory, open_as_of
 from credere.ledger.models import Allocation, Customer, OpenItem
 from credere.ledger.services.fx import rate_table
@@ -27,25 +28,14 @@ from credere.reporting.selectors.portfolio import reporting_currency
 
 
 @dataclass
-class Balance:
-    """A customer's receivables as of a date, in the reporting currency and per item currency."""
-
-    total: Decimal = Decimal(0)
-    overdue: Decimal = Decimal(0)
-    items: int = 0
-    oldest_due: dt.date | None = None
-    by_currency: dict[str, Decimal] = field(default_factory=dict)
-
-
-@dataclass
 class Balances:
     as_of: dt.date
     currency: str
-    by_account: dict[str, Balance]
+    by_account: dict[str, overdue.Balance]
     report: aging_rules.AgingReport | None = None
     error: str = ""
 
-    def of(self, account: str) -> Balance | None:
+    def of(self, account: str) -> overdue.Balance | None:
         return self.by_account.get(account)
 
 
@@ -54,24 +44,39 @@ class Balances:
 
 @dataclass(frozen=True)
 class _Ledger:
-    """The items (pk, customer_id, type, posted, due, currency, amount) and allocation history of some customers."""
+    """The items (pk, customer_id, type, posted, due, currency, amount, company_id) and allocation history."""
 
-    rows: list[tuple[int, int, str, dt.date, dt.date, str, Decimal]]
+    rows: list[tuple[int, int, str, dt.date, dt.date, str, Decimal, int]]
     history: dict[int, list[AllocationHistory]]
 
-    def open_on(self, on: dt.date) -> Iterator[tuple[int, int, dt.date, str, Decimal]]:
-        """(item, customer, due date, currency, open amount) of every item open at the end of ``on``."""
-        for pk, customer_id, kind, posted, due, cur, amount in self.rows:
+    def open_on(self, on: dt.date) -> Iterator[tuple[int, int, dt.date, str, Decimal, int]]:
+        """(item, customer, due date, currency, open amount, company) of every item open at the end of ``on``."""
+        for pk, customer_id, kind, posted, due, cur, amount, company_id in self.rows:
             if posted > on:
                 continue
             value = open_as_of(amount, self.history.get(pk, ()), on, credit_note=kind == OpenItem.Type.CREDIT_NOTE)
             if value:
-                yield pk, customer_id, due, cur, value
+                yield pk, customer_id, due, cur, value, company_id
+
+    def cells(self, on: dt.date, buckets: Sequence[aging_rules.Bucket],
+              accounts: dict[int, str]) -> list[aging_rules.AgingRow]:
+        """The aging's cells as of ``on`` (customer, company, currency), keyed by account number."""
+        n = len(buckets)
+        cells: dict[tuple[str, int, str], list[Any]] = {}
+        for _pk, customer_id, due, cur, value, company_id in self.open_on(on):
+            cell = cells.setdefault((accounts[customer_id], company_id, cur), [[Decimal(0)] * n, 0, None])
+            cell[0][aging_rules.bucket_of(due, on, buckets)] += value
+            cell[1] += 1
+            if value > 0 and (cell[2] is None or due < cell[2]):
+                cell[2] = due
+        return [aging_rules.AgingRow(key=k, currency=c, amounts=tuple(v[0]), items=v[1], oldest_due=v[2])
+                for (k, _company, c), v in cells.items()]
 
 
 def _ledger(customer_ids: Sequence[int], until: dt.date) -> _Ledger:
     rows = list(OpenItem.objects.filter(customer_id__in=list(customer_ids), posting_date__lte=until)
-                .values_list("pk", "customer_id", "document_type", "posting_date", "due_date", "currency", "amount"))
+                .values_list("pk", "customer_id", "document_type", "posting_date", "due_date", "currency", "amount",
+                         "company_id"))
     history: dict[int, list[AllocationHistory]] = {}
     for target_id, credit_id, amount, source_amount, applied, reversed_on in (
             Allocation.objects.filter(Q(target__customer_id__in=list(customer_ids))
@@ -88,19 +93,11 @@ class CustomersAging:
     report: aging_rules.AgingReport | None
     error: str = ""
 
-    def balance(self, account: str) -> Balance:
-        b = Balance()
+    def balance(self, account: str) -> overdue.Balance:
+        """The customer's receivables and overdue: sums of its converted cells, as on every page."""
         if self.report is None:
-            return b
-        for line in self.report.lines:
-            if line.key == account:
-                b.total += line.converted_total
-                b.overdue += sum(line.converted[1:], Decimal(0))
-                b.items += line.items
-                b.by_currency[line.currency] = line.total
-                if line.oldest_due is not None and (b.oldest_due is None or line.oldest_due < b.oldest_due):
-                    b.oldest_due = line.oldest_due
-        return b
+            return overdue.Balance()
+        return overdue.balances(self.report).get(account) or overdue.Balance()
 
 
 def customers_aging(*, customers: Sequence[Customer], as_of: dt.date, currency: str | None = None,
@@ -115,19 +112,9 @@ def customers_aging(*, customers: Sequence[Customer], as_of: dt.date, currency: 
     buckets = aging_rules.make_buckets(limits)
     accounts = {c.pk: c.account_number for c in customers}
     names = {c.account_number: c.name for c in customers}
-    n = len(buckets)
-    cells: dict[tuple[str, str], list[Any]] = {}
-    for _pk, customer_id, due, cur, value in _ledger(list(accounts), as_of).open_on(as_of):
-        key = (accounts[customer_id], cur)
-        cell = cells.setdefault(key, [[Decimal(0)] * n, 0, None])
-        cell[0][aging_rules.bucket_of(due, as_of, buckets)] += value
-        cell[1] += 1
-        if value > 0 and (cell[2] is None or due < cell[2]):
-            cell[2] = due
-    rows = [aging_rules.AgingRow(key=k, currency=c, amounts=tuple(v[0]), items=v[1], oldest_due=v[2])
-            for (k, c), v in cells.items()]
+    rows = _ledger(list(accounts), as_of).cells(as_of, buckets, accounts)
     try:
-        rates = rate_table(as_of, {c for _k, c in cells} | {to})
+        rates = rate_table(as_of, {r.currency for r in rows} | {to})
         report = aging_rules.assemble_aging(rows, as_of=as_of, by="customer", buckets=buckets, reporting_currency=to,
                                             rates=rates, names=names)
     except LookupError as exc:
@@ -160,20 +147,17 @@ def customer_history(*, customer: Customer, as_of: dt.date, currency: str | None
     start = min(p.sales_start(figures.COUNTBACK_MONTHS) for p in plans)
     ledger = _ledger([customer.pk], ends[-1])
     daily: dict[dt.date, dict[str, Decimal]] = {}
-    for _pk, _c, _kind, posted, _due, cur, amount in ledger.rows:
+    for _pk, _c, _kind, posted, _due, cur, amount, _company in ledger.rows:
         if posted > start:
             day = daily.setdefault(posted, {})
             day[cur] = day.get(cur, Decimal(0)) + amount
     sales = figures.SalesLedger(start, ends[-1], daily)
 
+    buckets = aging_rules.make_buckets(aging_rules.DEFAULT_LIMITS)
+    accounts = {customer.pk: customer.account_number}
+
     def receivables(on: dt.date) -> figures.Receivables:
-        total: dict[str, Decimal] = {}
-        current: dict[str, Decimal] = {}
-        for _pk, _c, due, cur, value in ledger.open_on(on):
-            total[cur] = total.get(cur, Decimal(0)) + value
-            if due >= on:
-                current[cur] = current.get(cur, Decimal(0)) + value
-        return figures.Receivables(on, total, current)
+        return figures.Receivables.from_rows(on, ledger.cells(on, buckets, accounts))
 
     try:
         currencies = {r[5] for r in ledger.rows} | {to}

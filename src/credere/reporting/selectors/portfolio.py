@@ -20,9 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, router
 
-from credere.domain import metrics as figures
-from credere.domain.aging import AgingRow, Dimension
-from credere.domain.metrics import MovedGroup, OpenGroup, Receivables, SalesLedger
+from credere.domain.aging import DEFAULT_LIMITS, AgingRow, Dimension, due_boundaries, make_buckets
+from credere.domain.metrics import Receivables, SalesLedger
 from credere.domain.money import STORAGE_PLACES, from_storage
 from credere.ledger.models import Allocation, Company, Customer, OpenItem
 
@@ -102,7 +101,10 @@ def _roots_cte() -> str:
 
 def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
                company_id: int | None = None) -> tuple[list[AgingRow], dict[str, str]]:
-    """Open amounts as of ``on`` per group and item currency, one sum per bucket (one SQL query).
+    """Open amounts as of ``on`` per cell, one sum per bucket (one SQL query).
+
+    A cell is one customer in one company and one item currency (the unit the domain
+    converts, see :class:`credere.domain.aging.AgingRow`), keyed by the group it is shown in.
 
     An item is in bucket ``i`` for the first ``i`` with ``due_date >= boundaries[i]``, else
     in bucket ``len(boundaries)`` (see :func:`credere.domain.aging.due_boundaries`). Items
@@ -128,14 +130,16 @@ def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
     }[by]
     # Sums come back as integers (PostgreSQL would return numeric, slower to read); a bucket
     # without items is NULL.
+    # One row per cell (customer, company, currency): the unit the domain converts and rounds.
     sums = ", ".join(f"CAST(SUM(t.open_as_of) FILTER (WHERE t.bucket = {i}) AS BIGINT) AS b{i}" for i in range(n))
     grouped = f"""
         SELECT t.key_id, t.currency, {sums}, COUNT(*) AS n,
                MIN(t.due_date) FILTER (WHERE t.open_as_of > 0) AS oldest
-          FROM (SELECT {key_expr} AS key_id, o.currency, {bucket} AS bucket, o.open_as_of, o.due_date
+          FROM (SELECT {key_expr} AS key_id, o.customer_id, o.company_id, o.currency, {bucket} AS bucket,
+                       o.open_as_of, o.due_date
                   FROM open_items o {join}
                  WHERE NOT (o.open_as_of = 0)) t
-         GROUP BY t.key_id, t.currency"""
+         GROUP BY t.key_id, t.customer_id, t.company_id, t.currency"""
     columns = ", ".join(f"g.b{i}" for i in range(n))
     if label is None:
         select = f"SELECT g.key_id, g.key_id, g.currency, {columns}, g.n, g.oldest FROM ({grouped}) g ORDER BY 1, 3"
@@ -158,69 +162,19 @@ def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
 
 
 def receivables(*, on: dt.date, company_id: int | None = None) -> Receivables:
-    """Receivables as of ``on`` per currency, all and not yet due (``due_date >= on``)."""
-    rows, _ = aging_rows(on=on, boundaries=[on], by="currency", company_id=company_id)
+    """Receivables as of ``on``: the cells of the aging by customer with the default buckets."""
+    boundaries = due_boundaries(make_buckets(DEFAULT_LIMITS), on)
+    rows, _ = aging_rows(on=on, boundaries=boundaries, by="customer", company_id=company_id)
     return Receivables.from_rows(on, rows)
 
 
-def _count_before(column: str, days: Sequence[dt.date], params: list[Any]) -> str:
-    """SQL: how many of ``days`` (sorted) are before ``column``."""
-    params += days
-    return "CASE " + " ".join(f"WHEN {column} <= %s THEN {j}" for j in range(len(days))) + f" ELSE {len(days)} END"
-
-
-def _count_up_to(column: str, days: Sequence[dt.date], params: list[Any]) -> str:
-    """SQL: how many of ``days`` (sorted) are on or before ``column``."""
-    params += days
-    return "CASE " + " ".join(f"WHEN {column} < %s THEN {j}" for j in range(len(days))) + f" ELSE {len(days)} END"
-
-
 def receivables_on_dates(*, days: Sequence[dt.date], company_id: int | None = None) -> tuple[Receivables, ...]:
-    """Receivables as of each of ``days`` in two queries (for series of month-ends).
+    """Receivables as of each of ``days`` (sorted, once each), one as-of query per date.
 
-    Instead of one as-of query per date (each re-reading the allocations since that date),
-    today's open items and the allocations since the first date are each read once, grouped
-    by where their dates fall among ``days``; :func:`credere.domain.metrics.receivables_on_dates`
-    does the rest.
+    Each date needs its own cells (customer, company, currency, aging bucket as of that date),
+    so the dates cannot share one grouping.
     """
-    days = sorted(set(days))
-    item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
-    scope = "" if company_id is None else " AND i.company_id = %s"
-    company = [] if company_id is None else [company_id]
-    params: list[Any] = []
-    posted, due = _count_before("i.posting_date", days, params), _count_up_to("i.due_date", days, params)
-    params += [days[-1], *company]
-    open_sql = f"""SELECT i.currency, {posted}, {due}, SUM(i.open_amount) FROM {item} i
-                    WHERE NOT (i.open_amount = 0) AND i.posting_date <= %s{scope}
-                    GROUP BY 1, 2, 3"""
-    with _cursor() as cur:
-        cur.execute(open_sql, params)
-        open_groups = [OpenGroup(c, int(p), int(d), _amount(a)) for c, p, d, a in cur.fetchall()]
-    params = [days[0], days[0]]
-    moved = f"""
-        WITH moved AS (
-            SELECT a.target_id, a.credit_note_id, a.amount, a.source_amount, a.applied_on, a.reversed_on
-              FROM {alloc} a WHERE a.applied_on > %s OR a.reversed_on > %s
-        ), m AS (
-            SELECT target_id AS item_id, amount, applied_on, reversed_on FROM moved
-            UNION ALL
-            SELECT credit_note_id, -source_amount, applied_on, reversed_on FROM moved WHERE credit_note_id IS NOT NULL
-        )"""
-    columns = [_count_before("i.posting_date", days, params), _count_up_to("i.due_date", days, params),
-               _count_before("m.applied_on", days, params)]
-    reversed_on = _count_before("m.reversed_on", days, params)
-    params += [days[-1], *company]
-    moved_sql = f"""{moved}
-        SELECT i.currency, {", ".join(columns)}, CASE WHEN m.reversed_on IS NULL THEN -1 ELSE {reversed_on} END,
-               SUM(m.amount)
-          FROM m JOIN {item} i ON i.id = m.item_id
-         WHERE i.posting_date <= %s{scope}
-         GROUP BY 1, 2, 3, 4, 5"""
-    with _cursor() as cur:
-        cur.execute(moved_sql, params)
-        moved_groups = [MovedGroup(c, int(p), int(d), int(a), None if int(r) < 0 else int(r), _amount(s))
-                        for c, p, d, a, r, s in cur.fetchall()]
-    return figures.receivables_on_dates(days, open_groups, moved_groups)
+    return tuple(receivables(on=d, company_id=company_id) for d in sorted(set(days)))
 
 
 def daily_sales(*, start: dt.date, end: dt.date, company_id: int | None = None) -> SalesLedger:
