@@ -37,8 +37,10 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
+    from credere.approvals.api import router as approvals_router
     from credere.audit.api import router as audit_router
     from credere.cashapp.api import router as cash_router
+    from credere.credit.api import router as credit_router
     from credere.identity.api import router as identity_router
     from credere.imports.api import router as imports_router
     from credere.ledger.api import router as ledger_router
@@ -50,6 +52,8 @@ def _mount() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/identity", identity_router)
     api.add_router("/cash", cash_router)
+    api.add_router("/credit", credit_router)
+    api.add_router("/approvals", approvals_router)
 
 
 _mount()

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "credere.reporting",
     "credere.demo",
     "credere.cashapp",
+    "credere.approvals",
+    "credere.credit",
 ]
 
 MIDDLEWARE = [

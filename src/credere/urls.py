@@ -8,8 +8,10 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from credere.api import api
+from credere.approvals.urls import urlpatterns as approval_pages
 from credere.audit.urls import urlpatterns as audit_pages
 from credere.cashapp.urls import urlpatterns as cash_pages
+from credere.credit.urls import urlpatterns as credit_pages
 from credere.identity.urls import urlpatterns as identity_pages
 from credere.imports.urls import urlpatterns as import_pages
 from credere.ledger.urls import urlpatterns as ledger_pages
@@ -21,7 +23,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-staff_pages = [*shell_pages, *reporting_pages, *ledger_pages, *import_pages, *cash_pages, *audit_pages,
+staff_pages = [*shell_pages, *reporting_pages, *ledger_pages, *import_pages, *cash_pages, *credit_pages, *approval_pages, *audit_pages,
                *identity_pages]
 
 urlpatterns = [

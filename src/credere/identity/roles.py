@@ -20,6 +20,12 @@ ACTIONS: dict[str, str] = {
     "view_audit": "Browse and export the audit trail",
     "verify_audit": "Verify the audit chain",
     "manage_users": "Create users, assign roles and issue API tokens",
+    "view_credit": "See credit limits, exposure, held orders and approval requests",
+    "check_credit": "Send orders and ask for order credit checks (ERP integrations)",
+    "request_limits": "Request credit limits and set risk classes",
+    "decide_approvals": "Decide approval requests within the approval matrix",
+    "release_orders": "Release or reject held orders within the approval matrix",
+    "edit_credit_policy": "Change the credit policy and the approval matrix",
 }
 
 ROLES: dict[str, tuple[str, list[str]]] = {
@@ -27,13 +33,17 @@ ROLES: dict[str, tuple[str, list[str]]] = {
     "credit_manager": ("Credit manager", [
         "view_ledger", "export_data", "edit_customers", "edit_items", "allocate", "edit_fx",
         "edit_mappings", "import_statements", "edit_matching_policy",
+        "view_credit", "check_credit", "request_limits", "decide_approvals", "release_orders", "edit_credit_policy",
     ]),
-    "credit_analyst": ("Credit analyst", ["view_ledger", "export_data", "edit_customers"]),
-    "collector": ("Collector", ["view_ledger", "export_data"]),
+    "credit_analyst": ("Credit analyst", [
+        "view_ledger", "export_data", "edit_customers",
+        "view_credit", "check_credit", "request_limits", "decide_approvals", "release_orders",
+    ]),
+    "collector": ("Collector", ["view_ledger", "export_data", "view_credit"]),
     "cash_clerk": ("Cash-application clerk", [
         "view_ledger", "export_data", "edit_payments", "allocate", "edit_fx", "edit_mappings",
         "import_statements",
     ]),
-    "sales": ("Sales (read-only)", ["view_ledger"]),
-    "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit"]),
+    "sales": ("Sales (read-only)", ["view_ledger", "view_credit"]),
+    "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit", "view_credit"]),
 }

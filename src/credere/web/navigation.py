@@ -41,6 +41,10 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("payments", "Payments", "web:payments", "cash", ("view_ledger",)),
         NavItem("imports", "Imports", "web:imports", "upload", ("view_ledger",)),
     )),
+    NavSection("Credit control", (
+        NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
+        NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
+    )),
     NavSection("Cash application", (
         NavItem("cash-statements", "Statements", "web:cash-statements", "upload", ("view_ledger",)),
         NavItem("cash-workbench", "Workbench", "web:cash-workbench", "check", ("view_ledger",)),

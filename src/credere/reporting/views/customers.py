@@ -217,6 +217,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             set(OpenItem.objects.filter(customer=obj).values_list("currency", flat=True))),
         "children": list(obj.children.order_by("name")),
         "panels": panels.collect("customer.side", request, customer=obj),
+        "main_panels": panels.collect("customer.main", request, customer=obj),
     })
 
 

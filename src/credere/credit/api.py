@@ -1,0 +1,189 @@
+"""Credit control over the API (mounted at /api/v1/credit).
+
+* ``POST /credit/checks`` — may this order ship? ``released`` or ``held`` with reasons; idempotent by
+  order id and version. ``GET /credit/checks?status=held`` — the hold queue.
+* ``POST /credit/checks/{id}/release|reject`` — credit staff decide a held order.
+* ``GET /credit/orders/{company}/{order_id}`` — the order's latest check (what the ERP reads back);
+  ``POST /credit/orders/{company}/{order_id}/cancel``.
+* ``GET /credit/customers/{account}`` — the customer's credit picture; ``POST …/risk-class``.
+* ``POST /credit/limit-requests`` — ask for a limit (approved under ``/approvals``).
+* ``GET/PUT /credit/policy`` — the credit policy (versioned; a change needs a note).
+"""
+
+from typing import Any, Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from credere.approvals.models import ApprovalRequest
+from credere.core.api import Page, acting_user
+from credere.core.errors import BusinessError
+from credere.credit import selectors
+from credere.credit.models import CreditCheck, CreditLimit
+from credere.credit.policy import HELP, policy_in_force
+from credere.credit.schemas import (
+    CancelIn,
+    CheckIn,
+    CheckOut,
+    CreditPictureOut,
+    DecisionIn,
+    LimitRequestIn,
+    PolicyIn,
+    PolicyOut,
+    RiskClassIn,
+)
+from credere.credit.services import checks, limits
+from credere.credit.services import policy as policy_service
+from credere.identity.authz import authorize
+from credere.ledger import selectors as ledger
+from credere.ledger.models import Company, Customer
+
+router = Router(tags=["credit control"])
+
+
+def _company(code: str) -> Company:
+    company = ledger.company_by_code(code)
+    if company is None:
+        raise BusinessError(f"no company with code '{code}'", fields=[{"field": "company", "message": "not found"}])
+    return company
+
+
+def _customer(account: str, status: int = 422) -> Customer:
+    customer = ledger.customer_by_account(account)
+    if customer is None:
+        raise BusinessError(f"no customer with account number '{account}'", status=status, code="not_found"
+                            if status == 404 else "invalid",
+                            fields=[{"field": "customer_account", "message": "not found"}])
+    return customer
+
+
+@router.post("/checks", response=CheckOut, summary="Check an order: released or held, with the reasons")
+def check_order(request: HttpRequest, data: CheckIn) -> CreditCheck:
+    return checks.check(actor=acting_user(request), company=_company(data.company),
+                        customer=_customer(data.customer_account), order_id=data.order_id, amount=data.amount,
+                        currency=data.currency, version=data.order_version)
+
+
+class CheckFilters(Schema):
+    status: Literal["held", "released", "released_by_person", "rejected"] | None = None
+    customer_account: str | None = None
+
+
+@router.get("/checks", response=list[CheckOut], summary="Credit checks (status=held: the hold queue)")
+@paginate(Page)
+def list_checks(request: HttpRequest, filters: Query[CheckFilters]) -> QuerySet[CreditCheck]:
+    authorize(acting_user(request), "view_credit")
+    qs = (selectors.holds() if filters.status == "held" else
+          CreditCheck.objects.select_related("order", "order__customer", "order__company").order_by("-checked_at"))
+    if filters.status and filters.status != "held":
+        qs = qs.filter(status=filters.status)
+    if filters.customer_account:
+        qs = qs.filter(order__customer__account_number=filters.customer_account)
+    return qs
+
+
+@router.get("/checks/{check_id}", response=CheckOut)
+def get_check(request: HttpRequest, check_id: int) -> CreditCheck:
+    authorize(acting_user(request), "view_credit")
+    row = selectors.check(check_id) if 0 < check_id < 2**62 else None
+    if row is None:
+        raise BusinessError(f"no credit check {check_id}", code="not_found", status=404)
+    return row
+
+
+@router.post("/checks/{check_id}/release", response=CheckOut, summary="Release a held order (with a note)")
+def release(request: HttpRequest, check_id: int, data: DecisionIn) -> CreditCheck:
+    return checks.decide_hold(actor=acting_user(request), check_id=check_id, release=True, note=data.note)
+
+
+@router.post("/checks/{check_id}/reject", response=CheckOut, summary="Reject a held order (with a note)")
+def reject(request: HttpRequest, check_id: int, data: DecisionIn) -> CreditCheck:
+    return checks.decide_hold(actor=acting_user(request), check_id=check_id, release=False, note=data.note)
+
+
+@router.get("/orders/{company}/{order_id}", response=CheckOut, summary="The order's latest credit check")
+def order_check(request: HttpRequest, company: str, order_id: str) -> CreditCheck:
+    authorize(acting_user(request), "view_credit")
+    order = selectors.order(_company(company), order_id)
+    latest = order.checks.select_related("order", "order__customer", "order__company").order_by(
+        "-order_version").first() if order is not None else None
+    if latest is None:
+        raise BusinessError(f"no credit check of order {order_id}", code="not_found", status=404)
+    return latest
+
+
+@router.post("/orders/{company}/{order_id}/cancel", response={204: None}, summary="The ERP cancelled the order")
+def cancel(request: HttpRequest, company: str, order_id: str, data: CancelIn) -> tuple[int, None]:
+    checks.cancel_order(actor=acting_user(request), company=_company(company), order_id=order_id,
+                        reason=data.reason)
+    return 204, None
+
+
+def _limit(limit: CreditLimit | None) -> dict[str, Any] | None:
+    if limit is None:
+        return None
+    return {"amount": str(limit.amount), "currency": limit.currency, "company": limit.company.code if limit.company
+            else None, "for_group": limit.for_group, "valid_from": limit.valid_from, "expires_on": limit.expires_on,
+            "approved_by": limit.approved_by}
+
+
+@router.get("/customers/{account_number}", response=CreditPictureOut, summary="A customer's credit picture")
+def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]:
+    authorize(acting_user(request), "view_credit")
+    customer = _customer(account_number, status=404)
+    policy = policy_in_force()
+    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+                          default_class=policy.settings["default_risk_class"])
+    return {"account_number": customer.account_number, "name": customer.name, "status": customer.status,
+            "risk_class": p.risk_class, "currency": p.currency, "limit": _limit(p.limit),
+            "receivables": str(p.exposure.receivables), "open_orders": str(p.exposure.orders),
+            "cover": str(p.exposure.cover), "exposure": str(p.exposure.uncovered),
+            "headroom": None if p.headroom is None else str(p.headroom),
+            "utilisation": None if p.utilisation is None else str(p.utilisation),
+            "overdue": str(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
+            "group_limit": _limit(p.group_limit),
+            "group_exposure": str(p.group_exposure.uncovered) if p.group_exposure else None,
+            "held_orders": selectors.checks_of(customer).filter(status="held").count()}
+
+
+@router.post("/customers/{account_number}/risk-class", response={201: None}, summary="Set the risk class")
+def set_risk_class(request: HttpRequest, account_number: str, data: RiskClassIn) -> tuple[int, None]:
+    limits.set_risk_class(actor=acting_user(request), customer=_customer(account_number, status=404),
+                          risk_class=data.risk_class, reason=data.reason)
+    return 201, None
+
+
+class RequestOut(Schema):
+    id: int
+    summary: str
+    status: str
+    required_role: str
+
+
+@router.post("/limit-requests", response={201: RequestOut}, summary="Ask for a credit limit (needs approval)")
+def request_limit(request: HttpRequest, data: LimitRequestIn) -> tuple[int, ApprovalRequest]:
+    req = limits.request_limit(actor=acting_user(request), customer=_customer(data.customer_account),
+                               amount=data.amount, currency=data.currency, reason=data.reason,
+                               company=_company(data.company) if data.company else None, for_group=data.for_group,
+                               expires_on=data.expires_on)
+    return 201, req
+
+
+@router.get("/policy", response=PolicyOut, summary="The credit policy in force (reading stores nothing)")
+def get_policy(request: HttpRequest) -> dict[str, Any]:
+    authorize(acting_user(request), "view_credit")
+    p = policy_in_force()
+    return {"version": p.number, "settings": p.settings, "help": HELP}
+
+
+@router.put("/policy", response=PolicyOut, summary="Change the credit policy (a new version; a note is required)")
+def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
+    policy_service.set_policy(actor=acting_user(request), settings=data.settings, note=data.note)
+    p = policy_in_force()
+    return {"version": p.number, "settings": p.settings, "help": HELP}
+
+
+

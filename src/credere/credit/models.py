@@ -1,0 +1,152 @@
+"""Credit control: risk classes, credit limits (a customer's or a corporate group's), orders from
+the ERP, order credit checks with their holds, and the credit policy as versioned data.
+
+Nothing is deleted: a limit is superseded by the next, a check keeps its decision and reasons,
+a hold keeps who released or rejected it and why.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from credere.core.fields import AmountField
+from credere.ledger.models import Company, Customer
+
+
+class RiskClassAssignment(models.Model):
+    """A customer's risk class from a date on (set by hand with a reason; scoring comes later)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    risk_class = models.CharField(max_length=10)
+    effective_from = models.DateField()
+    reason = models.CharField(max_length=500)
+    set_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer_id", "-effective_from", "-id"]
+        indexes = [models.Index(fields=["customer", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"Risk class {self.risk_class} from {self.effective_from}"
+
+
+class CreditLimit(models.Model):
+    """A credit limit in force from ``valid_from``: the customer's own, or its corporate group's
+    (``for_group``: the customer is the group's top and the members share the limit)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "In force"
+        SUPERSEDED = "superseded", "Superseded"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    for_group = models.BooleanField(default=False)
+    #: one of our companies, or None for all of them
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    valid_from = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    #: the approval request it came from
+    approval_id = models.BigIntegerField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer_id", "-valid_from", "-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["customer", "for_group", "company"], condition=Q(status="active") & Q(company__isnull=False),
+            name="one_active_limit_per_company"), models.UniqueConstraint(
+            fields=["customer", "for_group"], condition=Q(status="active") & Q(company__isnull=True),
+            name="one_active_limit_for_all_companies")]
+
+    def __str__(self) -> str:
+        scope = "group limit" if self.for_group else "credit limit"
+        return f"{scope.capitalize()} {self.amount} {self.currency}"
+
+
+class Order(models.Model):
+    """A customer's order as the ERP sent it; what is open falls as it is invoiced or cancelled."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        INVOICED = "invoiced", "Invoiced"
+        CANCELLED = "cancelled", "Cancelled"
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    order_id = models.CharField(max_length=60, help_text="The ERP's order number")
+    version = models.PositiveIntegerField(default=1)
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    open_amount = AmountField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    #: the latest credit check's word: unchecked, released, held or rejected (held and rejected orders
+    #: do not count in exposure)
+    credit_status = models.CharField(max_length=10, default="unchecked")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["company", "order_id"], name="uniq_order_per_company")]
+        indexes = [models.Index(fields=["customer", "status"])]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_id}"
+
+
+class CreditCheck(models.Model):
+    """One decision on one version of an order: released or held, with the reasons and the figures."""
+
+    class Status(models.TextChoices):
+        RELEASED = "released", "Released"
+        HELD = "held", "Held"
+        RELEASED_BY_PERSON = "released_by_person", "Released by credit staff"
+        REJECTED = "rejected", "Rejected"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="checks")
+    order_version = models.PositiveIntegerField()
+    #: the engine's decision, kept as it was
+    outcome = models.CharField(max_length=10)
+    #: where the order stands now (a held order is released or rejected by a person)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    reasons = models.JSONField(default=list, help_text="[{code, text}]")
+    #: the figures the decision used, in the limit's currency
+    facts = models.JSONField(default=dict)
+    amount = AmountField(help_text="The order in the limit's currency")
+    currency = models.CharField(max_length=3)
+    risk_class = models.CharField(max_length=10, blank=True, default="")
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    checked_by = models.CharField(max_length=150)
+    checked_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["order", "order_version"], name="one_check_per_order_version")]
+        indexes = [models.Index(fields=["status", "checked_at"])]
+
+    def __str__(self) -> str:
+        return f"Credit check of order {self.order.order_id} v{self.order_version}"
+
+
+class CreditPolicyVersion(models.Model):
+    """One version of the credit policy; the newest whose ``effective_from`` has passed applies."""
+
+    version = models.PositiveIntegerField(unique=True)
+    settings = models.JSONField()
+    effective_from = models.DateTimeField()
+    note = models.CharField(max_length=300)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Credit policy v{self.version}"

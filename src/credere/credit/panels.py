@@ -1,0 +1,33 @@
+"""Credit control on the customer page (registered in ``CreditConfig.ready()``): risk class, limit,
+exposure and its use of the limit, held orders and limit requests, with the actions the role allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from credere.approvals import selectors as approvals
+from credere.credit import selectors
+from credere.credit.policy import policy_in_force
+from credere.identity.authz import can
+from credere.web import panels
+
+
+def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | None:
+    if not can(request.user, "view_credit"):
+        return None
+    policy = policy_in_force()
+    on = timezone.localdate()
+    pic = selectors.picture(customer, on, policy_currency=policy.currency,
+                            default_class=policy.settings["default_risk_class"])
+    return {"credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
+            "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
+            "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
+            "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,
+            "bar": min(int(pic.utilisation or 0), 100)}
+
+
+def register() -> None:
+    panels.register("customer.main", "credit/_customer_credit.html", customer_credit, order=10)

@@ -1,0 +1,22 @@
+"""What credit control plugs into the rest of Credere at start-up (``CreditConfig.ready()``): its
+approval kind (credit limits), its panel on the customer page, and the pages of its audited records."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from credere.approvals import kinds
+from credere.audit import links
+from credere.credit.policy import policy_in_force
+from credere.credit.services.limits import KIND, apply_approved_limit
+
+
+def register() -> None:
+    from credere.credit import panels
+
+    kinds.register(kinds.Kind(name=KIND, label="Credit limit", matrix=lambda: policy_in_force().matrix(),
+                              apply=apply_approved_limit,
+                              subject_url=lambda pk: reverse("web:customer", args=[int(pk)])))
+    links.register("credit.creditcheck", lambda pk: reverse("web:credit-check", args=[pk]))
+    links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
+    panels.register()

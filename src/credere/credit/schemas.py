@@ -1,0 +1,129 @@
+"""What ``/api/v1/credit`` accepts and answers: order checks, holds, a customer's credit picture,
+limit requests, risk classes and the credit policy."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from credere.core.api import Code, Currency, PositiveAmountText, amount_text
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CheckIn(Schema):
+    company: Code
+    customer_account: Code
+    order_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    order_version: int = Field(1, ge=1, le=10**6, description="The ERP's version of the order; a new version "
+                                                               "(changed amount) is checked again")
+    amount: PositiveAmountText
+    currency: Currency
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+
+
+class CheckOut(Schema):
+    id: int
+    company: str
+    customer_account: str
+    order_id: str
+    order_version: int
+    decision: str = Field(description="released or held: the credit check's decision")
+    status: str = Field(description="where the order stands now: released, held, released_by_person or rejected")
+    reasons: list[ReasonOut]
+    amount: str
+    currency: str
+    risk_class: str
+    facts: dict[str, Any]
+    checked_at: dt.datetime
+    decided_by: str
+    decision_note: str
+
+    @staticmethod
+    def resolve_company(obj: Any) -> str:
+        return str(obj.order.company.code)
+
+    @staticmethod
+    def resolve_customer_account(obj: Any) -> str:
+        return str(obj.order.customer.account_number)
+
+    @staticmethod
+    def resolve_order_id(obj: Any) -> str:
+        return str(obj.order.order_id)
+
+    @staticmethod
+    def resolve_decision(obj: Any) -> str:
+        return str(obj.outcome)
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return amount_text(obj.amount, obj.currency)
+
+
+class DecisionIn(Schema):
+    note: Reason
+
+
+class CancelIn(Schema):
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class LimitRequestIn(Schema):
+    customer_account: Code
+    amount: PositiveAmountText
+    currency: Currency
+    reason: Reason
+    company: Annotated[str, StringConstraints(max_length=40)] | None = None
+    for_group: bool = False
+    expires_on: dt.date | None = None
+
+
+class RiskClassIn(Schema):
+    risk_class: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+    reason: Reason
+
+
+class LimitOut(Schema):
+    amount: str
+    currency: str
+    company: str | None
+    for_group: bool
+    valid_from: dt.date
+    expires_on: dt.date | None
+    approved_by: str
+
+
+class CreditPictureOut(Schema):
+    account_number: str
+    name: str
+    status: str
+    risk_class: str
+    currency: str
+    limit: LimitOut | None
+    receivables: str
+    open_orders: str
+    cover: str
+    exposure: str
+    headroom: str | None
+    utilisation: str | None = Field(description="Exposure as a percentage of the limit")
+    overdue: str
+    oldest_overdue_days: int
+    group_limit: LimitOut | None
+    group_exposure: str | None
+    held_orders: int
+
+
+class PolicyOut(Schema):
+    version: int | None
+    settings: dict[str, Any]
+    help: dict[str, str]
+
+
+class PolicyIn(Schema):
+    settings: dict[str, Any]
+    note: Reason

@@ -1,0 +1,104 @@
+"""Risk classes and credit limits. A limit is never set directly: it is requested with a reason and
+applied when an approver with the authority approves it (:mod:`credere.approvals`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from credere.approvals.services import file_request
+from credere.audit.services import actor_name, record, snapshot
+from credere.core.errors import BusinessError
+from credere.credit import selectors
+from credere.credit.models import CreditLimit, RiskClassAssignment
+from credere.credit.policy import policy_in_force
+from credere.domain.money import MoneyError, check_currency, parse_amount
+from credere.identity.authz import authorize
+from credere.ledger.models import Company, Customer
+from credere.ledger.services.fx import convert
+
+KIND = "credit_limit"
+
+
+def _field(name: str, message: str) -> BusinessError:
+    return BusinessError(f"{name}: {message}", fields=[{"field": name, "message": message}])
+
+
+def set_risk_class(*, actor: Any, customer: Customer, risk_class: str, reason: str,
+                   effective_from: dt.date | None = None) -> RiskClassAssignment:
+    authorize(actor, "request_limits")
+    policy = policy_in_force()
+    if risk_class not in policy.settings["risk_classes"]:
+        raise _field("risk_class", f"choose one of {', '.join(policy.settings['risk_classes'])}")
+    if not (reason or "").strip():
+        raise _field("reason", "say why the class changes")
+    with transaction.atomic():
+        row = RiskClassAssignment.objects.create(customer=customer, risk_class=risk_class,
+                                                 effective_from=effective_from or timezone.localdate(),
+                                                 reason=reason.strip()[:500], set_by=actor_name(actor))
+        record(actor=actor, action="risk_class.set", obj=row, after=snapshot(row), reason=row.reason)
+    return row
+
+
+def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str, reason: str,
+                  company: Company | None = None, for_group: bool = False,
+                  expires_on: dt.date | None = None) -> Any:
+    """Ask for a new limit; the approval matrix (policy data) routes it by amount and risk class."""
+    authorize(actor, "request_limits")
+    try:
+        currency = check_currency(currency)
+    except MoneyError as exc:
+        raise _field("currency", str(exc)) from None
+    try:
+        value = parse_amount(amount, currency)
+    except MoneyError as exc:
+        raise _field("amount", str(exc)) from None
+    if value < 0:
+        raise _field("amount", "a limit cannot be negative")
+    today = timezone.localdate()
+    if expires_on is not None and expires_on <= today:
+        raise _field("expires_on", "must be after today")
+    if for_group and customer.parent_id is not None:
+        raise _field("customer", "a group limit belongs to the group's top company")
+    policy = policy_in_force()
+    risk_class = selectors.risk_class_of(customer, today, policy.settings["default_risk_class"])
+    routed_amount = convert(amount=value, from_currency=currency, to_currency=policy.currency, on=today)
+    current = selectors.limit_for(customer, company, today, for_group=for_group)
+    ids = selectors.members(customer) if for_group else [customer.pk]
+    exposure = selectors.exposure(ids, currency, today, company=company)
+    scope = ("Group limit of " if for_group else "Credit limit of ") + customer.name
+    before = f"{current.amount} {current.currency}" if current else "none"
+    with transaction.atomic():
+        return file_request(
+            actor=actor, kind=KIND, subject_type="ledger.customer", subject_id=str(customer.pk),
+            summary=f"{scope}{f' ({company.code})' if company else ''}: {before} → {value} {currency}",
+            amount=routed_amount, currency=policy.currency, risk_class=risk_class,
+            payload={"customer": customer.pk, "for_group": for_group, "company": company.pk if company else None,
+                     "currency": currency, "amount": str(value),
+                     "expires_on": expires_on.isoformat() if expires_on else None},
+            facts={"limit_before": before, "exposure": str(exposure.total), "currency": currency,
+                   "risk_class": risk_class, "on": today.isoformat()},
+            reason=reason)
+
+
+def apply_approved_limit(request: Any, actor: Any) -> None:
+    """What approving a limit request does: the new limit replaces the one in force (audited)."""
+    p = request.payload
+    customer = Customer.objects.get(pk=p["customer"])
+    with transaction.atomic():
+        old = CreditLimit.objects.select_for_update().filter(
+            customer=customer, for_group=p["for_group"], company_id=p["company"], status=CreditLimit.Status.ACTIVE)
+        for limit in old:
+            limit.status = CreditLimit.Status.SUPERSEDED
+            limit.save(update_fields=["status"])
+        new = CreditLimit.objects.create(
+            customer=customer, for_group=p["for_group"], company_id=p["company"], currency=p["currency"],
+            amount=Decimal(p["amount"]), valid_from=timezone.localdate(),
+            expires_on=dt.date.fromisoformat(p["expires_on"]) if p["expires_on"] else None,
+            approval_id=request.pk, approved_by=actor_name(actor))
+        record(actor=actor, action="credit_limit.set", obj=new, after=snapshot(new),
+               reason=f"approval request {request.pk}: {request.reason}")

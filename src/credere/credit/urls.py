@@ -1,0 +1,12 @@
+"""Credit control's pages (names in the staff application's ``web`` namespace)."""
+
+from django.urls import path
+
+from credere.credit import views
+
+urlpatterns = [
+    path("credit/holds/", views.holds, name="credit-holds"),
+    path("credit/checks/<int:pk>/", views.check, name="credit-check"),
+    path("credit/customers/<int:pk>/limit-request/", views.limit_request, name="credit-limit-request"),
+    path("credit/customers/<int:pk>/risk-class/", views.risk_class, name="credit-risk-class"),
+]

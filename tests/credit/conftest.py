@@ -1,0 +1,14 @@
+"""Credit control tests run on 31 March 2026, the hand-computed portfolio's as-of date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+
+@pytest.fixture(autouse=True)
+def _on_the_portfolio_date():
+    with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=False):
+        yield
