@@ -158,3 +158,31 @@ def test_bad_input_names_the_field_and_writes_nothing(portfolio, people):
                      amount="10.00", currency="EUR")
     assert AuditEvent.objects.count() == events and not Order.objects.exists()
     assert not ApprovalRequest.objects.exists()
+
+
+def test_the_command_line_checks_lists_holds_and_decides(portfolio, people, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("credit", "check", "--company", "DE01", "--customer", "S1", "--order", "SO-5", "--amount", "250",
+                 "--currency", "eur", "--user", "manager")
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("Order SO-5 v1: Held (250.00 EUR, check ")
+    assert "  NO_LIMIT: The customer has no credit limit" in out
+    call_command("credit", "holds", "--user", "analyst")
+    assert "SO-5" in capsys.readouterr().out
+    check_id = CreditCheck.objects.get().pk
+    call_command("credit", "release", str(check_id), "--note", "small order", "--user", "analyst")
+    assert "Released by credit staff" in capsys.readouterr().out
+    call_command("credit", "limit", "H1", "--amount", "5000", "--currency", "EUR", "--reason", "trial",
+                 "--user", "analyst")
+    assert "needs credit analyst" in capsys.readouterr().out
+    request_id = ApprovalRequest.objects.get().pk
+    with pytest.raises(CommandError, match="four eyes"):
+        call_command("approvals", "approve", str(request_id), "--user", "analyst")
+    call_command("approvals", "approve", str(request_id), "--user", "analyst2")
+    call_command("credit", "customer", "H1", "--user", "sales")
+    out = capsys.readouterr().out
+    assert "credit limit    5000.00 EUR" in out and "limit used      10.00 %" in out
+    with pytest.raises(CommandError, match="may not"):
+        call_command("credit", "check", "--company", "DE01", "--customer", "S1", "--order", "SO-6", "--amount", "1",
+                     "--currency", "EUR", "--user", "sales")
