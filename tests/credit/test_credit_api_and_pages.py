@@ -91,3 +91,19 @@ def test_the_policy_reads_without_writing_and_changes_with_a_note(portfolio, erp
     ok = erp.put("/api/v1/credit/policy", {"settings": {"over_limit_tolerance_pct": "5"}, "note": "5 % leeway"},
                  content_type="application/json")
     assert ok.status_code == 200 and ok.json()["version"] == 1 and ok.json()["settings"]["over_limit_tolerance_pct"] == "5"
+
+
+def test_missing_fx_rates_are_named_not_a_server_error(portfolio, erp, client_for):
+    import datetime as dt
+
+    import time_machine
+
+    # eight months later the portfolio's March rates are too old to convert S1's dollars
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        page = client_for("credit_analyst").get(f"/customers/{portfolio.s1.pk}/")
+        assert page.status_code == 200
+        assert "Credit figures are not shown: no FX rate from USD to EUR" in page.content.decode()
+        r = erp.post("/api/v1/credit/checks", {"company": "DE01", "customer_account": "S1", "order_id": "SO-1",
+                                               "amount": "10.00", "currency": "EUR"}, content_type="application/json")
+        assert r.status_code == 422 and r.json()["error"]["code"] == "no_fx_rate"
+        assert not CreditCheck.objects.exists()

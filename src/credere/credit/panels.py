@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from credere.approvals import selectors as approvals
+from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.policy import policy_in_force
 from credere.identity.authz import can
@@ -20,9 +21,14 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
         return None
     policy = policy_in_force()
     on = timezone.localdate()
-    pic = selectors.picture(customer, on, policy_currency=policy.currency,
-                            default_class=policy.settings["default_risk_class"])
-    return {"credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
+    common = {"risk_classes": policy.settings["risk_classes"], "may_request": can(request.user, "request_limits"),
+              "policy_currency": policy.currency}
+    try:
+        pic = selectors.picture(customer, on, policy_currency=policy.currency,
+                                default_class=policy.settings["default_risk_class"])
+    except BusinessError as exc:  # a missing FX rate: say so instead of figures
+        return {**common, "credit": None, "credit_error": str(exc)}
+    return {**common, "credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
             "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,

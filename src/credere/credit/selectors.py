@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Min, Q, QuerySet, Sum
 
+from credere.core.errors import BusinessError
 from credere.credit.models import CreditCheck, CreditLimit, Order, RiskClassAssignment
 from credere.domain.aging import convert_sum
 from credere.domain.credit.exposure import Exposure, headroom, utilisation
@@ -44,9 +45,14 @@ def members(root: Customer) -> list[int]:
 
 
 def _convert(per_currency: dict[str, Decimal], to: str, on: dt.date) -> Decimal:
+    """Per-currency amounts in ``to`` at the reference rate of ``on``; a missing rate is named."""
     if not per_currency:
         return Decimal(0)
-    return convert_sum(per_currency, to, rate_table(on, set(per_currency) | {to}), on)
+    try:
+        return convert_sum(per_currency, to, rate_table(on, set(per_currency) | {to}), on)
+    except LookupError as exc:
+        raise BusinessError(f"{exc}; load FX rates first", code="no_fx_rate",
+                            fields=[{"field": "currency", "message": str(exc)}]) from None
 
 
 def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company: Company | None = None,
