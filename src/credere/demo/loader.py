@@ -101,7 +101,7 @@ def dependent_models(roots: Iterable[type[models.Model]]) -> list[type[models.Mo
         if model in found or not model._meta.managed:
             continue
         found[model] = None
-        for rel in model._meta.related_objects:
+        for rel in _referrers(model):
             through = getattr(rel, "through", None)
             queue.append(through if rel.many_to_many and through is not None else rel.related_model)
         for m2m in model._meta.local_many_to_many:
@@ -110,7 +110,7 @@ def dependent_models(roots: Iterable[type[models.Model]]) -> list[type[models.Mo
     pending = list(found)
     while pending:  # a model goes after all the models that refer to it
         for model in pending:
-            referrers = {r.related_model._meta.concrete_model for r in model._meta.related_objects} - {model}
+            referrers = {r.related_model._meta.concrete_model for r in _referrers(model)} - {model}
             if not referrers & set(pending):
                 break
         else:
@@ -118,6 +118,12 @@ def dependent_models(roots: Iterable[type[models.Model]]) -> list[type[models.Mo
         ordered.append(model)
         pending.remove(model)
     return ordered
+
+
+def _referrers(model: type[models.Model]) -> list[Any]:
+    """Every relation pointing at ``model``, those declared with ``related_name="+"`` included."""
+    return [f for f in model._meta.get_fields(include_hidden=True)
+            if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one or f.many_to_many)]
 
 
 def _delete(connection: Any, doomed: list[type[models.Model]]) -> dict[str, int]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from credere.core.errors import BusinessError
 from credere.identity.authz import can
 from credere.imports.models import ImportMapping, ImportRun, ImportUpload
-from credere.imports.schema import IMPORT_ACTIONS, PERMISSION
+from credere.imports.schema import IMPORT_ACTIONS, PERMISSION, columns
 from credere.imports.services import uploads as import_flow
 from credere.web.access import page
 from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
@@ -108,6 +108,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 
 def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tuple[DataTable, DataTable]:
     numbering = data.get("numbering", "row")
+    order = _field_order(str(data.get("entity", "")))
     changes = DataTable(
         id="changes", request=request, rows=data.get("changes", []), per_page=50,
         caption="Records created or updated", export_name=f"{name}-changes",
@@ -116,7 +117,7 @@ def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tu
             Col("row", numbering.capitalize(), "int"),
             Col("key", "Record", "code"),
             Col("outcome", "Outcome", "badge", tone=lambda v: OUTCOME_TONES.get(v, "neutral")),
-            Col("changes", "Changes", display=_changes_text),
+            Col("changes", "Changes", display=lambda v: _changes_text(v, order)),
         ],
     )
     errors = DataTable(
@@ -132,11 +133,22 @@ def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tu
     return changes, errors
 
 
-def _changes_text(changes: Any) -> str:
+#: Record fields named after another column of the file (the rest carry the column's name).
+_FIELD_OF_COLUMN = {"company_code": "company", "account_number": "customer"}
+
+
+def _field_order(entity: str) -> dict[str, int]:
+    """Fields in the order of the entity's file columns (stored JSON may come back in another order)."""
+    names = [c.name for c in columns(entity)] if entity in ENTITY_LABELS else []
+    return {_FIELD_OF_COLUMN.get(n, n) if entity != "customers" else n: i for i, n in enumerate(names)}
+
+
+def _changes_text(changes: Any, order: dict[str, int] | None = None) -> str:
     """An update as ``field: before → after``; a new record as its values (``field value``)."""
     if not changes:
         return ""
-    shown = list(changes.items())[:8]
+    rank = order or {}
+    shown = sorted(changes.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))[:8]
     more = " …" if len(changes) > 8 else ""
     if all(v.get("before") is None for _k, v in shown):
         return " · ".join(f"{k} {v.get('after', '')}" for k, v in shown) + more
