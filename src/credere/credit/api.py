@@ -38,26 +38,24 @@ from credere.credit.schemas import (
 from credere.credit.services import checks, limits
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import authorize
-from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer
+from credere.ledger.params import parse_company, parse_customer
 
 router = Router(tags=["credit control"])
 
 
 def _company(code: str) -> Company:
-    company = ledger.company_by_code(code)
-    if company is None:
-        raise BusinessError(f"no company with code '{code}'", fields=[{"field": "company", "message": "not found"}])
+    company = parse_company(code)
+    assert company is not None  # a code was given
     return company
 
 
 def _customer(account: str, status: int = 422) -> Customer:
-    customer = ledger.customer_by_account(account)
-    if customer is None:
-        raise BusinessError(f"no customer with account number '{account}'", status=status, code="not_found"
-                            if status == 404 else "invalid",
-                            fields=[{"field": "customer_account", "message": "not found"}])
-    return customer
+    try:
+        return parse_customer(account)
+    except BusinessError as exc:
+        exc.status = status
+        raise
 
 
 @router.post("/checks", response=CheckOut, summary="Check an order: released or held, with the reasons")

@@ -27,6 +27,14 @@ def parse_company(code: str | None) -> Company | None:
 
 
 
+def parse_customer(account: str | None, field: str = "customer_account") -> Customer:
+    """The customer with ``account``; a refusal naming ``field`` otherwise."""
+    found = selectors.customer_by_account(account) if account else None
+    if found is None:
+        raise bad_parameter(field, f"no customer with account number '{account or ''}'", "unknown_customer")
+    return found
+
+
 class Params(page_params.Params):
     """The pages' parameter reader with the ledger's records."""
 

@@ -18,7 +18,7 @@ from credere.credit.policy import HELP, policy_in_force
 from credere.credit.services import checks, limits
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import NotAllowed, authorize
-from credere.ledger import selectors as ledger
+from credere.ledger.params import parse_company, parse_customer
 
 EPILOG = """examples:
   credere credit check --company DE01 --customer C1000 --order SO-1042 --amount 12500 --currency EUR --user erp
@@ -87,23 +87,12 @@ class Command(BaseCommand):
         for r in c.reasons:
             self.stdout.write(f"  {r['code']}: {r['text']}")
 
-    def _customer_of(self, account: str) -> Any:
-        customer = ledger.customer_by_account(account)
-        if customer is None:
-            raise CommandError(f"no customer with account number '{account}'")
-        return customer
-
-    def _company_of(self, code: str | None) -> Any:
-        if not code:
-            return None
-        company = ledger.company_by_code(code)
-        if company is None:
-            raise CommandError(f"no company with code '{code}'")
-        return company
-
     def _check(self, actor: Any, o: dict[str, Any]) -> None:
-        self._print_check(checks.check(actor=actor, company=self._company_of(o["company"]),
-                                       customer=self._customer_of(o["customer"]), order_id=o["order"],
+        company = parse_company(o["company"])
+        if company is None:
+            raise CommandError("--company: give the company's code")
+        self._print_check(checks.check(actor=actor, company=company,
+                                       customer=parse_customer(o["customer"]), order_id=o["order"],
                                        amount=o["amount"], currency=o["currency"].upper(), version=o["version"]))
 
     def _holds(self, actor: Any, o: dict[str, Any]) -> None:
@@ -124,7 +113,7 @@ class Command(BaseCommand):
 
     def _customer(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
-        customer = self._customer_of(o["account"])
+        customer = parse_customer(o["account"])
         policy = policy_in_force()
         p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
                               default_class=policy.settings["default_risk_class"])
@@ -144,15 +133,15 @@ class Command(BaseCommand):
             expires = dt.date.fromisoformat(o["expires"]) if o.get("expires") else None
         except ValueError:
             raise CommandError(f"--expires: '{o['expires']}' is not a date; write YYYY-MM-DD") from None
-        req = limits.request_limit(actor=actor, customer=self._customer_of(o["account"]), amount=o["amount"],
+        req = limits.request_limit(actor=actor, customer=parse_customer(o["account"]), amount=o["amount"],
                                    currency=o["currency"].upper(), reason=o["reason"],
-                                   company=self._company_of(o.get("company")), for_group=o["group"],
+                                   company=parse_company(o.get("company")), for_group=o["group"],
                                    expires_on=expires)
         self.stdout.write(f"Requested (approval request {req.pk}): {req.summary}; "
                           f"needs {req.required_role.replace('_', ' ') or 'an approver'}.")
 
     def _risk_class(self, actor: Any, o: dict[str, Any]) -> None:
-        row = limits.set_risk_class(actor=actor, customer=self._customer_of(o["account"]), risk_class=o["risk_class"],
+        row = limits.set_risk_class(actor=actor, customer=parse_customer(o["account"]), risk_class=o["risk_class"],
                                     reason=o["reason"])
         self.stdout.write(f"Risk class {row.risk_class} from {row.effective_from}.")
 
