@@ -127,7 +127,8 @@ def test_a_file_that_cannot_be_read_says_why(portfolio, client_for):
     assert page.context["u"].state == "failed"
     assert "x.xlsx" in page.content.decode() and "This file cannot be imported" in page.content.decode()
     r = c.post("/imports/new/", {"entity": "payments"})
-    assert "file: choose a CSV, XLSX or ECB XML file" in r.content.decode()
+    assert r.status_code == 422 and r.context["errors"].of("file") == ["Choose a CSV, XLSX or ECB XML file to upload."]
+    assert 'aria-describedby="f-file-help" aria-invalid="true"' in r.content.decode()
 
 
 def test_cancel_keeps_nothing(portfolio, client_for):

@@ -18,6 +18,7 @@ from credere.imports.schema import IMPORT_ACTIONS, PERMISSION, columns
 from credere.imports.services import uploads as import_flow
 from credere.web.access import page
 from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
+from credere.web.forms import FormErrors
 from credere.web.params import Params
 
 ENTITY_LABELS = {"customers": "Customers", "items": "Open items", "payments": "Payments", "fx-rates": "FX rates"}
@@ -81,7 +82,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 @page(*IMPORT_ACTIONS, any_of=True)
 def import_new(request: HttpRequest) -> HttpResponse:
     allowed = _allowed_entities(request.user)
-    errors: list[str] = []
+    errors = FormErrors(known=frozenset({"entity", "file", "mapping"}))
     entity = request.GET.get("entity") or (allowed[0][0] if allowed else "")
     mapping_name = ""
     if request.method == "POST":
@@ -89,7 +90,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
         mapping_name = (request.POST.get("mapping") or "").strip()[:60]
         upload_file = request.FILES.get("file")
         if upload_file is None:
-            errors.append("file: choose a CSV, XLSX or ECB XML file to upload")
+            errors.add("file", "Choose a CSV, XLSX or ECB XML file to upload.")
         else:
             name = PurePath((upload_file.name or "upload").replace("\\", "/")).name[:255] or "upload"
             try:
@@ -98,12 +99,12 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 import_flow.start(upload, "preview")
                 return redirect("web:import-upload", upload_id=upload.pk)
             except BusinessError as exc:
-                errors.append(str(exc))
+                errors.add_error(exc)
     saved = [m for m in ImportMapping.objects.all() if m.entity in dict(allowed)]
     return render(request, "imports/new.html", {
         "allowed": allowed, "entity": entity, "errors": errors, "saved": saved, "mapping_name": mapping_name,
         "threshold_mb": import_flow.background_threshold() / (1024 * 1024),
-    })
+    }, status=422 if errors else 200)
 
 
 def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tuple[DataTable, DataTable]:
