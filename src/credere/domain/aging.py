@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
+from credere.domain.cells import CellConversion, conversions
 from credere.domain.fx import RateTable, convert_rounded
-from credere.domain.money import quantum
+from credere.domain.money import from_storage, minor_units, quantum
 
 #: Default bucket limits: not due, 1–30, 31–60, 61–90, 91–120, over 120 days past due.
 DEFAULT_LIMITS: tuple[int, ...] = (0, 30, 60, 90, 120)
@@ -247,6 +248,23 @@ class AgingRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredCell:
+    """An :class:`AgingRow` as the database sums it: the amounts in storage units (1/10,000 of
+    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), so that a report converts
+    them in whole units without building a ``Decimal`` for each."""
+
+    key: str
+    currency: str
+    units: tuple[int, ...]
+    items: int = 0
+    oldest_due: dt.date | None = None
+
+    def row(self) -> AgingRow:
+        return AgingRow(self.key, self.currency, tuple(from_storage(u) for u in self.units), self.items,
+                        self.oldest_due)
+
+
+@dataclass(frozen=True, slots=True)
 class AgingLine:
     """One group in one item currency: per-bucket amounts, and the same converted."""
 
@@ -287,89 +305,87 @@ def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return a if b is None or a <= b else b
 
 
-@dataclass(frozen=True, slots=True)
-class _Units:
-    """Quanta and zeros of one item currency and the reporting currency, and the rate between them."""
-
-    quantum: Decimal
-    zero: Decimal
-    to_quantum: Decimal
-    to_zero: Decimal
-    rate: Decimal
-
-    @classmethod
-    def of(cls, currency: str, to: str, rate: Decimal) -> _Units:
-        q, tq = quantum(currency), quantum(to)
-        return cls(q, Decimal(0).quantize(q), tq, Decimal(0).quantize(tq), rate)
-
-
 def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: str) -> tuple[Decimal, ...]:
-    """The rule: each amount of a cell converted and rounded once (``docs/reports.md``)."""
-    return _convert(amounts, _Units.of(currency, to, rate))[1]
+    """The rule: each amount of a cell converted and rounded once (``docs/reports.md``).
 
-
-def _convert(amounts: Sequence[Decimal], u: _Units) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
-    """(amounts to the item currency's minor unit, each converted and rounded half-even once)."""
-    exact = tuple([a.quantize(u.quantum, rounding=ROUND_HALF_EVEN) if a else u.zero for a in amounts])
-    return exact, tuple([convert_rounded(a, u.rate, u.to_quantum) if a else u.to_zero for a in exact])
+    The definition in ``Decimal``; reports compute the same in whole units
+    (:class:`credere.domain.cells.CellConversion`).
+    """
+    q, tq = quantum(currency), quantum(to)
+    zero = Decimal(0).quantize(tq)
+    exact = [a.quantize(q, rounding=ROUND_HALF_EVEN) if a else a for a in amounts]
+    return tuple([convert_rounded(a, rate, tq) if a else zero for a in exact])
 
 
 class _Sum:
-    """A line being added up from cells: exact and converted amounts per bucket, items, oldest due date."""
+    """A line being added up from cells, in minor units: exact and converted per bucket, items, oldest due."""
 
     __slots__ = ("amounts", "converted", "items", "oldest")
 
-    def __init__(self, n: int, u: _Units) -> None:
-        self.amounts = [u.zero] * n
-        self.converted = [u.to_zero] * n
+    def __init__(self, n: int) -> None:
+        self.amounts = [0] * n
+        self.converted = [0] * n
         self.items = 0
         self.oldest: dt.date | None = None
 
-    def add(self, amounts: Sequence[Decimal], converted: Sequence[Decimal], items: int,
-            oldest: dt.date | None) -> None:
+    def add(self, amounts: Sequence[int], converted: Sequence[int], items: int, oldest: dt.date | None) -> None:
         self.amounts = [a + b for a, b in zip(self.amounts, amounts, strict=True)]
         self.converted = [a + b for a, b in zip(self.converted, converted, strict=True)]
         self.items += items
         self.oldest = _earlier(self.oldest, oldest)
 
-    def line(self, key: str, name: str, currency: str, u: _Units) -> AgingLine:
-        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(self.amounts),
-                         total=sum(self.amounts, u.zero), converted=tuple(self.converted),
-                         converted_total=sum(self.converted, u.to_zero), items=self.items, oldest_due=self.oldest)
+    def line(self, key: str, name: str, currency: str, cc: CellConversion) -> AgingLine:
+        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(map(cc.amount, self.amounts)),
+                         total=cc.amount(sum(self.amounts)), converted=tuple(map(cc.converted_amount, self.converted)),
+                         converted_total=cc.converted_amount(sum(self.converted)), items=self.items,
+                         oldest_due=self.oldest)
 
 
-def assemble_aging(rows: Iterable[AgingRow], *, as_of: dt.date, by: Dimension, buckets: Sequence[Bucket],
-                   reporting_currency: str, rates: RateTable, names: Mapping[str, str] | None = None) -> AgingReport:
-    """Build the aging report from cells (the selector's output: see :class:`AgingRow`).
+def _minor(row: AgingRow | StoredCell, cc: CellConversion) -> list[int]:
+    """A cell's amounts in its currency's minor unit (rounded half-even, as the rule's first step)."""
+    if isinstance(row, StoredCell):
+        return [cc.minor(u) if u else 0 for u in row.units]
+    return [cc.minor_of(a) for a in row.amounts]
+
+
+def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by: Dimension,
+                   buckets: Sequence[Bucket], reporting_currency: str, rates: RateTable,
+                   names: Mapping[str, str] | None = None) -> AgingReport:
+    """Build the aging report from cells (the selector's output: see :class:`AgingRow`, :class:`StoredCell`).
 
     Each row is one cell — one customer in one company and one item currency — keyed by
-    the group it belongs to. Its amounts are converted by :func:`convert_cell`; lines are one
-    per group key and item currency (the cells of a group are added up, exact and converted),
-    sorted by key then currency; the totals per currency and bucket, and the grand total,
-    are the sums of the lines. The same cells give the same totals whatever the grouping.
+    the group it belongs to. Its amounts are converted by the rule of :func:`convert_cell`
+    (in whole units); lines are one per group key and item currency (the cells of a group
+    are added up, exact and converted), sorted by key then currency; the totals per currency
+    and bucket, and the grand total, are the sums of the lines. The same cells give the same
+    totals whatever the grouping.
     """
     n = len(buckets)
     names = names or {}
     to = reporting_currency
     rows = list(rows)
     rate = rate_map((r.currency for r in rows), to, rates, as_of)
-    units = {c: _Units.of(c, to, r) for c, r in rate.items()}
+    units = conversions(rate, to)
     sums: dict[tuple[str, str], _Sum] = {}
     for row in rows:
-        if len(row.amounts) != n:
-            raise ReportError("bad_row", f"a row has {len(row.amounts)} amounts for {n} buckets")
-        u = units[row.currency]
+        cc = units[row.currency]
+        amounts = _minor(row, cc)
+        if len(amounts) != n:
+            raise ReportError("bad_row", f"a row has {len(amounts)} amounts for {n} buckets")
+        converted = amounts if cc.identity else [cc.convert(a) if a else 0 for a in amounts]
         acc = sums.get((row.key, row.currency))
         if acc is None:
-            acc = sums[(row.key, row.currency)] = _Sum(n, u)
-        acc.add(*_convert(row.amounts, u), row.items, row.oldest_due)
-    lines = [acc.line(key, names.get(key, key), c, units[c]) for (key, c), acc in sorted(sums.items())]
-    per_currency = {c: _Sum(n, u) for c, u in units.items()}
-    for line in lines:
-        per_currency[line.currency].add(line.amounts, line.converted, line.items, line.oldest_due)
+            acc = sums[(row.key, row.currency)] = _Sum(n)
+        acc.add(amounts, converted, row.items, row.oldest_due)
+    per_currency = {c: _Sum(n) for c in units}
+    lines = []
+    for (key, c), acc in sorted(sums.items()):
+        lines.append(acc.line(key, names.get(key, key), c, units[c]))
+        per_currency[c].add(acc.amounts, acc.converted, acc.items, acc.oldest)
     currency_totals = tuple(acc.line(c, c, c, units[c]) for c, acc in per_currency.items())
-    tz = Decimal(0).quantize(quantum(to))
-    totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
+    tq = minor_units(to)
+    totals = [sum(acc.converted[i] for acc in per_currency.values()) for i in range(n)]
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),
-                       currency_totals=currency_totals, totals=totals, total=sum(totals, tz),
+                       currency_totals=currency_totals,
+                       totals=tuple(Decimal(t).scaleb(-tq) for t in totals), total=Decimal(sum(totals)).scaleb(-tq),
                        rates=tuple(rate.items()))

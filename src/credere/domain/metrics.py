@@ -30,9 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from credere.domain.aging import AgingRow, ReportError, convert_cell, convert_sum, rate_map
+from credere.domain.aging import AgingRow, ReportError, convert_sum, rate_map
+from credere.domain.cells import conversions
 from credere.domain.fx import RateTable
-from credere.domain.money import quantum
+from credere.domain.money import from_storage, minor_units, to_storage
 
 #: The countback walks back at most this many months.
 COUNTBACK_MONTHS = 24
@@ -120,51 +121,71 @@ def plan_metrics(as_of: dt.date, *, dso_days: int = 90, cei_months: int = 1) -> 
 # --------------------------------------------------------------------------- inputs
 
 
+#: One cell of the receivables: its item currency and its open amounts per default aging
+#: bucket (the first: not yet due) in storage units (1/10,000, see
+#: :data:`credere.domain.money.STORAGE_PLACES`).
+Cell = tuple[str, tuple[int, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Receivables:
     """Open amounts as of ``on``: the aging's cells with the default buckets (first: not yet due).
 
     Each cell is one customer in one company and one item currency (see
-    :class:`credere.domain.aging.AgingRow`); converted, the receivables are the sum of the
+    :class:`credere.domain.aging.AgingRow`); only its currency and amounts are kept (sorted,
+    so that equal ledgers give equal values). Converted, the receivables are the sum of the
     converted cells — the aging's grand total — and the current part the sum of their
     converted first buckets.
     """
 
     on: dt.date
-    cells: tuple[AgingRow, ...]
+    cells: tuple[Cell, ...] = ()
+
+    def _sums(self, first_only: bool) -> dict[str, Decimal]:
+        out: dict[str, int] = {}
+        for currency, units in self.cells:
+            out[currency] = out.get(currency, 0) + (units[0] if first_only else sum(units))
+        return {c: from_storage(a) for c, a in out.items() if a}
 
     @property
     def total(self) -> dict[str, Decimal]:
         """The exact open amount per item currency."""
-        out: dict[str, Decimal] = {}
-        for r in self.cells:
-            out[r.currency] = out.get(r.currency, Decimal(0)) + sum(r.amounts, Decimal(0))
-        return {c: a for c, a in out.items() if a}
+        return self._sums(False)
 
     @property
     def current(self) -> dict[str, Decimal]:
         """The exact not-yet-due amount per item currency."""
-        out: dict[str, Decimal] = {}
-        for r in self.cells:
-            out[r.currency] = out.get(r.currency, Decimal(0)) + r.amounts[0]
-        return {c: a for c, a in out.items() if a}
+        return self._sums(True)
 
     def converted(self, to: str, rates: RateTable, on: dt.date) -> tuple[Decimal, Decimal]:
-        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cells."""
-        zero = Decimal(0).quantize(quantum(to))
-        rate = rate_map((r.currency for r in self.cells), to, rates, on)
-        total = current = zero
-        for r in self.cells:
-            cell = convert_cell(r.amounts, r.currency, rate[r.currency], to)
-            total += sum(cell, zero)
-            current += cell[0]
-        return total, current
+        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cells.
+
+        Each amount of each cell is converted by the rule of
+        :func:`credere.domain.aging.convert_cell`, in whole units.
+        """
+        first: dict[str, list[int]] = {}
+        rest: dict[str, list[int]] = {}
+        for currency, amounts in self.cells:
+            if amounts[0]:
+                first.setdefault(currency, []).append(amounts[0])
+            rest.setdefault(currency, []).extend([a for a in amounts[1:] if a])
+        total = current = 0
+        for currency, cc in conversions(rate_map(rest, to, rates, on), to).items():
+            current_part = cc.converted_sum(first.get(currency, ()))
+            current += current_part
+            total += current_part + cc.converted_sum(rest[currency])
+        places = minor_units(to)
+        return Decimal(total).scaleb(-places), Decimal(current).scaleb(-places)
+
+    @classmethod
+    def from_cells(cls, on: dt.date, cells: Iterable[Cell]) -> Receivables:
+        """From cells in storage units; cells without any amount are left out."""
+        return cls(on, tuple(sorted(c for c in cells if any(c[1]))))
 
     @classmethod
     def from_rows(cls, on: dt.date, rows: Iterable[AgingRow]) -> Receivables:
-        """From the cells of an aging as of ``on`` (in a fixed order, so equal ledgers give equal values)."""
-        return cls(on, tuple(sorted((r for r in rows if any(r.amounts)),
-                                    key=lambda r: (r.key, r.currency, r.amounts, r.items, r.oldest_due or on))))
+        """From the cells of an aging as of ``on`` (amounts of at most four decimals, as stored)."""
+        return cls.from_cells(on, ((r.currency, tuple(map(to_storage, r.amounts))) for r in rows))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,99 @@
+"""The conversion rule in whole units gives exactly what the Decimal definition gives.
+
+Reports convert cells in integer arithmetic (credere.domain.fx.UnitConversion,
+credere.domain.cells.CellConversion); convert_rounded and convert_cell are the definition.
+Rates include 28-digit inverse and cross rates, where Decimal rounds the product to the
+context's precision before the quantum.
+"""
+
+import datetime as dt
+import decimal
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credere.domain.aging import StoredCell, assemble_aging, convert_cell, make_buckets
+from credere.domain.fx import RateTable, UnitConversion, convert_rounded
+from credere.domain.metrics import Receivables
+from credere.domain.money import from_storage, minor_units, quantum
+
+D = Decimal
+AS_OF = dt.date(2026, 3, 31)
+BUCKETS = make_buckets()
+
+direct = st.integers(1, 10**10).map(lambda n: D(n).scaleb(-6))
+rates = st.one_of(direct, direct.map(lambda r: D(1) / r), st.tuples(direct, direct).map(lambda ab: D(1) / ab[0] * ab[1]),
+                  st.just(D(1)), st.just(D("0.5")), st.just(D("1.0000000000")))
+units = st.one_of(st.integers(-10**6, 10**6), st.integers(-10**16, 10**16), st.sampled_from([0, 1, -1, 5, -5, 50]))
+
+
+@settings(max_examples=2000)
+@given(units, rates, st.integers(0, 3), st.integers(0, 3))
+def test_unit_conversion_is_convert_rounded(value, rate, places, to_places):
+    expected = convert_rounded(D(value).scaleb(-places), rate, D(1).scaleb(-to_places))
+    assert UnitConversion(rate, places, to_places)(value) == int(expected.scaleb(to_places))
+
+
+@settings(max_examples=300)
+@given(units, rates)
+def test_unit_conversion_under_another_context_is_still_decimals(value, rate):
+    with decimal.localcontext() as context:
+        context.prec, context.rounding = 12, decimal.ROUND_HALF_UP
+        try:
+            expected = int(convert_rounded(D(value).scaleb(-2), rate, D("0.01")).scaleb(2))
+        except decimal.InvalidOperation:  # too long for 12 digits: so is ours
+            with pytest.raises(decimal.InvalidOperation):
+                UnitConversion(rate, 2, 2)(value)
+        else:
+            assert UnitConversion(rate, 2, 2)(value) == expected
+
+
+CURRENCIES = ["EUR", "USD", "JPY", "KWD"]
+storage = st.integers(-10**11, 10**11)  # 1/10,000: some below the minor unit, so the first rounding counts
+
+
+@st.composite
+def stored_cells(draw):
+    return [StoredCell(draw(st.sampled_from("ABC")), draw(st.sampled_from(CURRENCIES)),
+                       tuple(draw(st.one_of(st.just(0), storage)) for _ in BUCKETS), draw(st.integers(0, 3)),
+                       draw(st.one_of(st.none(), st.dates(dt.date(2025, 1, 1), AS_OF))))
+            for _ in range(draw(st.integers(0, 12)))]
+
+
+@st.composite
+def rate_tables(draw):
+    return RateTable.from_rows([("EUR", c, AS_OF, draw(direct)) for c in CURRENCIES if c != "EUR"])
+
+
+@settings(max_examples=300)
+@given(stored_cells(), rate_tables(), st.sampled_from(CURRENCIES))
+def test_the_aging_of_stored_cells_is_the_aging_of_their_decimals(cells, table, to):
+    def report(rows):
+        return assemble_aging(rows, as_of=AS_OF, by="customer", buckets=BUCKETS, reporting_currency=to, rates=table)
+
+    whole, decimals = report(cells), report([c.row() for c in cells])
+    assert whole == decimals
+    for line in whole.lines:  # and each line is the sum of its cells converted by the definition
+        mine = [c for c in cells if (c.key, c.currency) == (line.key, line.currency)]
+        rate = table.rate(line.currency, to, AS_OF)
+        for i in range(len(BUCKETS)):
+            assert line.converted[i] == sum((convert_cell(c.row().amounts, c.currency, rate, to)[i] for c in mine),
+                                            D(0))
+            assert line.amounts[i] == sum((from_storage(c.units[i]).quantize(quantum(c.currency),
+                                                                            rounding=decimal.ROUND_HALF_EVEN)
+                                           for c in mine), D(0))
+    assert str(whole.total) == str(decimals.total) and whole.total.as_tuple().exponent == -minor_units(to)
+
+
+@settings(max_examples=300)
+@given(stored_cells(), rate_tables(), st.sampled_from(CURRENCIES))
+def test_receivables_convert_each_cell_by_the_definition(cells, table, to):
+    rows = [c.row() for c in cells]
+    received = Receivables.from_rows(AS_OF, rows).converted(to, table, AS_OF)
+    zero = D(0).quantize(quantum(to))
+    converted = [convert_cell(r.amounts, r.currency, table.rate(r.currency, to, AS_OF), to) for r in rows]
+    assert received == (sum((sum(c, zero) for c in converted), zero), sum((c[0] for c in converted), zero))
+    assert received == (assemble_aging(cells, as_of=AS_OF, by="customer", buckets=BUCKETS, reporting_currency=to,
+                                       rates=table).total, received[1])
