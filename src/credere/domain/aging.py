@@ -29,7 +29,7 @@ from typing import Literal
 
 from credere.domain.cells import CellConversion, conversions
 from credere.domain.fx import RateTable, convert_rounded
-from credere.domain.money import from_storage, minor_units, quantum
+from credere.domain.money import from_storage, quantum
 
 #: Default bucket limits: not due, 1–30, 31–60, 61–90, 91–120, over 120 days past due.
 DEFAULT_LIMITS: tuple[int, ...] = (0, 30, 60, 90, 120)
@@ -250,8 +250,7 @@ class AgingRow:
 @dataclass(frozen=True, slots=True)
 class StoredCell:
     """An :class:`AgingRow` as the database sums it: the amounts in storage units (1/10,000 of
-    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), so that a report converts
-    them in whole units without building a ``Decimal`` for each."""
+    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), as the selector reads them."""
 
     key: str
     currency: str
@@ -308,8 +307,8 @@ def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
 def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: str) -> tuple[Decimal, ...]:
     """The rule: each amount of a cell converted and rounded once (``docs/reports.md``).
 
-    The definition in ``Decimal``; reports compute the same in whole units
-    (:class:`credere.domain.cells.CellConversion`).
+    The definition; reports do the same arithmetic with the quanta and rate looked up once per
+    currency (:class:`credere.domain.cells.CellConversion`).
     """
     q, tq = quantum(currency), quantum(to)
     zero = Decimal(0).quantize(tq)
@@ -318,34 +317,24 @@ def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: s
 
 
 class _Sum:
-    """A line being added up from cells, in minor units: exact and converted per bucket, items, oldest due."""
+    """A line being added up from cells: exact and converted amounts per bucket, items, oldest due date."""
 
     __slots__ = ("amounts", "converted", "items", "oldest")
 
-    def __init__(self, n: int) -> None:
-        self.amounts = [0] * n
-        self.converted = [0] * n
-        self.items = 0
-        self.oldest: dt.date | None = None
+    def __init__(self, amounts: list[Decimal], converted: list[Decimal], items: int, oldest: dt.date | None) -> None:
+        self.amounts, self.converted, self.items, self.oldest = amounts, converted, items, oldest
 
-    def add(self, amounts: Sequence[int], converted: Sequence[int], items: int, oldest: dt.date | None) -> None:
-        self.amounts = [a + b for a, b in zip(self.amounts, amounts, strict=True)]
-        self.converted = [a + b for a, b in zip(self.converted, converted, strict=True)]
+    def add(self, amounts: Sequence[Decimal], converted: Sequence[Decimal], items: int,
+            oldest: dt.date | None) -> None:
+        self.amounts = [a + b if b else a for a, b in zip(self.amounts, amounts, strict=True)]
+        self.converted = [a + b if b else a for a, b in zip(self.converted, converted, strict=True)]
         self.items += items
         self.oldest = _earlier(self.oldest, oldest)
 
     def line(self, key: str, name: str, currency: str, cc: CellConversion) -> AgingLine:
-        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(map(cc.amount, self.amounts)),
-                         total=cc.amount(sum(self.amounts)), converted=tuple(map(cc.converted_amount, self.converted)),
-                         converted_total=cc.converted_amount(sum(self.converted)), items=self.items,
-                         oldest_due=self.oldest)
-
-
-def _minor(row: AgingRow | StoredCell, cc: CellConversion) -> list[int]:
-    """A cell's amounts in its currency's minor unit (rounded half-even, as the rule's first step)."""
-    if isinstance(row, StoredCell):
-        return [cc.minor(u) if u else 0 for u in row.units]
-    return [cc.minor_of(a) for a in row.amounts]
+        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(self.amounts),
+                         total=sum(self.amounts, cc.zero), converted=tuple(self.converted),
+                         converted_total=sum(self.converted, cc.to_zero), items=self.items, oldest_due=self.oldest)
 
 
 def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by: Dimension,
@@ -355,10 +344,10 @@ def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by:
 
     Each row is one cell — one customer in one company and one item currency — keyed by
     the group it belongs to. Its amounts are converted by the rule of :func:`convert_cell`
-    (in whole units); lines are one per group key and item currency (the cells of a group
-    are added up, exact and converted), sorted by key then currency; the totals per currency
-    and bucket, and the grand total, are the sums of the lines. The same cells give the same
-    totals whatever the grouping.
+    (:class:`credere.domain.cells.CellConversion`); lines are one per group key and item
+    currency (the cells of a group are added up, exact and converted), sorted by key then
+    currency; the totals per currency and bucket, and the grand total, are the sums of the
+    lines. The same cells give the same totals whatever the grouping.
     """
     n = len(buckets)
     names = names or {}
@@ -369,23 +358,22 @@ def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by:
     sums: dict[tuple[str, str], _Sum] = {}
     for row in rows:
         cc = units[row.currency]
-        amounts = _minor(row, cc)
-        if len(amounts) != n:
-            raise ReportError("bad_row", f"a row has {len(amounts)} amounts for {n} buckets")
-        converted = amounts if cc.identity else [cc.convert(a) if a else 0 for a in amounts]
+        exact = cc.exact(row.units) if isinstance(row, StoredCell) else cc.exact_of(row.amounts)
+        if len(exact) != n:
+            raise ReportError("bad_row", f"a row has {len(exact)} amounts for {n} buckets")
         acc = sums.get((row.key, row.currency))
         if acc is None:
-            acc = sums[(row.key, row.currency)] = _Sum(n)
-        acc.add(amounts, converted, row.items, row.oldest_due)
-    per_currency = {c: _Sum(n) for c in units}
+            sums[(row.key, row.currency)] = _Sum(exact, cc.converted(exact), row.items, row.oldest_due)
+        else:
+            acc.add(exact, cc.converted(exact), row.items, row.oldest_due)
+    per_currency = {c: _Sum([cc.zero] * n, [cc.to_zero] * n, 0, None) for c, cc in units.items()}
     lines = []
     for (key, c), acc in sorted(sums.items()):
         lines.append(acc.line(key, names.get(key, key), c, units[c]))
         per_currency[c].add(acc.amounts, acc.converted, acc.items, acc.oldest)
     currency_totals = tuple(acc.line(c, c, c, units[c]) for c, acc in per_currency.items())
-    tq = minor_units(to)
-    totals = [sum(acc.converted[i] for acc in per_currency.values()) for i in range(n)]
+    tz = Decimal(0).quantize(quantum(to))
+    totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),
-                       currency_totals=currency_totals,
-                       totals=tuple(Decimal(t).scaleb(-tq) for t in totals), total=Decimal(sum(totals)).scaleb(-tq),
+                       currency_totals=currency_totals, totals=totals, total=sum(totals, tz),
                        rates=tuple(rate.items()))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 
 from credere.domain.aging import DEFAULT_LIMITS, bucket_of, make_buckets
 from credere.domain.metrics import Receivables
@@ -46,6 +46,16 @@ def _places(days: Sequence[dt.date], n: int) -> Callable[[dt.date, int, int], li
     return places
 
 
+_Part = tuple[Hashable, Hashable, str, dt.date, dt.date, int, dt.date | None, dt.date | None]
+
+
+def _parts(open_parts: Iterable[OpenPart], moved_parts: Iterable[MovedPart]) -> Iterator[_Part]:
+    """Today's open items as parts without an application date, then the allocations."""
+    for customer, company, currency, posted, due, amount in open_parts:
+        yield customer, company, currency, posted, due, amount, None, None
+    yield from moved_parts
+
+
 def receivables_on_dates(days: Sequence[dt.date], open_parts: Iterable[OpenPart],
                          moved_parts: Iterable[MovedPart]) -> tuple[Receivables, ...]:
     """The receivables as of each of ``days`` (sorted, distinct), with the default buckets.
@@ -61,33 +71,42 @@ def receivables_on_dates(days: Sequence[dt.date], open_parts: Iterable[OpenPart]
     size = end * n
     places = _places(days, n)
     slots: dict[dt.date, int] = {}
-
-    def slot(day: dt.date) -> int:  # the index of the first date on or after ``day``
-        found = slots.get(day)
-        if found is None:
-            found = slots[day] = bisect.bisect_left(days, day)
-        return found
-
-    # Per cell (customer, company, currency): the amounts per date and bucket, flat.
+    # Per cell (customer, company, currency): the amounts per date and bucket, flat. Written
+    # out, without a call per part: it runs for every open item and allocation of the series.
     cells: dict[tuple[Hashable, Hashable, str], list[int]] = {}
-
-    def add(cell: tuple[Hashable, Hashable, str], due: dt.date, lo: int, hi: int, amount: int) -> None:
-        if lo < hi and amount:
-            flat = cells.get(cell)
-            if flat is None:
-                flat = cells[cell] = [0] * size
-            for i in places(due, lo, hi):
-                flat[i] += amount
-
-    for customer, company, currency, posted, due, amount in open_parts:
-        add((customer, company, currency), due, slot(posted), end, amount)
-    for customer, company, currency, posted, due, amount, applied, reversed_on in moved_parts:
-        if reversed_on is None:  # not there yet on the dates before it was applied
-            add((customer, company, currency), due, slot(posted), slot(applied), amount)
-        else:  # there from its application until its reversal
-            add((customer, company, currency), due, max(slot(posted), slot(applied)), slot(reversed_on), -amount)
-    out = []
-    for j, day in enumerate(days):
-        a, b = j * n, (j + 1) * n
-        out.append(Receivables.from_cells(day, [(key[2], tuple(flat[a:b])) for key, flat in cells.items()]))
-    return tuple(out)
+    for part in _parts(open_parts, moved_parts):
+        customer, company, currency, posted, due, amount, applied, reversed_on = part
+        lo = slots.get(posted, -1)
+        if lo < 0:
+            lo = slots[posted] = bisect.bisect_left(days, posted)  # the first date on or after it
+        if applied is None:  # open today: counts from its posting on
+            hi = end
+        else:
+            hi = slots.get(applied, -1)
+            if hi < 0:
+                hi = slots[applied] = bisect.bisect_left(days, applied)
+            if reversed_on is not None:  # there from its application until its reversal
+                lo = max(lo, hi)
+                hi = slots.get(reversed_on, -1)
+                if hi < 0:
+                    hi = slots[reversed_on] = bisect.bisect_left(days, reversed_on)
+                amount = -amount
+            # else: not there yet on the dates before it was applied
+        if lo >= hi or not amount:
+            continue
+        flat = cells.get((customer, company, currency))
+        if flat is None:
+            flat = cells[(customer, company, currency)] = [0] * size
+        for i in places(due, lo, hi):
+            flat[i] += amount
+    current: list[dict[str, list[int]]] = [{} for _ in days]
+    overdue: list[dict[str, list[int]]] = [{} for _ in days]
+    for (_customer, _company, currency), flat in cells.items():
+        for j in range(end):
+            a = j * n
+            if flat[a]:
+                current[j].setdefault(currency, []).append(flat[a])
+            rest = [x for x in flat[a + 1:a + n] if x]
+            if rest:
+                overdue[j].setdefault(currency, []).extend(rest)
+    return tuple(Receivables.from_amounts(day, current[j], overdue[j]) for j, day in enumerate(days))
