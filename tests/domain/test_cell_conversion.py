@@ -21,7 +21,9 @@ direct = st.integers(1, 10**10).map(lambda n: D(n).scaleb(-6))
 
 
 CURRENCIES = ["EUR", "USD", "JPY", "KWD"]
-storage = st.integers(-10**11, 10**11)  # 1/10,000: some below the minor unit, so the first rounding counts
+# 1/10,000: some below the minor unit (the first rounding counts), most in whole minor units or whole yen
+storage = st.one_of(st.integers(-10**11, 10**11), st.integers(-10**9, 10**9).map(lambda n: n * 100),
+                    st.integers(-10**7, 10**7).map(lambda n: n * 10**4))
 
 
 @st.composite
@@ -67,3 +69,16 @@ def test_receivables_convert_each_cell_by_the_definition(cells, table, to):
     assert received == (sum((sum(c, zero) for c in converted), zero), sum((c[0] for c in converted), zero))
     assert received == (assemble_aging(cells, as_of=AS_OF, by="customer", buckets=BUCKETS, reporting_currency=to,
                                        rates=table).total, received[1])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(CURRENCIES), st.lists(st.integers(-10**9, 10**9), min_size=6, max_size=6)),
+                max_size=12), rate_tables(), st.sampled_from(CURRENCIES))
+def test_receivables_in_whole_units_convert_each_amount_by_the_definition(data, table, to):
+    cells = [(c, tuple(a * 10**4 for a in amounts)) for c, amounts in data]  # whole units of every currency
+    received = Receivables.from_cells(AS_OF, cells).converted(to, table, AS_OF)
+    zero = D(0).quantize(quantum(to))
+    converted = [convert_cell([from_storage(u) for u in units], c, table.rate(c, to, AS_OF), to) for c, units in cells]
+    assert received == (sum((sum(c, zero) for c in converted), zero), sum((c[0] for c in converted), zero))
+    assert [str(x) for x in received] == [str(x) for x in (sum((sum(c, zero) for c in converted), zero),
+                                                          sum((c[0] for c in converted), zero))]

@@ -337,6 +337,15 @@ class _Sum:
                          converted_total=sum(self.converted, cc.to_zero), items=self.items, oldest_due=self.oldest)
 
 
+def _currency_total(currency: str, lines: Sequence[AgingLine], cc: CellConversion, n: int) -> AgingLine:
+    """The exact and converted totals of one item currency's lines, column by column."""
+    amounts = [sum(column, cc.zero) for column in zip(*(ln.amounts for ln in lines), strict=True)]
+    converted = [sum(column, cc.to_zero) for column in zip(*(ln.converted for ln in lines), strict=True)]
+    oldest = min((ln.oldest_due for ln in lines if ln.oldest_due is not None), default=None)
+    return _Sum(amounts or [cc.zero] * n, converted or [cc.to_zero] * n, sum(ln.items for ln in lines),
+                oldest).line(currency, currency, currency, cc)
+
+
 def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by: Dimension,
                    buckets: Sequence[Bucket], reporting_currency: str, rates: RateTable,
                    names: Mapping[str, str] | None = None) -> AgingReport:
@@ -366,12 +375,11 @@ def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by:
             sums[(row.key, row.currency)] = _Sum(exact, cc.converted(exact), row.items, row.oldest_due)
         else:
             acc.add(exact, cc.converted(exact), row.items, row.oldest_due)
-    per_currency = {c: _Sum([cc.zero] * n, [cc.to_zero] * n, 0, None) for c, cc in units.items()}
-    lines = []
-    for (key, c), acc in sorted(sums.items()):
-        lines.append(acc.line(key, names.get(key, key), c, units[c]))
-        per_currency[c].add(acc.amounts, acc.converted, acc.items, acc.oldest)
-    currency_totals = tuple(acc.line(c, c, c, units[c]) for c, acc in per_currency.items())
+    lines = [acc.line(key, names.get(key, key), c, units[c]) for (key, c), acc in sorted(sums.items())]
+    mine: dict[str, list[AgingLine]] = {c: [] for c in units}
+    for line in lines:
+        mine[line.currency].append(line)
+    currency_totals = tuple(_currency_total(c, mine[c], cc, n) for c, cc in units.items())
     tz = Decimal(0).quantize(quantum(to))
     totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),

@@ -11,21 +11,25 @@ thousands of cells without a function call per amount.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal, getcontext
 
-from credere.domain.money import STORAGE_PLACES, quantum
+from credere.domain.money import STORAGE_PLACES, minor_units, quantum
 
 
 class CellConversion:
     """Quanta, zeros and rate of one item currency and the reporting currency."""
 
-    __slots__ = ("identity", "quantum", "rate", "to_quantum", "to_zero", "zero")
+    __slots__ = ("_scaled_rate", "_step", "identity", "quantum", "rate", "to_quantum", "to_zero", "zero")
 
     def __init__(self, currency: str, to: str, rate: Decimal) -> None:
         self.quantum, self.to_quantum = quantum(currency), quantum(to)
         self.zero, self.to_zero = Decimal(0).quantize(self.quantum), Decimal(0).quantize(self.to_quantum)
         self.rate = rate
+        # the rate as it is, only its exponent moved (scaleb would round a rate longer than the precision)
+        fits = len(rate.as_tuple().digits) <= getcontext().prec
+        self._scaled_rate = rate.scaleb(-STORAGE_PLACES) if fits else None
+        self._step = 10 ** (STORAGE_PLACES - minor_units(currency))
         #: Converting changes no amount: a rate of exactly 1 between equal minor units.
         self.identity = rate == 1 and self.quantum == self.to_quantum
 
@@ -47,13 +51,25 @@ class CellConversion:
         rate, tq, tz = self.rate, self.to_quantum, self.to_zero
         return [((a * rate).quantize(tq, rounding=ROUND_HALF_EVEN) or tz) if a else tz for a in exact]
 
-    def converted_sum(self, units: Iterable[int]) -> Decimal:
-        """The sum of amounts in storage units, each converted by the rule."""
-        q, rate, tq, tz = self.quantum, self.rate, self.to_quantum, self.to_zero
-        exact = [Decimal(u).scaleb(-STORAGE_PLACES).quantize(q, rounding=ROUND_HALF_EVEN) for u in units]
+    def converted_sum(self, units: Sequence[int]) -> Decimal:
+        """The sum of amounts in storage units, each converted by the rule.
+
+        Amounts already in the item currency's minor unit (all of them, in practice) need no
+        first rounding: then the identity adds them up as integers, and a rate scaled to
+        storage units multiplies them directly — ``u × (rate × 10^-4)`` is the same product
+        as ``(u × 10^-4) × rate``, rounded to the context's precision the same way.
+        """
+        step, scaled = self._step, self._scaled_rate
+        if scaled is None or any(u % step for u in units):
+            q, rate, tq = self.quantum, self.rate, self.to_quantum
+            exact = [Decimal(u).scaleb(-STORAGE_PLACES).quantize(q, rounding=ROUND_HALF_EVEN) for u in units]
+            if self.identity:
+                return sum(exact, self.to_zero)
+            return sum([(a * rate).quantize(tq, rounding=ROUND_HALF_EVEN) for a in exact], self.to_zero)
         if self.identity:
-            return sum(exact, tz)
-        return sum([(a * rate).quantize(tq, rounding=ROUND_HALF_EVEN) for a in exact], tz)
+            return Decimal(sum(units)).scaleb(-STORAGE_PLACES).quantize(self.to_quantum) if units else self.to_zero
+        tq = self.to_quantum
+        return sum([(Decimal(u) * scaled).quantize(tq, rounding=ROUND_HALF_EVEN) for u in units], self.to_zero)
 
 
 def conversions(rate: Mapping[str, Decimal], to: str) -> dict[str, CellConversion]:
