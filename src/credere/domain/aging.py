@@ -316,34 +316,19 @@ def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: s
     return tuple([convert_rounded(a, rate, tq) if a else zero for a in exact])
 
 
-class _Sum:
-    """A line being added up from cells: exact and converted amounts per bucket, items, oldest due date."""
-
-    __slots__ = ("amounts", "converted", "items", "oldest")
-
-    def __init__(self, amounts: list[Decimal], converted: list[Decimal], items: int, oldest: dt.date | None) -> None:
-        self.amounts, self.converted, self.items, self.oldest = amounts, converted, items, oldest
-
-    def add(self, amounts: Sequence[Decimal], converted: Sequence[Decimal], items: int,
-            oldest: dt.date | None) -> None:
-        self.amounts = [a + b if b else a for a, b in zip(self.amounts, amounts, strict=True)]
-        self.converted = [a + b if b else a for a, b in zip(self.converted, converted, strict=True)]
-        self.items += items
-        self.oldest = _earlier(self.oldest, oldest)
-
-    def line(self, key: str, name: str, currency: str, cc: CellConversion) -> AgingLine:
-        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(self.amounts),
-                         total=sum(self.amounts, cc.zero), converted=tuple(self.converted),
-                         converted_total=sum(self.converted, cc.to_zero), items=self.items, oldest_due=self.oldest)
-
-
-def _currency_total(currency: str, lines: Sequence[AgingLine], cc: CellConversion, n: int) -> AgingLine:
-    """The exact and converted totals of one item currency's lines, column by column."""
-    amounts = [sum(column, cc.zero) for column in zip(*(ln.amounts for ln in lines), strict=True)]
-    converted = [sum(column, cc.to_zero) for column in zip(*(ln.converted for ln in lines), strict=True)]
-    oldest = min((ln.oldest_due for ln in lines if ln.oldest_due is not None), default=None)
-    return _Sum(amounts or [cc.zero] * n, converted or [cc.to_zero] * n, sum(ln.items for ln in lines),
-                oldest).line(currency, currency, currency, cc)
+def _line(key: str, name: str, currency: str, cells: Sequence[tuple[list[Decimal], list[Decimal], int, dt.date | None]],
+          cc: CellConversion, n: int) -> AgingLine:
+    """A line from its cells (exact amounts, converted amounts, items, oldest due date): sums column by column."""
+    if len(cells) == 1:
+        amounts, converted, items, oldest = cells[0]
+    else:
+        amounts = [sum(column, cc.zero) for column in zip(*(c[0] for c in cells), strict=True)] or [cc.zero] * n
+        converted = [sum(column, cc.to_zero) for column in zip(*(c[1] for c in cells), strict=True)] or [cc.to_zero] * n
+        items = sum(c[2] for c in cells)
+        oldest = min((c[3] for c in cells if c[3] is not None), default=None)
+    return AgingLine(key=key, name=name, currency=currency, amounts=tuple(amounts), total=sum(amounts, cc.zero),
+                     converted=tuple(converted), converted_total=sum(converted, cc.to_zero), items=items,
+                     oldest_due=oldest)
 
 
 def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by: Dimension,
@@ -364,22 +349,18 @@ def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by:
     rows = list(rows)
     rate = rate_map((r.currency for r in rows), to, rates, as_of)
     units = conversions(rate, to)
-    sums: dict[tuple[str, str], _Sum] = {}
+    cells: dict[tuple[str, str], list[tuple[list[Decimal], list[Decimal], int, dt.date | None]]] = {}
     for row in rows:
         cc = units[row.currency]
         exact = cc.exact(row.units) if isinstance(row, StoredCell) else cc.exact_of(row.amounts)
         if len(exact) != n:
             raise ReportError("bad_row", f"a row has {len(exact)} amounts for {n} buckets")
-        acc = sums.get((row.key, row.currency))
-        if acc is None:
-            sums[(row.key, row.currency)] = _Sum(exact, cc.converted(exact), row.items, row.oldest_due)
-        else:
-            acc.add(exact, cc.converted(exact), row.items, row.oldest_due)
-    lines = [acc.line(key, names.get(key, key), c, units[c]) for (key, c), acc in sorted(sums.items())]
-    mine: dict[str, list[AgingLine]] = {c: [] for c in units}
+        cells.setdefault((row.key, row.currency), []).append((exact, cc.converted(exact), row.items, row.oldest_due))
+    lines = [_line(key, names.get(key, key), c, mine, units[c], n) for (key, c), mine in sorted(cells.items())]
+    per_currency: dict[str, list[tuple[list[Decimal], list[Decimal], int, dt.date | None]]] = {c: [] for c in units}
     for line in lines:
-        mine[line.currency].append(line)
-    currency_totals = tuple(_currency_total(c, mine[c], cc, n) for c, cc in units.items())
+        per_currency[line.currency].append((list(line.amounts), list(line.converted), line.items, line.oldest_due))
+    currency_totals = tuple(_line(c, c, c, per_currency[c], cc, n) for c, cc in units.items())
     tz = Decimal(0).quantize(quantum(to))
     totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),
