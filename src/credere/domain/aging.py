@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from credere.domain.cells import CellConversion, conversions
 from credere.domain.fx import RateTable, convert_rounded
@@ -247,10 +247,10 @@ class AgingRow:
     oldest_due: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredCell:
+class StoredCell(NamedTuple):
     """An :class:`AgingRow` as the database sums it: the amounts in storage units (1/10,000 of
-    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), as the selector reads them."""
+    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), as the selector reads them
+    (a named tuple: reports build tens of thousands)."""
 
     key: str
     currency: str
@@ -296,12 +296,6 @@ class AgingReport:
     @property
     def items(self) -> int:
         return sum(line.items for line in self.lines)
-
-
-def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    return a if b is None or a <= b else b
 
 
 def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: str) -> tuple[Decimal, ...]:

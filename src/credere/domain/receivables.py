@@ -7,8 +7,8 @@ it off again. So the receivables as of every date of a series (the month-ends of
 metrics) come from one read of today's open items and one of the allocations since the first
 date: each part is spread over the dates it counts on, in the aging bucket its due date falls
 in on each of them, and added to its cell (customer, company, item currency). The cells are
-then exactly those of :func:`credere.reporting.selectors.portfolio.aging_cells` as of each
-date, converted and rounded by the same rule (:class:`credere.domain.metrics.Receivables`).
+then exactly the aging's cells as of each date (the default buckets), converted and rounded by
+the same rule (:class:`credere.domain.metrics.Receivables`).
 
 Pure: rows in, :class:`~credere.domain.metrics.Receivables` out. Amounts are integers in
 storage units (:data:`credere.domain.money.STORAGE_PLACES`).

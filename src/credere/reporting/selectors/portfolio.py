@@ -139,8 +139,7 @@ def aging_cells(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
     # Sums come back as integers (PostgreSQL would return numeric, slower to read); a bucket
     # without items is NULL.
     # One row per cell (customer, company, currency): the unit the domain converts and rounds.
-    sums = ", ".join(f"CAST(SUM(CASE WHEN t.bucket = {i} THEN t.open_as_of ELSE 0 END) AS BIGINT) AS b{i}"
-                     for i in range(n))
+    sums = ", ".join(f"CAST(SUM(t.open_as_of) FILTER (WHERE t.bucket = {i}) AS BIGINT) AS b{i}" for i in range(n))
     grouped = f"""
         SELECT t.key_id, t.currency, {sums}, COUNT(*) AS n,
                MIN(t.due_date) FILTER (WHERE t.open_as_of > 0) AS oldest
@@ -162,10 +161,15 @@ def aging_cells(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
         fetched = cur.fetchall()
     names: dict[str, str] = {}
     cells = []
+    dates: dict[Any, dt.date | None] = {None: None}
     for key, name, currency, *values in fetched:
         key = str(key)
         names[key] = name
-        cells.append(StoredCell(key, currency, tuple(map(int, values[:n])), int(values[n]), _date(values[n + 1])))
+        oldest = values[n + 1]
+        day = dates.get(oldest, dt.date.min)
+        if day == dt.date.min:
+            day = dates[oldest] = _date(oldest)
+        cells.append(StoredCell(key, currency, tuple([v or 0 for v in values[:n]]), int(values[n]), day))
     return cells, names
 
 
