@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections, router
 
 from credere.domain import receivables as history
-from credere.domain.aging import DEFAULT_LIMITS, AgingRow, Dimension, StoredCell, due_boundaries, make_buckets
+from credere.domain.aging import AgingRow, Dimension, StoredCell
 from credere.domain.metrics import Receivables, SalesLedger
 from credere.domain.money import STORAGE_PLACES, from_storage
 from credere.ledger.models import Allocation, Company, Customer, OpenItem
@@ -190,8 +190,6 @@ def receivables_on_dates(*, days: Sequence[dt.date], company_id: int | None = No
     over the dates and their cells (customer, company, currency, aging bucket as of each date).
     """
     days = sorted(set(days))
-    if connections[router.db_for_read(OpenItem)].vendor == "postgresql":
-        return _receivables_summed(days, company_id)
     item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
     scope = "" if company_id is None else " AND i.company_id = %s"
     company = [] if company_id is None else [company_id]
@@ -237,56 +235,6 @@ def receivables_on_dates(*, days: Sequence[dt.date], company_id: int | None = No
         moved_parts = [(c, k, cur_, day(p), day(d), int(a), day(ap), day(rv))
                        for c, k, cur_, p, d, a, ap, rv in cur.fetchall()]
     return history.receivables_on_dates(days, open_parts, moved_parts)
-
-
-def _receivables_summed(days: list[dt.date], company_id: int | None) -> tuple[Receivables, ...]:
-    """PostgreSQL: the same parts joined to the dates (a ``VALUES`` list with their bucket
-    boundaries) and added up per date and cell in the database, which hashes them faster than
-    Python spreads them; the weights are those of :func:`_open_items_cte`."""
-    buckets = make_buckets(DEFAULT_LIMITS)
-    n = len(buckets)
-    item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
-    scope = "" if company_id is None else " AND i.company_id = %s"
-    company = [] if company_id is None else [company_id]
-    columns = ", ".join(["j", "d", *(f"b{k}" for k in range(n - 1))])
-    values = ", ".join("(" + ", ".join(["%s"] * (n + 1)) + ")" for _ in days)
-    params: list[Any] = [v for j, d in enumerate(days) for v in (j, d, *due_boundaries(buckets, d))]
-    params += [days[0], days[0], days[-1], *company, days[-1], *company]
-    bucket = "CASE " + " ".join(f"WHEN p.due_date >= p.b{k} THEN {k}" for k in range(n - 1)) + f" ELSE {n - 1} END"
-    sums = ", ".join(f"CAST(SUM(CASE WHEN t.bucket = {k} THEN t.amount ELSE 0 END) AS BIGINT)" for k in range(n))
-    bs = ", ".join(f"days.b{k}" for k in range(n - 1))
-    sql = f"""
-    WITH days({columns}) AS (VALUES {values}),
-    moved AS (
-        SELECT a.target_id, a.credit_note_id, a.amount, a.source_amount, a.applied_on, a.reversed_on
-          FROM {alloc} a WHERE a.applied_on > %s OR a.reversed_on > %s
-    ),
-    m AS (
-        SELECT target_id AS item_id, amount, applied_on, reversed_on FROM moved
-        UNION ALL
-        SELECT credit_note_id, -source_amount, applied_on, reversed_on FROM moved WHERE credit_note_id IS NOT NULL
-    ),
-    parts AS (
-        SELECT days.j, i.customer_id, i.company_id, i.currency, i.due_date, {bs}, i.open_amount AS amount
-          FROM {item} i JOIN days ON i.posting_date <= days.d
-         WHERE NOT (i.open_amount = 0) AND i.posting_date <= %s{scope}
-        UNION ALL
-        SELECT days.j, i.customer_id, i.company_id, i.currency, i.due_date, {bs},
-               CASE WHEN m.reversed_on IS NULL THEN m.amount WHEN m.applied_on <= days.d THEN -m.amount ELSE 0 END
-          FROM m JOIN {item} i ON i.id = m.item_id
-                 JOIN days ON i.posting_date <= days.d AND (m.applied_on > days.d OR m.reversed_on > days.d)
-         WHERE i.posting_date <= %s{scope}
-    )
-    SELECT t.j, t.currency, {sums}
-      FROM (SELECT p.*, {bucket} AS bucket FROM parts p) t
-     GROUP BY t.j, t.customer_id, t.company_id, t.currency"""
-    with _cursor() as cur:
-        cur.execute(sql, params)
-        fetched = cur.fetchall()
-    cells: list[list[tuple[str, list[int]]]] = [[] for _ in days]
-    for j, currency, *amounts in fetched:
-        cells[j].append((currency, amounts))
-    return tuple(Receivables.from_cells(d, c) for d, c in zip(days, cells, strict=True))
 
 
 def daily_sales(*, start: dt.date, end: dt.date, company_id: int | None = None) -> SalesLedger:
