@@ -25,10 +25,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from credere.domain.cells import CellConversion, conversions
 from credere.domain.fx import RateTable, convert_rounded
-from credere.domain.money import quantum
+from credere.domain.money import from_storage, quantum
 
 #: Default bucket limits: not due, 1–30, 31–60, 61–90, 91–120, over 120 days past due.
 DEFAULT_LIMITS: tuple[int, ...] = (0, 30, 60, 90, 120)
@@ -246,6 +247,22 @@ class AgingRow:
     oldest_due: dt.date | None = None
 
 
+class StoredCell(NamedTuple):
+    """An :class:`AgingRow` as the database sums it: the amounts in storage units (1/10,000 of
+    the currency unit, :data:`credere.domain.money.STORAGE_PLACES`), as the selector reads them
+    (a named tuple: reports build tens of thousands)."""
+
+    key: str
+    currency: str
+    units: tuple[int, ...]
+    items: int = 0
+    oldest_due: dt.date | None = None
+
+    def row(self) -> AgingRow:
+        return AgingRow(self.key, self.currency, tuple(from_storage(u) for u in self.units), self.items,
+                        self.oldest_due)
+
+
 @dataclass(frozen=True, slots=True)
 class AgingLine:
     """One group in one item currency: per-bucket amounts, and the same converted."""
@@ -281,93 +298,63 @@ class AgingReport:
         return sum(line.items for line in self.lines)
 
 
-def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
-    if a is None:
-        return b
-    return a if b is None or a <= b else b
-
-
-@dataclass(frozen=True, slots=True)
-class _Units:
-    """Quanta and zeros of one item currency and the reporting currency, and the rate between them."""
-
-    quantum: Decimal
-    zero: Decimal
-    to_quantum: Decimal
-    to_zero: Decimal
-    rate: Decimal
-
-    @classmethod
-    def of(cls, currency: str, to: str, rate: Decimal) -> _Units:
-        q, tq = quantum(currency), quantum(to)
-        return cls(q, Decimal(0).quantize(q), tq, Decimal(0).quantize(tq), rate)
-
-
 def convert_cell(amounts: Sequence[Decimal], currency: str, rate: Decimal, to: str) -> tuple[Decimal, ...]:
-    """The rule: each amount of a cell converted and rounded once (``docs/reports.md``)."""
-    return _convert(amounts, _Units.of(currency, to, rate))[1]
+    """The rule: each amount of a cell converted and rounded once (``docs/reports.md``).
+
+    The definition; reports do the same arithmetic with the quanta and rate looked up once per
+    currency (:class:`credere.domain.cells.CellConversion`).
+    """
+    q, tq = quantum(currency), quantum(to)
+    zero = Decimal(0).quantize(tq)
+    exact = [a.quantize(q, rounding=ROUND_HALF_EVEN) if a else a for a in amounts]
+    return tuple([convert_rounded(a, rate, tq) if a else zero for a in exact])
 
 
-def _convert(amounts: Sequence[Decimal], u: _Units) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
-    """(amounts to the item currency's minor unit, each converted and rounded half-even once)."""
-    exact = tuple([a.quantize(u.quantum, rounding=ROUND_HALF_EVEN) if a else u.zero for a in amounts])
-    return exact, tuple([convert_rounded(a, u.rate, u.to_quantum) if a else u.to_zero for a in exact])
+def _line(key: str, name: str, currency: str, cells: Sequence[tuple[list[Decimal], list[Decimal], int, dt.date | None]],
+          cc: CellConversion, n: int) -> AgingLine:
+    """A line from its cells (exact amounts, converted amounts, items, oldest due date): sums column by column."""
+    if len(cells) == 1:
+        amounts, converted, items, oldest = cells[0]
+    else:
+        amounts = [sum(column, cc.zero) for column in zip(*(c[0] for c in cells), strict=True)] or [cc.zero] * n
+        converted = [sum(column, cc.to_zero) for column in zip(*(c[1] for c in cells), strict=True)] or [cc.to_zero] * n
+        items = sum(c[2] for c in cells)
+        oldest = min((c[3] for c in cells if c[3] is not None), default=None)
+    return AgingLine(key=key, name=name, currency=currency, amounts=tuple(amounts), total=sum(amounts, cc.zero),
+                     converted=tuple(converted), converted_total=sum(converted, cc.to_zero), items=items,
+                     oldest_due=oldest)
 
 
-class _Sum:
-    """A line being added up from cells: exact and converted amounts per bucket, items, oldest due date."""
-
-    __slots__ = ("amounts", "converted", "items", "oldest")
-
-    def __init__(self, n: int, u: _Units) -> None:
-        self.amounts = [u.zero] * n
-        self.converted = [u.to_zero] * n
-        self.items = 0
-        self.oldest: dt.date | None = None
-
-    def add(self, amounts: Sequence[Decimal], converted: Sequence[Decimal], items: int,
-            oldest: dt.date | None) -> None:
-        self.amounts = [a + b for a, b in zip(self.amounts, amounts, strict=True)]
-        self.converted = [a + b for a, b in zip(self.converted, converted, strict=True)]
-        self.items += items
-        self.oldest = _earlier(self.oldest, oldest)
-
-    def line(self, key: str, name: str, currency: str, u: _Units) -> AgingLine:
-        return AgingLine(key=key, name=name, currency=currency, amounts=tuple(self.amounts),
-                         total=sum(self.amounts, u.zero), converted=tuple(self.converted),
-                         converted_total=sum(self.converted, u.to_zero), items=self.items, oldest_due=self.oldest)
-
-
-def assemble_aging(rows: Iterable[AgingRow], *, as_of: dt.date, by: Dimension, buckets: Sequence[Bucket],
-                   reporting_currency: str, rates: RateTable, names: Mapping[str, str] | None = None) -> AgingReport:
-    """Build the aging report from cells (the selector's output: see :class:`AgingRow`).
+def assemble_aging(rows: Iterable[AgingRow | StoredCell], *, as_of: dt.date, by: Dimension,
+                   buckets: Sequence[Bucket], reporting_currency: str, rates: RateTable,
+                   names: Mapping[str, str] | None = None) -> AgingReport:
+    """Build the aging report from cells (the selector's output: see :class:`AgingRow`, :class:`StoredCell`).
 
     Each row is one cell — one customer in one company and one item currency — keyed by
-    the group it belongs to. Its amounts are converted by :func:`convert_cell`; lines are one
-    per group key and item currency (the cells of a group are added up, exact and converted),
-    sorted by key then currency; the totals per currency and bucket, and the grand total,
-    are the sums of the lines. The same cells give the same totals whatever the grouping.
+    the group it belongs to. Its amounts are converted by the rule of :func:`convert_cell`
+    (:class:`credere.domain.cells.CellConversion`); lines are one per group key and item
+    currency (the cells of a group are added up, exact and converted), sorted by key then
+    currency; the totals per currency and bucket, and the grand total, are the sums of the
+    lines. The same cells give the same totals whatever the grouping.
     """
     n = len(buckets)
     names = names or {}
     to = reporting_currency
     rows = list(rows)
     rate = rate_map((r.currency for r in rows), to, rates, as_of)
-    units = {c: _Units.of(c, to, r) for c, r in rate.items()}
-    sums: dict[tuple[str, str], _Sum] = {}
+    units = conversions(rate, to)
+    cells: dict[tuple[str, str], list[tuple[list[Decimal], list[Decimal], int, dt.date | None]]] = {}
     for row in rows:
-        if len(row.amounts) != n:
-            raise ReportError("bad_row", f"a row has {len(row.amounts)} amounts for {n} buckets")
-        u = units[row.currency]
-        acc = sums.get((row.key, row.currency))
-        if acc is None:
-            acc = sums[(row.key, row.currency)] = _Sum(n, u)
-        acc.add(*_convert(row.amounts, u), row.items, row.oldest_due)
-    lines = [acc.line(key, names.get(key, key), c, units[c]) for (key, c), acc in sorted(sums.items())]
-    per_currency = {c: _Sum(n, u) for c, u in units.items()}
+        cc = units[row.currency]
+        exact = cc.exact(row.units) if isinstance(row, StoredCell) else cc.exact_of(row.amounts)
+        if len(exact) != n:
+            raise ReportError("bad_row", f"a row has {len(exact)} amounts for {n} buckets")
+        cells.setdefault((row.key, row.currency), []).append((exact, cc.converted(exact), row.items, row.oldest_due))
+    lines = [_line(key, names.get(key, key), c, mine, units[c], n) for (key, c), mine in sorted(cells.items())]
+    per_currency: dict[str, list[tuple[list[Decimal], list[Decimal], int, dt.date | None]]] = {c: [] for c in units}
     for line in lines:
-        per_currency[line.currency].add(line.amounts, line.converted, line.items, line.oldest_due)
-    currency_totals = tuple(acc.line(c, c, c, units[c]) for c, acc in per_currency.items())
+        per_currency[line.currency].append((list(line.amounts), list(line.converted), line.items, line.oldest_due))
+    currency_totals = tuple(_line(c, c, c, per_currency[c], cc, n) for c, cc in units.items())
     tz = Decimal(0).quantize(quantum(to))
     totals = tuple(sum((t.converted[i] for t in currency_totals), tz) for i in range(n))
     return AgingReport(as_of=as_of, by=by, reporting_currency=to, buckets=tuple(buckets), lines=tuple(lines),

@@ -30,9 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from credere.domain.aging import AgingRow, ReportError, convert_cell, convert_sum, rate_map
+from credere.domain.aging import AgingRow, ReportError, convert_sum, rate_map
+from credere.domain.cells import conversions
 from credere.domain.fx import RateTable
-from credere.domain.money import quantum
+from credere.domain.money import from_storage, quantum, to_storage
 
 #: The countback walks back at most this many months.
 COUNTBACK_MONTHS = 24
@@ -120,51 +121,82 @@ def plan_metrics(as_of: dt.date, *, dso_days: int = 90, cei_months: int = 1) -> 
 # --------------------------------------------------------------------------- inputs
 
 
+#: One cell of the receivables: its item currency and its open amounts per default aging
+#: bucket (the first: not yet due) in storage units (1/10,000, see
+#: :data:`credere.domain.money.STORAGE_PLACES`).
+Cell = tuple[str, Sequence[int]]
+#: The amounts of the cells in one item currency, in storage units: the not-yet-due ones and
+#: the overdue ones (each cell's other buckets), each sorted, zeros left out.
+CurrencyAmounts = tuple[str, tuple[int, ...], tuple[int, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Receivables:
-    """Open amounts as of ``on``: the aging's cells with the default buckets (first: not yet due).
+    """Open amounts as of ``on``: the amounts of the aging's cells with the default buckets.
 
-    Each cell is one customer in one company and one item currency (see
-    :class:`credere.domain.aging.AgingRow`); converted, the receivables are the sum of the
-    converted cells — the aging's grand total — and the current part the sum of their
-    converted first buckets.
+    A cell is one customer in one company and one item currency (see
+    :class:`credere.domain.aging.AgingRow`), with one amount per bucket; each amount is
+    converted and rounded on its own, so the receivables keep just those amounts, per item
+    currency and split into not yet due (the first bucket) and overdue (the others), sorted so
+    that equal ledgers give equal values. Converted, the receivables are the sum of all of them
+    converted — the aging's grand total — and the current part the sum of the first ones.
     """
 
     on: dt.date
-    cells: tuple[AgingRow, ...]
+    by_currency: tuple[CurrencyAmounts, ...] = ()
 
     @property
     def total(self) -> dict[str, Decimal]:
         """The exact open amount per item currency."""
-        out: dict[str, Decimal] = {}
-        for r in self.cells:
-            out[r.currency] = out.get(r.currency, Decimal(0)) + sum(r.amounts, Decimal(0))
-        return {c: a for c, a in out.items() if a}
+        out = {c: sum(current) + sum(overdue) for c, current, overdue in self.by_currency}
+        return {c: from_storage(a) for c, a in out.items() if a}
 
     @property
     def current(self) -> dict[str, Decimal]:
         """The exact not-yet-due amount per item currency."""
-        out: dict[str, Decimal] = {}
-        for r in self.cells:
-            out[r.currency] = out.get(r.currency, Decimal(0)) + r.amounts[0]
-        return {c: a for c, a in out.items() if a}
+        out = {c: sum(current) for c, current, _overdue in self.by_currency}
+        return {c: from_storage(a) for c, a in out.items() if a}
 
     def converted(self, to: str, rates: RateTable, on: dt.date) -> tuple[Decimal, Decimal]:
-        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cells."""
+        """(receivables, current receivables) in ``to`` at the rates of ``on``: sums of converted cell amounts.
+
+        Each amount is converted by the rule of :func:`credere.domain.aging.convert_cell`.
+        """
         zero = Decimal(0).quantize(quantum(to))
-        rate = rate_map((r.currency for r in self.cells), to, rates, on)
         total = current = zero
-        for r in self.cells:
-            cell = convert_cell(r.amounts, r.currency, rate[r.currency], to)
-            total += sum(cell, zero)
-            current += cell[0]
+        units = conversions(rate_map((c for c, _, _ in self.by_currency), to, rates, on), to)
+        for currency, not_due, overdue in self.by_currency:
+            cc = units[currency]
+            part = cc.converted_sum(not_due)
+            current += part
+            total += part + cc.converted_sum(overdue)
         return total, current
 
     @classmethod
+    def from_amounts(cls, on: dt.date, current: Mapping[str, list[int]],
+                     overdue: Mapping[str, list[int]]) -> Receivables:
+        """From the cells' non-zero amounts in storage units, per currency: not yet due, overdue."""
+        currencies = sorted({c for c, a in current.items() if a} | {c for c, a in overdue.items() if a})
+        return cls(on, tuple((c, tuple(sorted(current.get(c, ()))), tuple(sorted(overdue.get(c, ()))))
+                             for c in currencies))
+
+    @classmethod
+    def from_cells(cls, on: dt.date, cells: Iterable[Cell]) -> Receivables:
+        """From cells (currency, amounts per default bucket) in storage units."""
+        current: dict[str, list[int]] = {}
+        overdue: dict[str, list[int]] = {}
+        for currency, amounts in cells:
+            if amounts[0]:
+                current.setdefault(currency, []).append(amounts[0])
+            rest = [a for a in amounts[1:] if a]
+            if rest:
+                overdue.setdefault(currency, []).extend(rest)
+        return cls.from_amounts(on, current, overdue)
+
+    @classmethod
     def from_rows(cls, on: dt.date, rows: Iterable[AgingRow]) -> Receivables:
-        """From the cells of an aging as of ``on`` (in a fixed order, so equal ledgers give equal values)."""
-        return cls(on, tuple(sorted((r for r in rows if any(r.amounts)),
-                                    key=lambda r: (r.key, r.currency, r.amounts, r.items, r.oldest_due or on))))
+        """From the cells of an aging as of ``on`` (amounts of at most four decimals, as stored)."""
+        return cls.from_cells(on, ((r.currency, tuple(map(to_storage, r.amounts))) for r in rows))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from credere.domain.aging import AgingReport, ReportError
+from credere.domain.aging import AgingLine, AgingReport, ReportError
 from credere.domain.metrics import share
 
 
@@ -40,16 +40,25 @@ def _not_due_first(report: AgingReport) -> None:
 def balances(report: AgingReport) -> dict[str, Balance]:
     """Each key's receivables and overdue: the sums of its lines' converted total and overdue buckets."""
     _not_due_first(report)
-    acc: dict[str, tuple[Decimal, Decimal, int, dt.date | None, dict[str, Decimal]]] = {}
+    zero = Decimal(0)
+    lines: dict[str, list[AgingLine]] = {}
     for line in report.lines:
-        total, overdue, items, oldest, by_currency = acc.get(line.key) or (
-            Decimal(0), Decimal(0), 0, None, {})
-        by_currency[line.currency] = by_currency.get(line.currency, Decimal(0)) + line.total
-        if line.oldest_due is not None and (oldest is None or line.oldest_due < oldest):
-            oldest = line.oldest_due
-        acc[line.key] = (total + line.converted_total, overdue + sum(line.converted[1:], Decimal(0)),
-                         items + line.items, oldest, by_currency)
-    return {key: Balance(*values) for key, values in acc.items()}
+        lines.setdefault(line.key, []).append(line)
+    out = {}
+    for key, mine in lines.items():
+        total = overdue = zero
+        items = 0
+        oldest: dt.date | None = None
+        by_currency: dict[str, Decimal] = {}
+        for line in mine:
+            total += line.converted_total
+            overdue += sum(line.converted[1:], zero)
+            items += line.items
+            by_currency[line.currency] = by_currency.get(line.currency, zero) + line.total
+            if line.oldest_due is not None and (oldest is None or line.oldest_due < oldest):
+                oldest = line.oldest_due
+        out[key] = Balance(total, overdue, items, oldest, by_currency)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,7 @@ def aging_report(*, actor: Any, as_of: dt.date, company: Company | None = None, 
             raise rules.ReportError("bad_by", f"group by one of {', '.join(rules.DIMENSIONS)}", "by")
         buckets = rules.make_buckets(limits)
         boundaries = rules.due_boundaries(buckets, as_of)
-        rows, names = selectors.aging_rows(on=as_of, boundaries=boundaries, by=by, company_id=_company_id(company))
+        rows, names = selectors.aging_cells(on=as_of, boundaries=boundaries, by=by, company_id=_company_id(company))
         rates = _rates(as_of, {r.currency for r in rows}, to, [as_of])
         return rules.assemble_aging(rows, as_of=as_of, by=by, buckets=buckets, reporting_currency=to,
                                     rates=rates, names=names)
@@ -126,8 +126,7 @@ def metrics_report(*, actor: Any, as_of: dt.date, company: Company | None = None
     cid = _company_id(company)
     try:
         plan = figures.plan_metrics(as_of, dso_days=dso_days, cei_months=cei_months)
-        closing = selectors.receivables(on=as_of, company_id=cid)
-        opening = selectors.receivables(on=plan.cei_period.start, company_id=cid)
+        opening, closing = selectors.receivables_on_dates(days=[plan.cei_period.start, as_of], company_id=cid)
         sales = selectors.daily_sales(start=plan.sales_start(_COUNTBACK_STEPS[0]), end=as_of, company_id=cid)
         # The countback may load older sales in further currencies: _metrics_at then raises LookupError.
         rates = _rates(as_of, _currencies(closing, opening, sales), to, [as_of])

@@ -20,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, router
 
-from credere.domain.aging import DEFAULT_LIMITS, AgingRow, Dimension, due_boundaries, make_buckets
+from credere.domain import receivables as history
+from credere.domain.aging import AgingRow, Dimension, StoredCell
 from credere.domain.metrics import Receivables, SalesLedger
 from credere.domain.money import STORAGE_PLACES, from_storage
 from credere.ledger.models import Allocation, Company, Customer, OpenItem
@@ -101,7 +102,14 @@ def _roots_cte() -> str:
 
 def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
                company_id: int | None = None) -> tuple[list[AgingRow], dict[str, str]]:
-    """Open amounts as of ``on`` per cell, one sum per bucket (one SQL query).
+    """:func:`aging_cells` with the amounts as ``Decimal``."""
+    cells, names = aging_cells(on=on, boundaries=boundaries, by=by, company_id=company_id)
+    return [c.row() for c in cells], names
+
+
+def aging_cells(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
+                company_id: int | None = None) -> tuple[list[StoredCell], dict[str, str]]:
+    """Open amounts as of ``on`` per cell, one sum per bucket in storage units (one SQL query).
 
     A cell is one customer in one company and one item currency (the unit the domain
     converts, see :class:`credere.domain.aging.AgingRow`), keyed by the group it is shown in.
@@ -152,29 +160,81 @@ def aging_rows(*, on: dt.date, boundaries: Sequence[dt.date], by: Dimension,
         cur.execute(sql, params)
         fetched = cur.fetchall()
     names: dict[str, str] = {}
-    rows = []
+    cells = []
+    dates: dict[Any, dt.date | None] = {None: None}
     for key, name, currency, *values in fetched:
         key = str(key)
         names[key] = name
-        rows.append(AgingRow(key=key, currency=currency, amounts=tuple(map(_amount, values[:n])),
-                             items=int(values[n]), oldest_due=_date(values[n + 1])))
-    return rows, names
+        oldest = values[n + 1]
+        day = dates.get(oldest, dt.date.min)
+        if day == dt.date.min:
+            day = dates[oldest] = _date(oldest)
+        cells.append(StoredCell(key, currency, tuple([v or 0 for v in values[:n]]), int(values[n]), day))
+    return cells, names
+
+
+#: Spans of dates longer than this read the allocations since the first date without index (SQLite).
+_INDEX_SPAN_DAYS = 92
 
 
 def receivables(*, on: dt.date, company_id: int | None = None) -> Receivables:
     """Receivables as of ``on``: the cells of the aging by customer with the default buckets."""
-    boundaries = due_boundaries(make_buckets(DEFAULT_LIMITS), on)
-    rows, _ = aging_rows(on=on, boundaries=boundaries, by="customer", company_id=company_id)
-    return Receivables.from_rows(on, rows)
+    return receivables_on_dates(days=[on], company_id=company_id)[0]
 
 
 def receivables_on_dates(*, days: Sequence[dt.date], company_id: int | None = None) -> tuple[Receivables, ...]:
-    """Receivables as of each of ``days`` (sorted, once each), one as-of query per date.
+    """Receivables as of each of ``days`` (sorted, once each) in two reads.
 
-    Each date needs its own cells (customer, company, currency, aging bucket as of that date),
-    so the dates cannot share one grouping.
+    Today's open items and the allocations applied or reversed after the first date are each
+    read once, ungrouped; :func:`credere.domain.receivables.receivables_on_dates` spreads them
+    over the dates and their cells (customer, company, currency, aging bucket as of each date).
     """
-    return tuple(receivables(on=d, company_id=company_id) for d in sorted(set(days)))
+    days = sorted(set(days))
+    item, alloc = OpenItem._meta.db_table, Allocation._meta.db_table
+    scope = "" if company_id is None else " AND i.company_id = %s"
+    company = [] if company_id is None else [company_id]
+    # SQLite hands dates back as text: read them so (the converter would parse each), parse each once.
+    sqlite = connections[router.db_for_read(OpenItem)].vendor == "sqlite"
+    text = "CAST({} AS TEXT)" if sqlite else "{}"
+    # Over a long span most allocations moved since the first date: SQLite reads them faster in
+    # one pass over the table than through its indexes on applied_on and reversed_on.
+    scan = " NOT INDEXED" if sqlite and (days[-1] - days[0]).days > _INDEX_SPAN_DAYS else ""
+    posted, due, applied, reversed_on = (text.format(c) for c in ("i.posting_date", "i.due_date", "m.applied_on",
+                                                                  "m.reversed_on"))
+    open_sql = f"""SELECT i.customer_id, i.company_id, i.currency, {posted}, {due}, i.open_amount
+                     FROM {item} i WHERE NOT (i.open_amount = 0) AND i.posting_date <= %s{scope}"""
+    # A standing allocation counts on the dates from the item's posting to its application:
+    # none if it was applied before the first date on or after the posting date.
+    first_date = "CASE " + " ".join("WHEN i.posting_date <= %s THEN %s" for _ in days) + " END"
+    moved_sql = f"""
+        WITH moved AS (
+            SELECT a.target_id, a.credit_note_id, a.amount, a.source_amount, a.applied_on, a.reversed_on
+              FROM {alloc} a{scan} WHERE a.applied_on > %s OR a.reversed_on > %s
+        ), m AS (
+            SELECT target_id AS item_id, amount, applied_on, reversed_on FROM moved
+            UNION ALL
+            SELECT credit_note_id, -source_amount, applied_on, reversed_on FROM moved WHERE credit_note_id IS NOT NULL
+        )
+        SELECT i.customer_id, i.company_id, i.currency, {posted}, {due}, m.amount, {applied}, {reversed_on}
+          FROM m JOIN {item} i ON i.id = m.item_id
+         WHERE i.posting_date <= %s{scope} AND (m.reversed_on IS NOT NULL OR m.applied_on > {first_date})"""
+    dates: dict[Any, dt.date | None] = {}
+
+    def day(value: Any) -> Any:
+        if value is None:
+            return None
+        found = dates.get(value)
+        if found is None:
+            found = dates[value] = _date(value)
+        return found
+
+    with _cursor() as cur:
+        cur.execute(open_sql, [days[-1], *company])
+        open_parts = [(c, k, cur_, day(p), day(d), int(a)) for c, k, cur_, p, d, a in cur.fetchall()]
+        cur.execute(moved_sql, [days[0], days[0], days[-1], *company, *(d for d in days for _ in (0, 1))])
+        moved_parts = [(c, k, cur_, day(p), day(d), int(a), day(ap), day(rv))
+                       for c, k, cur_, p, d, a, ap, rv in cur.fetchall()]
+    return history.receivables_on_dates(days, open_parts, moved_parts)
 
 
 def daily_sales(*, start: dt.date, end: dt.date, company_id: int | None = None) -> SalesLedger:
