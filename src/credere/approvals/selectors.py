@@ -19,9 +19,10 @@ def pending() -> QuerySet[ApprovalRequest]:
 def decidable_by(user: Any, requests: list[ApprovalRequest]) -> dict[int, str]:
     """For each request: "" when ``user`` may decide it, else why not (four eyes, authority)."""
     roles = roles_of(user)
+    matrices = {kind: kinds.get(kind).matrix() for kind in {r.kind for r in requests}}  # one policy read per kind
     out: dict[int, str] = {}
     for r in requests:
-        verdict = may_decide(kinds.get(r.kind).matrix(), amount=r.amount, risk_class=r.risk_class,
+        verdict = may_decide(matrices[r.kind], amount=r.amount, risk_class=r.risk_class,
                              requester=r.requested_by.get_username(), decider=user.get_username(),
                              decider_roles=roles)
         out[r.pk] = "" if verdict.allowed else verdict.reason

@@ -7,10 +7,13 @@ a hold keeps who released or rejected it and why.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
 from credere.core.fields import AmountField
+from credere.domain.credit.check import HOLDING
 from credere.ledger.models import Company, Customer
 
 
@@ -133,6 +136,16 @@ class CreditCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Credit check of order {self.order.order_id} v{self.order_version}"
+
+    @property
+    def marked_reasons(self) -> list[dict[str, Any]]:
+        """The reasons, each marked ``holds`` when it is one that holds an order (the domain's codes)."""
+        return [{**r, "holds": r.get("code") in HOLDING} for r in self.reasons]
+
+    @property
+    def why_held(self) -> str:
+        """The reasons that hold the order, in words."""
+        return "; ".join(r["text"] for r in self.marked_reasons if r["holds"])
 
 
 class CreditPolicyVersion(models.Model):

@@ -15,7 +15,7 @@ from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.services import checks, limits
 from credere.identity.authz import can
-from credere.ledger.models import Customer
+from credere.ledger import selectors as ledger
 from credere.web.access import page
 from credere.web.datatable import PRIMARY, Col, DataTable
 
@@ -38,8 +38,7 @@ def holds(request: HttpRequest) -> HttpResponse:
             Col("currency", "Currency", "code", show=False),
             Col("amount", "Amount", "money", currency_key="currency"),
             Col("risk_class", "Risk class", "code"),
-            Col("reason", "Why", get=lambda c: "; ".join(r["text"] for r in c.reasons if r["code"] not in
-                                                       ("WITHIN_LIMIT", "WITHIN_TOLERANCE")), priority=PRIMARY),
+            Col("reason", "Why", get=lambda c: c.why_held, priority=PRIMARY),
         ],
     )
     return render(request, "credit/holds.html", {"table": table})
@@ -68,14 +67,10 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _customer(pk: int) -> Customer | None:
-    return Customer.objects.filter(pk=pk).first()
-
-
 @require_POST
 @page("request_limits")
 def limit_request(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _customer(pk)
+    customer = ledger.customer(pk)
     if customer is None:
         return _not_found(request, f"customer with id {pk}")
     expires = (request.POST.get("expires_on") or "").strip()
@@ -95,7 +90,7 @@ def limit_request(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @page("request_limits")
 def risk_class(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _customer(pk)
+    customer = ledger.customer(pk)
     if customer is None:
         return _not_found(request, f"customer with id {pk}")
     try:

@@ -41,6 +41,10 @@ def company_by_code(code: str) -> Company | None:
     return Company.objects.filter(code=code).first()
 
 
+def customer(pk: int) -> Customer | None:
+    return Customer.objects.filter(pk=pk).first()
+
+
 def customer_by_account(account: str) -> Customer | None:
     return Customer.objects.filter(account_number=account).first()
 

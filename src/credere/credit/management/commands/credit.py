@@ -101,7 +101,7 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No order is waiting for a credit decision.")
         for c in rows:
-            why = "; ".join(r["text"] for r in c.reasons if not r["code"].startswith("WITHIN"))
+            why = c.why_held
             self.stdout.write(f"{c.pk:>6}  {c.checked_at:%Y-%m-%d %H:%M}  {c.order.customer.account_number:<12} "
                               f"{c.order.order_id:<14} {c.amount:>14} {c.currency}  {why}")
 
