@@ -22,6 +22,7 @@ from credere.approvals.models import ApprovalRequest
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit.api_limits import router as limits_router
 from credere.credit.models import CreditCheck, CreditLimit
 from credere.credit.policy import HELP, policy_in_force
 from credere.credit.schemas import (
@@ -133,7 +134,7 @@ def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]
     authorize(acting_user(request), "view_credit")
     customer = _customer(account_number, status=404)
     policy = policy_in_force()
-    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
                           default_class=policy.settings["default_risk_class"])
     return {"account_number": customer.account_number, "name": customer.name, "status": customer.status,
             "risk_class": p.risk_class, "currency": p.currency, "limit": _limit(p.limit),
@@ -184,4 +185,4 @@ def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
     return {"version": p.number, "settings": p.settings, "help": HELP}
 
 
-
+router.add_router("", limits_router)

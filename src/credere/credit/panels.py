@@ -11,6 +11,7 @@ from django.utils import timezone
 from credere.approvals import selectors as approvals
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit.models import Cover
 from credere.credit.policy import policy_in_force
 from credere.identity.authz import can
 from credere.web import panels
@@ -24,16 +25,33 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
     common = {"risk_classes": policy.settings["risk_classes"], "may_request": can(request.user, "request_limits"),
               "policy_currency": policy.currency}
     try:
-        pic = selectors.picture(customer, on, policy_currency=policy.currency,
+        pic = selectors.picture(customer, on, policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
                                 default_class=policy.settings["default_risk_class"])
     except BusinessError as exc:  # a missing FX rate: say so instead of figures
         return {**common, "credit": None, "credit_error": str(exc)}
     return {**common, "credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
+            "covers": list(selectors.covers_of(customer)[:8]), "cover_kinds": Cover.Kind.choices,
             "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,
             "bar": min(int(pic.utilisation or 0), 100)}
 
 
+def dashboard_credit(request: HttpRequest, *, scope: Any) -> dict[str, Any] | None:
+    """Credit control's figures on the dashboard: today's, from the stored standings."""
+    if not can(request.user, "view_credit"):
+        return None
+    policy = policy_in_force()
+    today = timezone.localdate()
+    try:
+        totals = selectors.totals(policy.currency, today)
+    except BusinessError as exc:
+        return {"credit_totals": None, "credit_error": str(exc)}
+    if totals.refreshed_at is None and not totals.held:
+        return None  # nothing to show before any limit or check exists
+    return {"credit_totals": totals, "today": today, "past": scope.as_of != today}
+
+
 def register() -> None:
     panels.register("customer.main", "credit/_customer_credit.html", customer_credit, order=10)
+    panels.register("dashboard.main", "credit/_dashboard_credit.html", dashboard_credit, order=10)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from credere.credit.models import CreditPolicyVersion
 from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
+from credere.domain.credit.cover import KINDS as COVER_KINDS
 from credere.domain.money import MoneyError, check_currency
 
 DEFAULTS: dict[str, Any] = {
@@ -30,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "approval_matrix": [["credit_analyst", "25000", []], ["credit_manager", "250000", []],
                         ["administrator", None, []]],
     "approval_sla_hours": 48,
+    "cover_counts": ["insurance", "guarantee", "letter_of_credit", "deposit"],
 }
 
 #: What each setting means (the API and the CLI show it).
@@ -45,6 +47,8 @@ HELP: dict[str, str] = {
     "approval_matrix": "Who approves limits up to which amount: [role, ceiling or null, risk classes or []], "
                        "lowest first. The person who asks never approves.",
     "approval_sla_hours": "A request waiting longer than this is escalated.",
+    "cover_counts": "The kinds of cover that reduce exposure against limits and in the risk figures "
+                    "(insurance, guarantee, letter_of_credit, deposit).",
 }
 
 
@@ -105,6 +109,8 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
         out["approval_sla_hours"] = int(out["approval_sla_hours"])
     except (TypeError, ValueError):
         problems["approval_sla_hours"] = "give a whole number of hours"
+    if not isinstance(out["cover_counts"], list) or set(out["cover_counts"]) - set(COVER_KINDS):
+        problems["cover_counts"] = f"give a list of kinds among {', '.join(COVER_KINDS)}"
     if problems:
         raise PolicyError(problems)
     return out

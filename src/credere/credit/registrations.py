@@ -8,7 +8,9 @@ from django.urls import reverse
 from credere.approvals import kinds
 from credere.audit import links
 from credere.credit.policy import policy_in_force
+from credere.credit.services import standing
 from credere.credit.services.limits import KIND, apply_approved_limit
+from credere.ledger import changes
 
 
 def register() -> None:
@@ -20,3 +22,4 @@ def register() -> None:
     links.register("credit.creditcheck", lambda pk: reverse("web:credit-check", args=[pk]))
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()
+    changes.register(standing.refresh_after_commit)

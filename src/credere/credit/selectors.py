@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from credere.core.errors import BusinessError
-from credere.credit.models import CreditCheck, CreditLimit, Order, RiskClassAssignment
-from credere.domain.aging import convert_sum
-from credere.domain.credit.exposure import Exposure, headroom, utilisation
+from credere.credit.models import Cover, CreditCheck, CreditLimit, CreditStanding, Order, RiskClassAssignment
+from credere.domain.aging import convert_with, rate_map
+from credere.domain.credit.cover import CoverTerms
+from credere.domain.credit.exposure import Exposure, assemble, currencies_of, headroom, utilisation
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer, OpenItem
 from credere.ledger.services.fx import rate_table
@@ -44,20 +45,35 @@ def members(root: Customer) -> list[int]:
     return [m.customer.pk for m in ledger.group_members(root)]
 
 
-def _convert(per_currency: dict[str, Decimal], to: str, on: dt.date) -> Decimal:
-    """Per-currency amounts in ``to`` at the reference rate of ``on``; a missing rate is named."""
-    if not per_currency:
-        return Decimal(0)
+def rates_to(currencies: Iterable[str], to: str, on: dt.date) -> dict[str, Decimal]:
+    """The rate of each currency to ``to`` at ``on``; a missing rate is named (never a 500)."""
+    needed = set(currencies) | {to}
     try:
-        return convert_sum(per_currency, to, rate_table(on, set(per_currency) | {to}), on)
+        return rate_map(needed, to, rate_table(on, needed), on)
     except LookupError as exc:
         raise BusinessError(f"{exc}; load FX rates first", code="no_fx_rate",
                             fields=[{"field": "currency", "message": str(exc)}]) from None
 
 
+def _convert(per_currency: dict[str, Decimal], to: str, on: dt.date) -> Decimal:
+    """Per-currency amounts in ``to`` at the reference rate of ``on``."""
+    if not per_currency:
+        return Decimal(0)
+    return convert_with(per_currency, rates_to(per_currency, to, on), to)
+
+
+def cover_terms(customer_ids: Iterable[int], on: dt.date) -> list[tuple[str, CoverTerms]]:
+    """The customers' cover in force on ``on``, each in its own currency."""
+    rows = (Cover.objects.filter(customer_id__in=list(customer_ids), valid_from__lte=on)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on)))
+    return [(c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)) for c in rows]
+
+
 def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company: Company | None = None,
-             exclude_order: int | None = None) -> Exposure:
-    """Open receivables and counting orders of the customers, converted to ``currency`` at ``on``."""
+             exclude_order: int | None = None, cover_kinds: Iterable[str] = ()) -> Exposure:
+    """Open receivables and counting orders of the customers, converted to ``currency`` at ``on``, less
+    their cover of the kinds ``cover_kinds`` (the policy's ``cover_counts``)."""
     ids = list(customer_ids)
     items = OpenItem.objects.filter(customer_id__in=ids).exclude(open_amount=0)
     orders = Order.objects.filter(COUNTING_ORDERS, customer_id__in=ids).exclude(open_amount=0)
@@ -67,7 +83,10 @@ def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company
         orders = orders.exclude(pk=exclude_order)
     receivables = {c: s for c, s in items.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s")}
     open_orders = {c: s for c, s in orders.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s")}
-    return Exposure(currency, _convert(receivables, currency, on), _convert(open_orders, currency, on))
+    kinds = list(cover_kinds)
+    covers = cover_terms(ids, on) if kinds else []
+    return assemble(currency, receivables, open_orders, covers,
+                    rates_to(currencies_of(receivables, open_orders, covers), currency, on), on, kinds)
 
 
 @dataclass(frozen=True)
@@ -114,16 +133,18 @@ class CreditPicture:
 
 
 def picture(customer: Customer, on: dt.date, *, policy_currency: str, default_class: str,
-            company: Company | None = None) -> CreditPicture:
+            company: Company | None = None, cover_kinds: Iterable[str] = ()) -> CreditPicture:
     limit = limit_for(customer, company, on)
     currency = limit.currency if limit is not None else policy_currency
     root = ledger.group_root(customer)
     group_limit = limit_for(root, company, on, for_group=True)
-    group_exposure = (exposure(members(root), group_limit.currency, on, company=group_limit.company)
+    group_exposure = (exposure(members(root), group_limit.currency, on, company=group_limit.company,
+                               cover_kinds=cover_kinds)
                       if group_limit is not None else None)
     return CreditPicture(customer, risk_class_of(customer, on, default_class), limit,
                          root if root.pk != customer.pk or group_limit else None, group_limit, currency,
-                         exposure([customer.pk], currency, on, company=limit.company if limit is not None else None),
+                         exposure([customer.pk], currency, on, company=limit.company if limit is not None else None,
+                                  cover_kinds=cover_kinds),
                          overdue([customer.pk], currency, on), group_exposure)
 
 
@@ -151,3 +172,110 @@ def limits_of(customer: Customer) -> QuerySet[CreditLimit]:
 
 def risk_history(customer: Customer) -> QuerySet[RiskClassAssignment]:
     return RiskClassAssignment.objects.filter(customer=customer)
+
+
+# --------------------------------------------------------------------------- stored standings
+
+
+@dataclass(frozen=True)
+class StandingFilters:
+    q: str = ""
+    #: at least this share of the limit used, in percent
+    min_utilisation: Decimal | None = None
+    over_limit: bool = False
+    risk_class: str = ""
+    company: Company | None = None
+    country: str = ""
+    #: only rows with a limit (the default), or everyone
+    with_limit: bool = True
+    #: only groups' limits
+    groups: bool = False
+    #: limits expiring within this many days (expired ones included)
+    expiring_within: int | None = None
+
+
+#: sort keys of the standings list -> order_by fields
+STANDING_SORTS: dict[str, list[str]] = {
+    "utilisation": ["utilisation", "id"], "headroom": ["headroom", "id"], "exposure": ["exposure", "id"],
+    "limit": ["limit_amount", "id"], "name": ["customer__name", "id"], "expires": ["expires_on", "id"],
+    "overdue": ["overdue", "id"], "risk_class": ["risk_class", "id"],
+}
+
+
+def standings(f: StandingFilters, on: dt.date) -> QuerySet[CreditStanding]:
+    """Stored standings matching the filters (indexed: utilisation, headroom, risk class, expiry)."""
+    qs = CreditStanding.objects.select_related("customer", "company")
+    if f.with_limit or f.min_utilisation is not None or f.over_limit or f.expiring_within is not None:
+        qs = qs.filter(limit_amount__isnull=False)
+    if f.min_utilisation is not None:
+        qs = qs.filter(utilisation__gte=f.min_utilisation)
+    if f.over_limit:
+        qs = qs.filter(headroom__lt=0)
+    if f.risk_class:
+        qs = qs.filter(risk_class=f.risk_class)
+    if f.company is not None:
+        qs = qs.filter(Q(company=f.company) | Q(company__isnull=True))
+    if f.country:
+        qs = qs.filter(customer__country=f.country)
+    if f.groups:
+        qs = qs.filter(for_group=True)
+    if f.expiring_within is not None:
+        qs = qs.filter(expires_on__lte=on + dt.timedelta(days=f.expiring_within))
+    if f.q:
+        qs = qs.filter(Q(customer__name__icontains=f.q) | Q(customer__account_number__iexact=f.q))
+    return qs
+
+
+def last_refreshed() -> dt.datetime | None:
+    latest: dt.datetime | None = CreditStanding.objects.aggregate(m=Max("refreshed_at"))["m"]
+    return latest
+
+
+@dataclass(frozen=True)
+class CreditTotals:
+    """Credit control's headline figures, in one currency (the policy's)."""
+
+    currency: str
+    limits: Decimal
+    exposure: Decimal
+    uncovered: Decimal
+    limited: int
+    over_90: int
+    over_limit: int
+    expired: int
+    held: int
+    held_amount: Decimal
+    problems: int
+    refreshed_at: dt.datetime | None
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return utilisation(self.uncovered, self.limits)
+
+
+def totals(currency: str, on: dt.date) -> CreditTotals:
+    """Limits and exposure of customers' own limits (groups' pools would count members twice),
+    per currency summed in SQL, converted once each."""
+    own = CreditStanding.objects.filter(for_group=False)
+    per: dict[str, dict[str, Decimal]] = {"limits": {}, "exposure": {}, "uncovered": {}}
+    for cur, lim, exp, unc in (own.values("currency").annotate(l=Sum("limit_amount"), e=Sum("exposure"),
+                                                              u=Sum("uncovered"))
+                               .values_list("currency", "l", "e", "u")):
+        per["limits"][cur], per["exposure"][cur], per["uncovered"][cur] = lim or Decimal(0), exp, unc
+    limited_uncovered = {c: s or Decimal(0) for c, s in own.filter(limit_amount__isnull=False).values("currency")
+                         .annotate(u=Sum("uncovered")).values_list("currency", "u")}
+    rates = rates_to(set(per["exposure"]) | set(per["limits"]), currency, on)
+    held = CreditCheck.objects.filter(status=CreditCheck.Status.HELD)
+    held_per = {c: s for c, s in held.values("currency").annotate(s=Sum("amount")).values_list("currency", "s")}
+    limited = own.filter(limit_amount__isnull=False)
+    return CreditTotals(
+        currency, convert_with(per["limits"], rates, currency), convert_with(per["exposure"], rates, currency),
+        convert_with(limited_uncovered, rates, currency), limited.count(),
+        limited.filter(utilisation__gte=90).count(), limited.filter(headroom__lt=0).count(),
+        limited.filter(expires_on__lt=on).count(), held.count(), _convert(held_per, currency, on),
+        CreditStanding.objects.exclude(problem="").count(), last_refreshed())
+
+
+def covers_of(customer: Customer) -> QuerySet[Cover]:
+    """A customer's cover, in force and ended, the newest first."""
+    return Cover.objects.filter(customer=customer).order_by("-valid_from", "-id")

@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from credere.credit import views
+from credere.credit import views, views_limits
 
 urlpatterns = [
     path("credit/holds/", views.holds, name="credit-holds"),
+    path("credit/limits/", views_limits.limits, name="credit-limits"),
+    path("credit/limits/refresh/", views_limits.refresh, name="credit-limits-refresh"),
+    path("credit/customers/<int:pk>/cover/", views_limits.cover_add, name="credit-cover-add"),
+    path("credit/cover/<int:pk>/end/", views_limits.cover_end, name="credit-cover-end"),
     path("credit/checks/<int:pk>/", views.check, name="credit-check"),
     path("credit/customers/<int:pk>/limit-request/", views.limit_request, name="credit-limit-request"),
     path("credit/customers/<int:pk>/risk-class/", views.risk_class, name="credit-risk-class"),

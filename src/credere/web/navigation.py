@@ -42,6 +42,7 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("imports", "Imports", "web:imports", "upload", ("view_ledger",)),
     )),
     NavSection("Credit control", (
+        NavItem("credit-limits", "Limits and use", "web:credit-limits", "gauge", ("view_credit",)),
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
     )),

@@ -19,6 +19,7 @@ from credere.core.errors import BusinessError, Conflict
 from credere.credit import selectors
 from credere.credit.models import CreditCheck, Order
 from credere.credit.policy import policy_in_force
+from credere.credit.services import standing
 from credere.domain.credit.approvals import route
 from credere.domain.credit.check import CheckCase, LimitTerms, check_order
 from credere.domain.money import MoneyError, check_currency, parse_amount
@@ -91,12 +92,14 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         group_limit = selectors.limit_for(root, company, today, for_group=True)
         # exposure is counted where the limit applies: its own company, or all companies
         group_exposure = (selectors.exposure(selectors.members(root), group_limit.currency, today,
-                                             company=group_limit.company, exclude_order=order.pk)
+                                             company=group_limit.company, exclude_order=order.pk,
+                                             cover_kinds=policy.settings["cover_counts"])
                           if group_limit is not None else None)
         if group_limit is not None and group_limit.currency != limit_currency:
             group_limit = None  # a group limit in another currency is checked in its own currency below
         exposure = selectors.exposure([customer.pk], limit_currency, today,
-                                      company=limit.company if limit is not None else None, exclude_order=order.pk)
+                                      company=limit.company if limit is not None else None, exclude_order=order.pk,
+                                      cover_kinds=policy.settings["cover_counts"])
         overdue = selectors.overdue([customer.pk], limit_currency, today)
         risk_class = selectors.risk_class_of(customer, today, policy.settings["default_risk_class"])
         in_limit_currency = convert(amount=value, from_currency=currency, to_currency=limit_currency, on=today)
@@ -121,6 +124,7 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         order.save(update_fields=["credit_status", "updated_at"])
         record(actor=actor, action=f"credit_check.{decision.outcome}", obj=row, after=snapshot(row),
                reason="; ".join(f.text for f in decision.findings)[:300])
+        standing.refresh_after_commit([customer.pk])
     return row
 
 
@@ -151,6 +155,7 @@ def decide_hold(*, actor: Any, check_id: int, release: bool, note: str) -> Credi
         row.order.save(update_fields=["credit_status", "updated_at"])
         record(actor=actor, action="credit_check.released" if release else "credit_check.rejected", obj=row,
                before=before, after=snapshot(row), reason=row.decision_note)
+        standing.refresh_after_commit([row.order.customer_id])
     return row
 
 
@@ -167,4 +172,5 @@ def cancel_order(*, actor: Any, company: Company, order_id: str, reason: str = "
         order.status, order.open_amount = Order.Status.CANCELLED, Decimal(0)
         order.save(update_fields=["status", "open_amount", "updated_at"])
         record(actor=actor, action="order.cancelled", obj=order, before=before, after=snapshot(order), reason=reason)
+        standing.refresh_after_commit([order.customer_id])
     return order

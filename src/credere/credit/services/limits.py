@@ -16,6 +16,7 @@ from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.models import CreditLimit, RiskClassAssignment
 from credere.credit.policy import policy_in_force
+from credere.credit.services import standing
 from credere.domain.money import MoneyError, check_currency, parse_amount
 from credere.identity.authz import authorize
 from credere.ledger.models import Company, Customer
@@ -41,6 +42,7 @@ def set_risk_class(*, actor: Any, customer: Customer, risk_class: str, reason: s
                                                  effective_from=effective_from or timezone.localdate(),
                                                  reason=reason.strip()[:500], set_by=actor_name(actor))
         record(actor=actor, action="risk_class.set", obj=row, after=snapshot(row), reason=row.reason)
+        standing.refresh_after_commit([customer.pk])
     return row
 
 
@@ -69,7 +71,7 @@ def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str,
     routed_amount = convert(amount=value, from_currency=currency, to_currency=policy.currency, on=today)
     current = selectors.limit_for(customer, company, today, for_group=for_group)
     ids = selectors.members(customer) if for_group else [customer.pk]
-    exposure = selectors.exposure(ids, currency, today, company=company)
+    exposure = selectors.exposure(ids, currency, today, company=company, cover_kinds=policy.settings["cover_counts"])
     scope = ("Group limit of " if for_group else "Credit limit of ") + customer.name
     before = f"{current.amount} {current.currency}" if current else "none"
     with transaction.atomic():
@@ -102,3 +104,4 @@ def apply_approved_limit(request: Any, actor: Any) -> None:
             approval_id=request.pk, approved_by=actor_name(actor))
         record(actor=actor, action="credit_limit.set", obj=new, after=snapshot(new),
                reason=f"approval request {request.pk}: {request.reason}")
+        standing.refresh_after_commit([customer.pk])

@@ -5,8 +5,15 @@ All amounts are in one currency (the limit's), converted by the caller at the re
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from credere.domain.aging import convert_with
+from credere.domain.credit.cover import CoverTerms, covered
+from credere.domain.fx import convert_rounded
+from credere.domain.money import quantum
 
 ZERO = Decimal(0)
 
@@ -43,3 +50,25 @@ def utilisation(exposure: Decimal, limit: Decimal) -> Decimal | None:
 def headroom(exposure: Decimal, limit: Decimal) -> Decimal:
     """What is left of the limit (negative when over)."""
     return limit - exposure
+
+
+def assemble(currency: str, receivables: Mapping[str, Decimal], orders: Mapping[str, Decimal],
+             covers: Iterable[tuple[str, CoverTerms]], rate: Mapping[str, Decimal], on: dt.date,
+             counting: Iterable[str]) -> Exposure:
+    """Exposure in ``currency`` from per-currency sums and the covers (each in its own currency).
+
+    ``rate[c]`` converts ``c`` to ``currency``. Each per-currency sum and each cover amount is
+    converted once and rounded half-even (the conversion rule of :func:`convert_with`).
+    """
+    tq = quantum(currency)
+    r = convert_with(receivables, rate, currency)
+    o = convert_with(orders, rate, currency)
+    terms = [CoverTerms(t.kind, t.amount if c == currency else convert_rounded(t.amount, rate[c], tq), t.coverage_pct,
+                        t.valid_from, t.expires_on) for c, t in covers]
+    return Exposure(currency, r, o, covered(r + o, terms, on, currency, counting))
+
+
+def currencies_of(receivables: Mapping[str, Decimal], orders: Mapping[str, Decimal],
+                  covers: Iterable[tuple[str, CoverTerms]]) -> set[str]:
+    """The currencies :func:`assemble` needs a rate for."""
+    return {c for c, a in receivables.items() if a} | {c for c, a in orders.items() if a} | {c for c, _ in covers}

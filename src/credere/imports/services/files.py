@@ -37,6 +37,7 @@ from credere.imports.services.limits import MAX_BYTES, MAX_ROWS, STORED_ERRORS
 from credere.imports.services.mappings import effective_mapping
 from credere.imports.services.results import ImportContext, ImportResult, actor_user
 from credere.imports.services.writers import WRITERS
+from credere.ledger import changes
 
 # --------------------------------------------------------------------------- the import
 
@@ -113,6 +114,8 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
                 assert run is not None
                 result.status = ImportRun.Status.PARTIAL if result.errors else ImportRun.Status.SUCCEEDED
                 _finish_run(run, result, actor)
+                if result.created or result.updated:
+                    changes.customers_changed(None)  # figures derived from the ledger are refreshed
     except IntegrityError:
         raise Conflict("someone else changed the same records while this file was being imported; nothing was "
                        "imported — try again", code="concurrent_change") from None

@@ -12,7 +12,7 @@ from credere.audit.services import record, snapshot
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import allocation as rules
 from credere.identity.authz import authorize
-from credere.ledger import selectors
+from credere.ledger import changes, selectors
 from credere.ledger.models import Allocation, OpenItem, Payment
 from credere.ledger.services.fx import convert
 from credere.ledger.services.validation import field_error, valid_amount
@@ -92,6 +92,7 @@ def allocate(*, actor: Any, target_id: int, amount: Any, applied_on: dt.date, pa
             credit.open_amount = rules.credit_open_amount(credit.amount, new_source.used)
             credit.save(update_fields=["open_amount", "updated_at"])
         record(actor=actor, action="allocation.created", obj=allocation, after=snapshot(allocation), reason=note)
+        changes.customers_changed({target.customer_id, *([credit.customer_id] if credit is not None else [])})
         return allocation
 
 
@@ -140,4 +141,5 @@ def reverse_allocation(*, actor: Any, allocation_id: int, reversed_on: dt.date, 
             credit.save(update_fields=["open_amount", "updated_at"])
         record(actor=actor, action="allocation.reversed", obj=allocation, before=before,
                after=snapshot(allocation), reason=reason)
+        changes.customers_changed({i.customer_id for i in items.values()})
         return allocation

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from credere.audit.services import record, snapshot
 from credere.identity.authz import authorize
+from credere.ledger import changes
 from credere.ledger.models import Company, Customer, OpenItem, Payment
 from credere.ledger.services.validation import (
     Outcome,
@@ -45,8 +46,10 @@ def upsert_item(*, actor: Any, company: Company, customer: Customer, document_ty
             item = OpenItem.objects.create(company=company, document_type=document_type,
                                            document_number=document_number, open_amount=values["amount"], **values)
             record(actor=actor, action="item.created", obj=item, after=snapshot(item), reason=reason)
+            changes.customers_changed([customer.pk])
             return item, "created"
         before = snapshot(item)
+        changes.customers_changed({item.customer_id, customer.pk})
         apply_item_update(item, values)
         return save_if_changed(actor=actor, obj=item, before=before, action="item.updated", reason=reason)
 

@@ -18,7 +18,7 @@ from credere.ledger.models import Customer
 from credere.ledger.params import Params, reporting_currencies
 from credere.reporting import services as reports
 from credere.reporting.scope import ReportScope, report_scope
-from credere.web import formatting
+from credere.web import formatting, panels
 from credere.web.access import page
 from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
 
@@ -171,6 +171,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
              {"label": "Best possible DSO (days)", "data": [_s(s.best_possible_dso) for s in series], "axis": "days"},
              {"label": "Overdue share (%)", "data": [_s(s.overdue_share) for s in series], "axis": "pct"}],
             locale=loc.replace("_", "-"), kind="line"),
+        "main_panels": panels.collect("dashboard.main", request, scope=scope),
     })
     return render(request, "reporting/dashboard.html", ctx)
 

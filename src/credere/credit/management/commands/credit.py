@@ -6,16 +6,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import F
 from django.utils import timezone
 
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.policy import HELP, policy_in_force
-from credere.credit.services import checks, limits
+from credere.credit.services import checks, cover, limits, standing
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import NotAllowed, authorize
 from credere.ledger.params import parse_company, parse_customer
@@ -28,6 +30,9 @@ EPILOG = """examples:
   credere credit limit C1000 --amount 150000 --currency EUR --reason "new contract" --user anna
   credere credit risk-class C1000 B --reason "two years without a late payment" --user anna
   credere credit policy --set over_limit_tolerance_pct=5 --note "5 % leeway" --user manager
+  credere credit limits --min-use 90 --user anna          # everyone over 90 % of their limit
+  credere credit cover-add C1000 --kind insurance --provider "Allianz Trade" --amount 100000 --currency EUR \
+      --coverage 90 --expires 2027-06-30 --note "policy 4711" --user anna
 A limit is applied when an approver decides it: credere approvals. See docs/credit-control.md."""
 
 
@@ -36,7 +41,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{check,holds,release,reject,customer,limit,risk-class,policy}")
+                                    metavar="{check,holds,release,reject,customer,limit,risk-class,policy,"
+                                            "limits,refresh,totals,cover,cover-add,cover-end}")
 
         def add(name: str, text: str) -> Any:
             p = sub.add_parser(name, help=text, description=text, epilog=EPILOG,
@@ -73,6 +79,33 @@ class Command(BaseCommand):
         p = add("policy", "Show the credit policy, or change it with --set and --note")
         p.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="A setting and its value")
         p.add_argument("--note", default="", help="Why the policy changes (required with --set)")
+        p = add("limits", "Limits and use: exposure, use and headroom of every limit, the fullest first")
+        p.add_argument("--min-use", type=int, metavar="PERCENT", help="Only limits used at least this much")
+        p.add_argument("--over", action="store_true", help="Only limits exceeded")
+        p.add_argument("--risk-class", default="")
+        p.add_argument("--company")
+        p.add_argument("--expiring", type=int, metavar="DAYS", help="Only limits expiring within DAYS (or expired)")
+        p.add_argument("--sort", default="-utilisation", choices=sorted(
+            [k for k in selectors.STANDING_SORTS] + [f"-{k}" for k in selectors.STANDING_SORTS]))
+        p.add_argument("--limit", type=int, default=100, help="At most this many rows (default 100)")
+        add("refresh", "Recompute every customer's credit standing now (the daily run does it too)")
+        add("totals", "Credit control's headline figures in the policy currency")
+        p = add("cover", "A customer's cover: credit insurance and securities")
+        p.add_argument("account", metavar="ACCOUNT")
+        p = add("cover-add", "Record credit insurance or a security for a customer")
+        p.add_argument("account", metavar="ACCOUNT")
+        p.add_argument("--kind", required=True, choices=["insurance", "guarantee", "letter_of_credit", "deposit"])
+        p.add_argument("--provider", required=True, help="The insurer or the bank")
+        p.add_argument("--reference", default="", help="Policy or document reference")
+        p.add_argument("--amount", required=True, help="Insured amount, or the security's amount")
+        p.add_argument("--currency", required=True)
+        p.add_argument("--coverage", default="100", metavar="PERCENT", help="Insurance: the insurer's share")
+        p.add_argument("--from", dest="valid_from", metavar="YYYY-MM-DD")
+        p.add_argument("--expires", metavar="YYYY-MM-DD")
+        p.add_argument("--note", required=True)
+        p = add("cover-end", "End cover (lapsed, cancelled or released)")
+        p.add_argument("cover_id", type=int, metavar="COVER")
+        p.add_argument("--note", required=True)
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = resolve_actor(o)
@@ -115,7 +148,7 @@ class Command(BaseCommand):
         authorize(actor, "view_credit")
         customer = parse_customer(o["account"])
         policy = policy_in_force()
-        p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+        p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
                               default_class=policy.settings["default_risk_class"])
         cur = p.currency
         lines = [f"{customer.account_number} {customer.name} · risk class {p.risk_class} · {customer.status}",
@@ -164,3 +197,76 @@ class Command(BaseCommand):
         self.stdout.write(f"Credit policy {'version ' + str(p.number) if p.number else '(the built-in defaults)'}")
         for key, value in p.settings.items():
             self.stdout.write(f"  {key} = {json.dumps(value)}\n      {HELP[key]}")
+
+    def _limits(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        f = selectors.StandingFilters(
+            min_utilisation=Decimal(o["min_use"]) if o["min_use"] is not None else None, over_limit=o["over"],
+            risk_class=o["risk_class"], company=parse_company(o["company"]), expiring_within=o["expiring"])
+        key = o["sort"].lstrip("-")
+        order = [F(x).desc(nulls_last=True) if o["sort"].startswith("-") else F(x).asc(nulls_last=True)
+                 for x in selectors.STANDING_SORTS[key]]
+        qs = selectors.standings(f, timezone.localdate()).order_by(*order)
+        total = qs.count()
+        self.stdout.write(f"{'account':<12} {'customer':<30} {'limit':<22} {'use':>8} {'headroom':>18} {'class':<5}")
+        for r in qs[: max(1, o["limit"])]:
+            scope = ("group " if r.for_group else "") + (r.company.code if r.company else "all")
+            use = "—" if r.utilisation is None else f"{r.utilisation:.2f} %"
+            headroom = "—" if r.headroom is None else f"{r.headroom:,.2f}"
+            self.stdout.write(f"{r.customer.account_number:<12} {r.customer.name[:30]:<30} "
+                              f"{f'{r.limit_amount:,.2f} {r.currency} {scope}'[:22]:<22} {use:>8} {headroom:>18} "
+                              f"{r.risk_class:<5}" + (f"  {r.problem}" if r.problem else ""))
+        self.stdout.write(f"{total} limit(s) match" + (f"; {o['limit']} shown" if total > o["limit"] else ""))
+
+    def _refresh(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "request_limits")
+        done = standing.refresh()
+        self.stdout.write(f"{done.rows} standings of {done.customers} customers in {done.seconds:.1f} s"
+                          + (f"; {done.problems} could not be computed (missing FX rates)" if done.problems else ""))
+
+    def _totals(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        policy = policy_in_force()
+        t = selectors.totals(policy.currency, timezone.localdate())
+        cur = t.currency
+        for label, value in (("limits", f"{t.limits:,.2f} {cur}"), ("exposure", f"{t.exposure:,.2f} {cur}"),
+                             ("use of limits", "—" if t.utilisation is None else f"{t.utilisation} %"),
+                             ("customers with a limit", t.limited), ("over 90 %", t.over_90),
+                             ("over the limit", t.over_limit), ("expired limits", t.expired),
+                             ("held orders", f"{t.held} ({t.held_amount:,.2f} {cur})"),
+                             ("as of", t.refreshed_at.isoformat(timespec="seconds") if t.refreshed_at else "never")):
+            self.stdout.write(f"  {label:<24} {value}")
+
+    def _cover(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        rows = list(selectors.covers_of(parse_customer(o["account"])))
+        for c in rows:
+            state = f"ended {c.ended_on}" if c.ended_on else (f"until {c.expires_on}" if c.expires_on else "open-ended")
+            share = f" at {c.coverage_pct:.0f} %" if c.kind == "insurance" else ""
+            self.stdout.write(f"{c.pk:>6} {c.get_kind_display():<18} {c.amount:,.2f} {c.currency}{share} · "
+                              f"{c.provider} {c.reference} · from {c.valid_from} {state}")
+        if not rows:
+            self.stdout.write("No cover recorded.")
+
+    def _cover_add(self, actor: Any, o: dict[str, Any]) -> None:
+        def day(name: str) -> dt.date | None:
+            return _date(o[name], "--" + ("from" if name == "valid_from" else name))
+
+        c = cover.record_cover(actor=actor, customer=parse_customer(o["account"]), kind=o["kind"],
+                               provider=o["provider"], reference=o["reference"], amount=o["amount"],
+                               currency=o["currency"].upper(), coverage_pct=o["coverage"], note=o["note"],
+                               valid_from=day("valid_from"), expires_on=day("expires"))
+        self.stdout.write(f"Recorded {c.get_kind_display().lower()} {c.amount} {c.currency} (cover {c.pk}).")
+
+    def _cover_end(self, actor: Any, o: dict[str, Any]) -> None:
+        c = cover.end_cover(actor=actor, cover_id=o["cover_id"], note=o["note"])
+        self.stdout.write(f"Cover {c.pk} ended on {c.ended_on}.")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
