@@ -25,12 +25,13 @@ from credere.identity.authz import can
 from credere.ledger import selectors as ledger
 from credere.ledger.params import Params
 from credere.web.access import page
-from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
+from credere.web.datatable import DETAIL, NORMAL, PRIMARY, Col, DataTable, respond_export
 
 
 def scope_label(row: CreditStanding) -> str:
-    where = row.company.code if row.company_id and row.company else "all companies"
-    return f"{'Group pool' if row.for_group else 'Own limit'} · {where}"
+    """``Own`` or ``Group pool``, and the company when the limit is for one company only."""
+    scope = "Group pool" if row.for_group else "Own"
+    return f"{scope}, {row.company.code}" if row.company_id and row.company else scope
 
 
 def use_tone(value: Decimal | None) -> str:
@@ -43,8 +44,8 @@ def standing_columns() -> list[Col]:
     return [
         Col("customer.name", "Customer", link=lambda r: reverse("web:customer", args=[r.customer_id]), lead=True,
             sort="name"),
-        Col("scope", "Limit", get=scope_label, priority=DETAIL),
-        Col("risk_class", "Risk class", "code", sort="risk_class"),
+        Col("scope", "Scope", get=scope_label, priority=NORMAL),
+        Col("risk_class", "Risk class", "code", sort="risk_class", priority=NORMAL),
         Col("currency", "Currency", "code", show=False),
         Col("limit_amount", "Limit", "money", currency_key="currency", sort="limit"),
         Col("exposure", "Exposure", "money", currency_key="currency", sort="exposure", priority=DETAIL),
@@ -53,7 +54,7 @@ def standing_columns() -> list[Col]:
         Col("utilisation", "Used", "pct", sort="utilisation", tone=use_tone, priority=PRIMARY),
         Col("headroom", "Headroom", "money", currency_key="currency", sort="headroom", priority=PRIMARY),
         Col("overdue", "Overdue", "money", currency_key="currency", sort="overdue", priority=DETAIL),
-        Col("expires_on", "Expires", "date", sort="expires", priority=DETAIL),
+        Col("expires_on", "Expires", "date", sort="expires", priority=NORMAL),
         Col("problem", "Note", priority=DETAIL),
     ]
 

@@ -1,0 +1,78 @@
+"""Limits and use in a real browser: a credit manager opens the fullest limits from the dashboard,
+records credit insurance on the customer's page, and sees the exposure fall on the limits page.
+Screenshots at 1366×900 and 390×844."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from support.browsing import *  # noqa: F403 - the shared browser fixtures
+from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _on_the_portfolio_date():
+    with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=True):
+        yield
+
+
+@pytest.fixture
+def limited(portfolio, role_users, settings):
+    from credere.approvals import services as approvals
+    from credere.credit.services import limits
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for user in role_users.values():
+        user.set_password(PASSWORD)
+        user.save()
+    for customer, amount, group in ((portfolio.h1, "1000.00", False), (portfolio.s1, "900.00", False),
+                                    (portfolio.h1, "1000.00", True)):
+        req = limits.request_limit(actor=role_users["credit_analyst"], customer=customer, amount=amount,
+                                   currency="EUR", reason="annual review", for_group=group)
+        approvals.decide(actor=role_users["credit_manager"], request_id=req.pk, approve=True, note="agreed")
+    return portfolio
+
+
+def shoot(page: Page, name: str) -> None:
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"desktop-credit-{name}.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(SHOTS / f"phone-credit-{name}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def test_from_the_dashboard_to_the_fullest_limits_and_cover_that_lowers_exposure(limited, page: Page):
+    login(page, "manager")
+    page.goto("/dashboard/?as_of=2026-03-31")
+    panel = page.get_by_test_id("dashboard-credit")
+    expect(panel).to_contain_text("Limits granted")
+    expect(panel.get_by_test_id("over-90")).to_contain_text("1")
+    shoot(page, "dashboard")
+    panel.get_by_test_id("over-90").click()
+    page.wait_for_url("**/credit/limits/?min_use=90")
+    table = page.locator("table").first
+    expect(table).to_contain_text("Solo Logistics Ltd")
+    expect(table).to_contain_text("93.3%")
+    shoot(page, "limits")
+    table.get_by_role("link", name="Solo Logistics Ltd").first.click()
+    page.get_by_text("Request a limit, change the risk class or record cover").click()
+    form = page.get_by_test_id("cover-form")
+    form.get_by_label("Kind of cover").select_option("insurance")
+    form.get_by_label("Insurer or bank").fill("Atradius")
+    form.get_by_label("Insured or secured amount").fill("400")
+    form.get_by_label("Insurer's share (%)").fill("90")
+    form.get_by_label("Note").fill("whole-turnover policy 2026")
+    form.get_by_role("button", name="Record cover").click()
+    expect(page.get_by_text("Recorded: credit insurance of 400.00 EUR by Atradius.")).to_be_visible()
+    expect(page.get_by_test_id("cover-list")).to_contain_text("Atradius")
+    expect(page.get_by_test_id("credit-exposure")).to_contain_text("480.00")
+    shoot(page, "customer-cover")
+    page.goto("/credit/limits/?q=Solo")
+    expect(page.locator("table").first).to_contain_text("53.3%")  # 480 of 900
