@@ -202,8 +202,9 @@ class Cover(models.Model):
 class CreditStanding(models.Model):
     """A customer's (or a corporate group's) exposure against one of its limits, stored when something
     changes (an order checked, a limit approved, an import, a statement, the daily run) so that
-    "everyone over 90 % of their limit" is one indexed query. One row per limit in force; a customer
-    without a limit has one row with its exposure in the policy currency.
+    "everyone over 90 % of their limit" is one indexed query. Every customer has one row for all
+    companies (with its all-companies limit if it has one, else in the policy currency and without
+    a limit), one more per limit for a single company, and a group's top one per group pool.
 
     ``key`` names the row: customer id, ``c`` (own) or ``g`` (group), company id or ``*``.
     """

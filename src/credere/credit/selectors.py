@@ -254,14 +254,15 @@ class CreditTotals:
 
 
 def totals(currency: str, on: dt.date) -> CreditTotals:
-    """Limits and exposure of customers' own limits (groups' pools would count members twice),
-    per currency summed in SQL, converted once each."""
+    """Limits of customers' own limits (groups' pools would count members twice) and the exposure
+    of every customer, per currency summed in SQL, converted once each."""
     own = CreditStanding.objects.filter(for_group=False)
-    per: dict[str, dict[str, Decimal]] = {"limits": {}, "exposure": {}, "uncovered": {}}
-    for cur, lim, exp, unc in (own.values("currency").annotate(l=Sum("limit_amount"), e=Sum("exposure"),
-                                                              u=Sum("uncovered"))
-                               .values_list("currency", "l", "e", "u")):
-        per["limits"][cur], per["exposure"][cur], per["uncovered"][cur] = lim or Decimal(0), exp, unc
+    everything = own.filter(company__isnull=True)  # one row per customer, all companies
+    per: dict[str, dict[str, Decimal]] = {
+        "limits": {c: s or Decimal(0) for c, s in own.values("currency").annotate(s=Sum("limit_amount"))
+                   .values_list("currency", "s")},
+        "exposure": {c: s for c, s in everything.values("currency").annotate(s=Sum("exposure"))
+                     .values_list("currency", "s")}}
     limited_uncovered = {c: s or Decimal(0) for c, s in own.filter(limit_amount__isnull=False).values("currency")
                          .annotate(u=Sum("uncovered")).values_list("currency", "u")}
     rates = rates_to(set(per["exposure"]) | set(per["limits"]), currency, on)

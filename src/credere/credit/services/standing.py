@@ -162,9 +162,13 @@ class _Builder:
         return row
 
     def rows(self, customer: int, members_of: dict[int, list[int]]) -> list[CreditStanding]:
+        """The customer's row for all companies (with its all-companies limit, if any: so every
+        customer has exactly one row covering all its exposure), one per company-only limit, and
+        its group pools when it is a group's top."""
         own = self.limits.get((customer, False), [])
-        out = [self._row(customer, [customer], False, limit) for limit in own] or [
-            self._row(customer, [customer], False, None)]
+        everywhere = next((limit for limit in own if limit.company_id is None), None)
+        out = [self._row(customer, [customer], False, everywhere)]
+        out += [self._row(customer, [customer], False, limit) for limit in own if limit.company_id is not None]
         for limit in self.limits.get((customer, True), []):
             out.append(self._row(customer, members_of.get(customer, [customer]), True, limit))
         return out
