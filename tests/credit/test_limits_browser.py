@@ -76,3 +76,21 @@ def test_from_the_dashboard_to_the_fullest_limits_and_cover_that_lowers_exposure
     shoot(page, "customer-cover")
     page.goto("/credit/limits/?q=Solo")
     expect(page.locator("table").first).to_contain_text("53.3%")  # 480 of 900
+
+
+def test_the_portfolio_and_a_stress_test_with_their_charts(limited, page: Page):
+    login(page, "analyst")
+    page.goto("/credit/portfolio/")
+    expect(page.get_by_test_id("portfolio-kpis")).to_contain_text("Expected loss")
+    expect(page.locator("canvas[data-chart='class-chart']")).to_be_visible()
+    shoot(page, "portfolio")
+    page.get_by_role("link", name="Stress tests").first.click()
+    form = page.get_by_test_id("scenario-form")
+    form.get_by_label("Name").fill("Dollar slide and Helios default")
+    form.get_by_label("FX moves against EUR (%)").fill("USD=-10")
+    form.get_by_label("Corporate groups that default").fill("H1")
+    form.get_by_role("button", name="Save and run").click()
+    expect(page.get_by_test_id("stress-kpis")).to_contain_text("Expected loss")
+    expect(page.get_by_text("Customers in default in this scenario")).to_be_visible()
+    expect(page.locator("canvas[data-chart='stress-chart']")).to_be_visible()
+    shoot(page, "stress")

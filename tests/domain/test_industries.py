@@ -28,3 +28,10 @@ def test_every_division_is_named_whatever_its_group_and_class(division, group, k
     name = DIVISIONS[division]
     assert industry_name(f"{division}.{group}{klass}") == name
     assert industry_name(f"{division}{group}{klass}0") == name
+
+
+def test_the_section_of_a_code() -> None:
+    from credere.domain.industries import section_of
+
+    assert [section_of(c) for c in ("G46.1", "46.19", "46190", "F", "K64.2", "G10", "5045", "", "hello")] == [
+        "G", "G", "G", "F", "K", "", "", "", ""]

@@ -241,3 +241,24 @@ class CreditStanding(models.Model):
 
     def __str__(self) -> str:
         return f"Credit standing {self.key}"
+
+
+class StressScenario(models.Model):
+    """A saved stress test: PD multipliers by country and industry, a payment delay, defaults of
+    named customers or groups, FX moves (``settings``, checked by the service). Changes are audited;
+    a scenario is archived, not deleted."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=500, blank=True, default="")
+    settings = models.JSONField(default=dict)
+    archived = models.BooleanField(default=False)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.CharField(max_length=150)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["archived", "name"]
+
+    def __str__(self) -> str:
+        return f"Stress scenario {self.name}"

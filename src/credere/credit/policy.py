@@ -17,6 +17,7 @@ from credere.credit.models import CreditPolicyVersion
 from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
 from credere.domain.credit.cover import KINDS as COVER_KINDS
+from credere.domain.credit.portfolio import RiskTable
 from credere.domain.money import MoneyError, check_currency
 
 DEFAULTS: dict[str, Any] = {
@@ -32,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
                         ["administrator", None, []]],
     "approval_sla_hours": 48,
     "cover_counts": ["insurance", "guarantee", "letter_of_credit", "deposit"],
+    "pd_pct": {"A": "0.5", "B": "1", "C": "2.5", "D": "6", "E": "20"},
+    "lgd_pct": {"A": "45", "B": "45", "C": "45", "D": "50", "E": "60"},
 }
 
 #: What each setting means (the API and the CLI show it).
@@ -49,6 +52,8 @@ HELP: dict[str, str] = {
     "approval_sla_hours": "A request waiting longer than this is escalated.",
     "cover_counts": "The kinds of cover that reduce exposure against limits and in the risk figures "
                     "(insurance, guarantee, letter_of_credit, deposit).",
+    "pd_pct": "By risk class: the probability of default within a year, in percent (for expected loss).",
+    "lgd_pct": "By risk class: the share of the uncovered exposure lost in a default, in percent.",
 }
 
 
@@ -95,15 +100,7 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
             out[key] = str(_decimal(out[key]))
         except ValueError as exc:
             problems[key] = str(exc)
-    for key, kind in (("overdue_days", int), ("overdue_amount", Decimal)):
-        table = out[key]
-        if not isinstance(table, dict) or set(table) - set(classes):
-            problems[key] = f"give an object by risk class ({', '.join(classes)})"
-            continue
-        try:
-            out[key] = {c: (int(v) if kind is int else str(_decimal(v))) for c, v in table.items()}
-        except (ValueError, TypeError) as exc:
-            problems[key] = str(exc)
+    _clean_class_tables(out, problems, classes)
     _clean_matrix(out, problems)
     try:
         out["approval_sla_hours"] = int(out["approval_sla_hours"])
@@ -114,6 +111,30 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise PolicyError(problems)
     return out
+
+
+def _clean_class_tables(out: dict[str, Any], problems: dict[str, str], classes: list[str]) -> None:
+    """The settings given per risk class."""
+    for key in ("pd_pct", "lgd_pct"):
+        table = out[key]
+        if not isinstance(table, dict) or set(table) != set(classes):
+            problems[key] = f"give a percentage for every risk class ({', '.join(classes)})"
+            continue
+        try:
+            out[key] = {c: str(_decimal(v)) for c, v in table.items()}
+            if any(Decimal(v) > 100 for v in out[key].values()):
+                raise ValueError("a percentage is at most 100")
+        except (ValueError, TypeError) as exc:
+            problems[key] = str(exc)
+    for key, kind in (("overdue_days", int), ("overdue_amount", Decimal)):
+        table = out[key]
+        if not isinstance(table, dict) or set(table) - set(classes):
+            problems[key] = f"give an object by risk class ({', '.join(classes)})"
+            continue
+        try:
+            out[key] = {c: (int(v) if kind is int else str(_decimal(v))) for c, v in table.items()}
+        except (ValueError, TypeError) as exc:
+            problems[key] = str(exc)
 
 
 def _clean_matrix(out: dict[str, Any], problems: dict[str, str]) -> None:
@@ -149,6 +170,12 @@ class PolicyInForce:
             overdue_days={k: int(v) for k, v in s["overdue_days"].items()},
             overdue_amount={k: Decimal(v) for k, v in s["overdue_amount"].items()},
             expired_limit=s["expired_limit"], held_risk_classes=frozenset(s["held_risk_classes"]))
+
+    def risk(self) -> RiskTable:
+        """PD and LGD per risk class, for expected loss."""
+        s = self.settings
+        return RiskTable({k: Decimal(v) for k, v in s["pd_pct"].items()},
+                         {k: Decimal(v) for k, v in s["lgd_pct"].items()}, self.currency)
 
     def matrix(self) -> ApprovalMatrix:
         return ApprovalMatrix(self.currency, authorities_from(

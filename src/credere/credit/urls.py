@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from credere.credit import views, views_limits
+from credere.credit import views, views_limits, views_portfolio
 
 urlpatterns = [
     path("credit/holds/", views.holds, name="credit-holds"),
     path("credit/limits/", views_limits.limits, name="credit-limits"),
     path("credit/limits/refresh/", views_limits.refresh, name="credit-limits-refresh"),
+    path("credit/portfolio/", views_portfolio.portfolio_page, name="credit-portfolio"),
+    path("credit/stress/", views_portfolio.stress_list, name="credit-stress"),
+    path("credit/stress/<int:pk>/", views_portfolio.stress_result, name="credit-stress-result"),
     path("credit/customers/<int:pk>/cover/", views_limits.cover_add, name="credit-cover-add"),
     path("credit/cover/<int:pk>/end/", views_limits.cover_end, name="credit-cover-end"),
     path("credit/checks/<int:pk>/", views.check, name="credit-check"),

@@ -152,3 +152,16 @@ def industry_name(code: str) -> str:
             return ""
         return DIVISIONS[division]
     return SECTIONS.get(section or "", "")
+
+
+def section_of(code: str) -> str:
+    """The NACE section letter a code belongs to (``G46.1`` and ``46.19`` are both ``G``); ``""`` when none."""
+    found = _CODE.match(code.strip().upper())
+    if found is None:
+        return ""
+    section, division = found["section"], found["division"]
+    if division is not None:
+        if division not in DIVISIONS or (section is not None and _SECTION_OF[division] != section):
+            return ""
+        return _SECTION_OF[division]
+    return section if section in SECTIONS else ""

@@ -89,6 +89,25 @@ def group_root_id(customer_id: int) -> int:
     return node
 
 
+def group_root_ids() -> dict[int, int]:
+    """Every customer's group top, in one read (a loop in the parents ends where it closes)."""
+    parents: dict[int, int | None] = dict(Customer.objects.values_list("pk", "parent_id"))
+    out: dict[int, int] = {}
+    for start in parents:
+        path, node, seen = [], start, set()
+        while node not in out:
+            parent = parents.get(node)
+            if parent is None or parent in seen or parent not in parents:
+                out[node] = node
+                break
+            seen.add(node)
+            path.append(node)
+            node = parent
+        for n in path:
+            out[n] = out[node]
+    return out
+
+
 def group_root(customer: Customer) -> Customer:
     if customer.parent_id is None:
         return customer

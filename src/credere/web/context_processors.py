@@ -34,6 +34,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 def _section_of(url_name: str) -> str:
     for prefix, key in (("cash-statements", "cash-statements"), ("cash-file", "cash-statements"),
                         ("cash-policy", "cash-policy"), ("cash-", "cash-workbench"), ("credit-limits", "credit-limits"),
+                        ("credit-portfolio", "credit-portfolio"), ("credit-stress", "credit-portfolio"),
                         ("credit-", "credit-holds"),
                         ("approval", "approvals"), ("dashboard", "dashboard"), ("metric", "dashboard"), ("aging", "aging"),
                         ("customer", "customers"), ("item", "items"), ("payment", "payments"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -50,24 +50,6 @@ class Refreshed:
     customers: int
     problems: int
     seconds: float
-
-
-def _roots(parents: Mapping[int, int | None]) -> dict[int, int]:
-    """Each customer's group top (a loop in the parents ends where it closes)."""
-    out: dict[int, int] = {}
-    for start in parents:
-        path, node, seen = [], start, set()
-        while node not in out:
-            parent = parents.get(node)
-            if parent is None or parent in seen or parent not in parents:
-                out[node] = node
-                break
-            seen.add(node)
-            path.append(node)
-            node = parent
-        for n in path:
-            out[n] = out[node]
-    return out
 
 
 def _sums(qs: Any, ids: set[int] | None) -> Sums:
@@ -183,12 +165,11 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
     on = on or timezone.localdate()
     needed: set[int] | None = None
     if customer_ids is None:
-        parents = dict(Customer.objects.values_list("pk", "parent_id"))
-        roots = _roots(parents)
+        roots = ledger.group_root_ids()
         members_of: dict[int, list[int]] = defaultdict(list)
         for c, r in roots.items():
             members_of[r].append(c)
-        subjects = set(parents)
+        subjects = set(roots)
     else:
         asked = set(Customer.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
         tops = {ledger.group_root_id(c) for c in asked}

@@ -16,8 +16,10 @@ from django.utils import timezone
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit.models import StressScenario
 from credere.credit.policy import HELP, policy_in_force
-from credere.credit.services import checks, cover, limits, standing
+from credere.credit.selectors_portfolio import portfolio, run_stress
+from credere.credit.services import checks, cover, limits, standing, stress
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import NotAllowed, authorize
 from credere.ledger.params import parse_company, parse_customer
@@ -31,6 +33,9 @@ EPILOG = """examples:
   credere credit risk-class C1000 B --reason "two years without a late payment" --user anna
   credere credit policy --set over_limit_tolerance_pct=5 --note "5 % leeway" --user manager
   credere credit limits --min-use 90 --user anna          # everyone over 90 % of their limit
+  credere credit portfolio --user anna
+  credere credit stress-save "Construction slump" --settings '{"pd_by_industry": {"F": "2"}}' --user anna
+  credere credit stress-run "Construction slump" --user anna
   credere credit cover-add C1000 --kind insurance --provider "Allianz Trade" --amount 100000 --currency EUR \
       --coverage 90 --expires 2027-06-30 --note "policy 4711" --user anna
 A limit is applied when an approver decides it: credere approvals. See docs/credit-control.md."""
@@ -42,7 +47,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True,
                                     metavar="{check,holds,release,reject,customer,limit,risk-class,policy,"
-                                            "limits,refresh,totals,cover,cover-add,cover-end}")
+                                            "limits,refresh,totals,cover,cover-add,cover-end,portfolio,stress-list,"
+                                            "stress-save,stress-run}")
 
         def add(name: str, text: str) -> Any:
             p = sub.add_parser(name, help=text, description=text, epilog=EPILOG,
@@ -106,6 +112,15 @@ class Command(BaseCommand):
         p = add("cover-end", "End cover (lapsed, cancelled or released)")
         p.add_argument("cover_id", type=int, metavar="COVER")
         p.add_argument("--note", required=True)
+        add("portfolio", "The credit portfolio: exposure, expected loss, concentration, by risk class")
+        add("stress-list", "Saved stress scenarios")
+        p = add("stress-save", "Save a stress scenario (a new one, or change the one with that name)")
+        p.add_argument("name", metavar="NAME")
+        p.add_argument("--settings", required=True, metavar="JSON",
+                       help='e.g. \'{"pd_by_industry": {"F": "2"}, "delay_days": 15, "fx_pct": {"USD": "-10"}}\'')
+        p.add_argument("--description", default="")
+        p = add("stress-run", "Run a saved scenario on today's portfolio: before and after")
+        p.add_argument("scenario", metavar="NAME_OR_ID")
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = resolve_actor(o)
@@ -258,6 +273,54 @@ class Command(BaseCommand):
                                valid_from=day("valid_from"), expires_on=day("expires"))
         self.stdout.write(f"Recorded {c.get_kind_display().lower()} {c.amount} {c.currency} (cover {c.pk}).")
 
+    def _portfolio(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        pf = portfolio(policy_in_force(), timezone.localdate())
+        cur = pf.currency
+        self.stdout.write(f"Portfolio today, {cur}: {pf.customers} customers")
+        for label, value in (("exposure", pf.exposure), ("covered", pf.cover), ("uncovered", pf.ead),
+                             ("limits", pf.limits), ("expected loss", pf.expected_loss)):
+            self.stdout.write(f"  {label:<16} {value:>18,.2f}")
+        self.stdout.write(f"  {'HHI':<16} {pf.hhi:>18,.0f}  (by corporate group; top 20 hold {pf.top20_share} %)")
+        self.stdout.write(f"{'risk class':<12} {'customers':>9} {'uncovered':>18} {'expected loss':>16}")
+        for s in pf.by_risk_class:
+            self.stdout.write(f"{s.key:<12} {s.customers:>9} {s.ead:>18,.2f} {s.expected_loss:>16,.2f}")
+        if pf.not_computed:
+            self.stdout.write(f"{pf.not_computed} customers left out: an FX rate is missing")
+
+    def _stress_list(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        for row in StressScenario.objects.all():
+            self.stdout.write(f"{row.pk:>4} {row.name}{' (archived)' if row.archived else ''} · "
+                              f"{json.dumps(row.settings)}")
+
+    def _stress_save(self, actor: Any, o: dict[str, Any]) -> None:
+        try:
+            settings = json.loads(o["settings"])
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--settings: not JSON ({exc.msg})") from None
+        existing = StressScenario.objects.filter(name=o["name"].strip()).first()
+        row = stress.save(actor=actor, name=o["name"], description=o["description"], settings=settings,
+                          scenario_id=existing.pk if existing else None)
+        self.stdout.write(f"Saved stress scenario {row.pk}: {row.name}")
+
+    def _stress_run(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        row = _scenario(o["scenario"])
+        r = run_stress(policy_in_force(), timezone.localdate(), row.settings)
+        cur = r.currency
+        self.stdout.write(f"{row.name}, on today's portfolio ({cur}):")
+        self.stdout.write(f"  {'':<22} {'before':>16} {'after':>16}")
+        self.stdout.write(f"  {'uncovered exposure':<22} {r.ead_before:>16,.2f} {r.ead_after:>16,.2f}")
+        self.stdout.write(f"  {'expected loss':<22} {r.el_before:>16,.2f} {r.el_after:>16,.2f}")
+        for k, b, a in r.by_risk_class:
+            self.stdout.write(f"    class {k:<14} {b:>16,.2f} {a:>16,.2f}")
+        self.stdout.write(f"{len(r.breaches)} customer(s) would exceed their limit, {len(r.defaults)} default")
+        for x in r.breaches[:20]:
+            c = r.names.get(x.before.customer_id)
+            self.stdout.write(f"  {c.account_number if c else x.before.customer_id:<12} "
+                              f"{(c.name if c else '')[:30]:<30} limit {x.before.limit:,.2f} → {x.after.ead:,.2f}")
+
     def _cover_end(self, actor: Any, o: dict[str, Any]) -> None:
         c = cover.end_cover(actor=actor, cover_id=o["cover_id"], note=o["note"])
         self.stdout.write(f"Cover {c.pk} ended on {c.ended_on}.")
@@ -270,3 +333,11 @@ def _date(value: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _scenario(ref: str) -> StressScenario:
+    row = (StressScenario.objects.filter(pk=int(ref)).first() if ref.isdigit() else None) or \
+        StressScenario.objects.filter(name=ref).first()
+    if row is None:
+        raise CommandError(f"no stress scenario '{ref}' (give its name or id: credere credit stress-list)")
+    return row

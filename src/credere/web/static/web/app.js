@@ -93,8 +93,10 @@
     var datasets;
     var scales;
     if (spec.kind === "bar") {
-      datasets = spec.datasets.map(function (d) {
-        return { label: d.label, data: toNumbers(d.data), backgroundColor: bucketColours.slice(0, d.data.length), borderRadius: 4, maxBarThickness: 56 };
+      datasets = spec.datasets.map(function (d, i) {
+        // grouped bars (before and after, exposure and loss) take one colour per series
+        var colour = spec.grouped ? palette[i % palette.length] : bucketColours.slice(0, d.data.length);
+        return { label: d.label, data: toNumbers(d.data), backgroundColor: colour, borderRadius: 4, maxBarThickness: 56 };
       });
       scales = {
         x: { grid: { display: false } },
@@ -124,14 +126,15 @@
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { display: spec.kind !== "bar", position: "bottom", labels: { boxWidth: 12, usePointStyle: true } },
+          legend: { display: spec.kind !== "bar" || !!spec.grouped, position: "bottom", labels: { boxWidth: 12, usePointStyle: true } },
           tooltip: {
             callbacks: {
               label: function (ctx) {
                 var v = ctx.parsed.y;
                 if (v === null || v === undefined) return ctx.dataset.label + ": —";
                 if (spec.kind === "bar" && spec.currency) {
-                  return numberFormat(locale, { style: "currency", currency: spec.currency }).format(v);
+                  var amount = numberFormat(locale, { style: "currency", currency: spec.currency }).format(v);
+                  return spec.grouped ? ctx.dataset.label + ": " + amount : amount;
                 }
                 return ctx.dataset.label + ": " + plain.format(v);
               }
