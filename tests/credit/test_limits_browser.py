@@ -94,3 +94,23 @@ def test_the_portfolio_and_a_stress_test_with_their_charts(limited, page: Page):
     expect(page.get_by_text("Customers in default in this scenario")).to_be_visible()
     expect(page.locator("canvas[data-chart='stress-chart']")).to_be_visible()
     shoot(page, "stress")
+
+
+def test_a_policy_change_is_previewed_then_saved(limited, role_users, page: Page):
+    from credere.credit.services import checks
+
+    for order, amount in (("SO-1", "300.00"), ("SO-2", "140.00")):  # S1 900 limit: 840 + 140 = 108.9 %: held
+        checks.check(actor=role_users["credit_manager"], company=limited.de, customer=limited.h1, order_id=order,
+                     amount=amount, currency="EUR")
+    login(page, "manager")
+    page.goto("/credit/policy/")
+    form = page.get_by_test_id("credit-policy-form")
+    form.get_by_label("Tolerance over the limit (%)").fill("50")
+    form.get_by_role("button", name="Preview against the last 1,000 checks").click()
+    preview = page.get_by_test_id("policy-preview")
+    expect(preview).to_contain_text("would change")
+    shoot(page, "policy-preview")
+    page.get_by_label("Why the change (required to save)").fill("More leeway while the group restructures")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_text("Credit policy version 1 is in force.")).to_be_visible()
+    expect(page.get_by_test_id("credit-policy-version")).to_contain_text("Version 1")

@@ -23,6 +23,7 @@ from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.api_limits import router as limits_router
+from credere.credit.api_policy import router as policy_router
 from credere.credit.api_portfolio import router as portfolio_router
 from credere.credit.models import CreditCheck, CreditLimit
 from credere.credit.policy import HELP, policy_in_force
@@ -188,3 +189,4 @@ def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
 
 router.add_router("", limits_router)
 router.add_router("", portfolio_router)
+router.add_router("", policy_router)

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from credere.credit import views, views_limits, views_portfolio
+from credere.credit import views, views_limits, views_policy, views_portfolio
 
 urlpatterns = [
     path("credit/holds/", views.holds, name="credit-holds"),
     path("credit/limits/", views_limits.limits, name="credit-limits"),
     path("credit/limits/refresh/", views_limits.refresh, name="credit-limits-refresh"),
     path("credit/portfolio/", views_portfolio.portfolio_page, name="credit-portfolio"),
+    path("credit/policy/", views_policy.policy_page, name="credit-policy"),
     path("credit/stress/", views_portfolio.stress_list, name="credit-stress"),
     path("credit/stress/<int:pk>/", views_portfolio.stress_result, name="credit-stress-result"),
     path("credit/customers/<int:pk>/cover/", views_limits.cover_add, name="credit-cover-add"),

@@ -35,6 +35,7 @@ def _section_of(url_name: str) -> str:
     for prefix, key in (("cash-statements", "cash-statements"), ("cash-file", "cash-statements"),
                         ("cash-policy", "cash-policy"), ("cash-", "cash-workbench"), ("credit-limits", "credit-limits"),
                         ("credit-portfolio", "credit-portfolio"), ("credit-stress", "credit-portfolio"),
+                        ("credit-policy", "credit-policy"),
                         ("credit-", "credit-holds"),
                         ("approval", "approvals"), ("dashboard", "dashboard"), ("metric", "dashboard"), ("aging", "aging"),
                         ("customer", "customers"), ("item", "items"), ("payment", "payments"),

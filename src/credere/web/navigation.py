@@ -46,6 +46,7 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("credit-portfolio", "Portfolio", "web:credit-portfolio", "chart", ("view_credit",)),
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
+        NavItem("credit-policy", "Credit policy", "web:credit-policy", "filter", ("view_credit",)),
     )),
     NavSection("Cash application", (
         NavItem("cash-statements", "Statements", "web:cash-statements", "upload", ("view_ledger",)),

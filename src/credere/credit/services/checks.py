@@ -114,7 +114,13 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
                  "utilisation_after": str(decision.utilisation_after) if decision.utilisation_after else None,
                  "overdue": str(overdue.amount), "oldest_overdue_days": overdue.oldest_days,
                  "group_limit": str(group_limit.amount) if group_limit else None,
-                 "group_exposure": str(group_exposure.total) if group_exposure and group_limit else None}
+                 "group_exposure": str(group_exposure.total) if group_exposure and group_limit else None,
+                 # what a policy preview needs to replay the decision exactly
+                 "group_cover": str(group_exposure.cover) if group_exposure and group_limit else None,
+                 "customer_status": customer.status,
+                 "limit_expires_on": limit.expires_on.isoformat() if limit and limit.expires_on else None,
+                 "group_limit_expires_on": (group_limit.expires_on.isoformat()
+                                            if group_limit and group_limit.expires_on else None)}
         row = CreditCheck.objects.create(
             order=order, order_version=version, outcome=decision.outcome, status=decision.outcome,
             reasons=[{"code": f.code, "text": f.text} for f in decision.findings], facts=facts,

@@ -17,7 +17,8 @@ from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.models import StressScenario
-from credere.credit.policy import HELP, policy_in_force
+from credere.credit.policy import HELP, PolicyError, policy_in_force
+from credere.credit.policy_preview import preview
 from credere.credit.selectors_portfolio import portfolio, run_stress
 from credere.credit.services import checks, cover, limits, standing, stress
 from credere.credit.services import policy as policy_service
@@ -32,6 +33,7 @@ EPILOG = """examples:
   credere credit limit C1000 --amount 150000 --currency EUR --reason "new contract" --user anna
   credere credit risk-class C1000 B --reason "two years without a late payment" --user anna
   credere credit policy --set over_limit_tolerance_pct=5 --note "5 % leeway" --user manager
+  credere credit policy --set over_limit_tolerance_pct=5 --preview --user manager
   credere credit limits --min-use 90 --user anna          # everyone over 90 % of their limit
   credere credit portfolio --user anna
   credere credit stress-save "Construction slump" --settings '{"pd_by_industry": {"F": "2"}}' --user anna
@@ -85,6 +87,8 @@ class Command(BaseCommand):
         p = add("policy", "Show the credit policy, or change it with --set and --note")
         p.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="A setting and its value")
         p.add_argument("--note", default="", help="Why the policy changes (required with --set)")
+        p.add_argument("--preview", action="store_true",
+                       help="With --set: which of the last 1,000 decisions would change; saves nothing")
         p = add("limits", "Limits and use: exposure, use and headroom of every limit, the fullest first")
         p.add_argument("--min-use", type=int, metavar="PERCENT", help="Only limits used at least this much")
         p.add_argument("--over", action="store_true", help="Only limits exceeded")
@@ -204,6 +208,9 @@ class Command(BaseCommand):
                     changes[key.strip()] = json.loads(raw)
                 except json.JSONDecodeError:
                     changes[key.strip()] = raw
+            if o["preview"]:
+                self._preview(actor, changes)
+                return
             version = policy_service.set_policy(actor=actor, settings=changes, note=o["note"])
             self.stdout.write(f"Credit policy version {version.version} is in force.")
             return
@@ -212,6 +219,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Credit policy {'version ' + str(p.number) if p.number else '(the built-in defaults)'}")
         for key, value in p.settings.items():
             self.stdout.write(f"  {key} = {json.dumps(value)}\n      {HELP[key]}")
+
+    def _preview(self, actor: Any, changes: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        try:
+            result = preview(changes)
+        except PolicyError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"{len(result.flips)} of {result.checked} recent decisions would change "
+                          f"({result.to_released} released instead of held, {result.to_held} held instead of "
+                          f"released); nothing is saved.")
+        for f in result.flips[:50]:
+            row = f.key
+            why = "; ".join(x.text for x in f.after.findings)
+            self.stdout.write(f"  {row.order.company.code} {row.order.order_id} v{row.order_version} "
+                              f"{row.order.customer.account_number}: {f.before} → {f.after.outcome}: {why}")
 
     def _limits(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
