@@ -16,6 +16,7 @@ from django.utils import timezone
 from credere.credit.models import CreditPolicyVersion
 from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
+from credere.domain.credit.reviews import ReviewSchedule
 from credere.domain.money import MoneyError, check_currency
 
 DEFAULTS: dict[str, Any] = {
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "approval_matrix": [["credit_analyst", "25000", []], ["credit_manager", "250000", []],
                         ["administrator", None, []]],
     "approval_sla_hours": 48,
+    "review_months": {"A": 12, "B": 12, "C": 6, "D": 3, "E": 1},
+    "review_lead_days": 30,
 }
 
 #: What each setting means (the API and the CLI show it).
@@ -45,6 +48,8 @@ HELP: dict[str, str] = {
     "approval_matrix": "Who approves limits up to which amount: [role, ceiling or null, risk classes or []], "
                        "lowest first. The person who asks never approves.",
     "approval_sla_hours": "A request waiting longer than this is escalated.",
+    "review_months": "By risk class: months between periodic credit reviews (a class not listed: 12).",
+    "review_lead_days": "How many days before its due date a review appears in the review worklist.",
 }
 
 
@@ -105,6 +110,7 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
         out["approval_sla_hours"] = int(out["approval_sla_hours"])
     except (TypeError, ValueError):
         problems["approval_sla_hours"] = "give a whole number of hours"
+    _clean_reviews(out, problems, classes)
     if problems:
         raise PolicyError(problems)
     return out
@@ -121,6 +127,27 @@ def _clean_matrix(out: dict[str, Any], problems: dict[str, str]) -> None:
                                   for role, amount, classes_ in rows]
     except (ValueError, TypeError, IndexError) as exc:
         problems["approval_matrix"] = str(exc) if isinstance(exc, ValueError) else "give [role, ceiling, classes] rows"
+
+
+def _clean_reviews(out: dict[str, Any], problems: dict[str, str], classes: list[str]) -> None:
+    table = out["review_months"]
+    if not isinstance(table, dict) or set(table) - set(classes):
+        problems["review_months"] = f"give an object by risk class ({', '.join(classes)})"
+    else:
+        try:
+            months = {c: int(v) for c, v in table.items()}
+            if any(not 1 <= m <= 120 for m in months.values()) or any(isinstance(v, bool) for v in table.values()):
+                raise ValueError
+            out["review_months"] = months
+        except (TypeError, ValueError):
+            problems["review_months"] = "give whole months from 1 to 120 for each class"
+    try:
+        lead = out["review_lead_days"]
+        if isinstance(lead, bool) or not 0 <= int(lead) <= 366:
+            raise ValueError
+        out["review_lead_days"] = int(lead)
+    except (TypeError, ValueError):
+        problems["review_lead_days"] = "give whole days from 0 to 366"
 
 
 @dataclass(frozen=True)
@@ -143,6 +170,10 @@ class PolicyInForce:
             overdue_days={k: int(v) for k, v in s["overdue_days"].items()},
             overdue_amount={k: Decimal(v) for k, v in s["overdue_amount"].items()},
             expired_limit=s["expired_limit"], held_risk_classes=frozenset(s["held_risk_classes"]))
+
+    def review_schedule(self) -> ReviewSchedule:
+        s = self.settings
+        return ReviewSchedule({k: int(v) for k, v in s["review_months"].items()}, int(s["review_lead_days"]))
 
     def matrix(self) -> ApprovalMatrix:
         return ApprovalMatrix(self.currency, authorities_from(
