@@ -8,6 +8,6 @@ class CreditConfig(AppConfig):
     verbose_name = "Credit control"
 
     def ready(self) -> None:
-        from credere.credit import registrations
+        from credere.credit import registrations, tasks  # noqa: F401 (tasks register their names)
 
         registrations.register()

@@ -43,6 +43,7 @@ SECTIONS: tuple[NavSection, ...] = (
     )),
     NavSection("Credit control", (
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
+        NavItem("credit-reviews", "Reviews", "web:credit-reviews", "file", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
     )),
     NavSection("Cash application", (

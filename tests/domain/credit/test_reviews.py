@@ -73,6 +73,9 @@ def test_which_review_is_due_and_why():
     assert (d.due_on, d.trigger) == (dt.date(2026, 3, 1), "limit_expired")
     # reviewed recently: not due although the limit is old
     assert due_review(Candidate(5, "C", dt.date(2024, 1, 1), None, dt.date(2026, 3, 1)), as_of, SCHEDULE) is None
+    # an expired limit reviewed after it came into view is not reviewed again for its expiry
+    assert due_review(Candidate(6, "A", dt.date(2025, 6, 1), dt.date(2026, 3, 1), dt.date(2026, 3, 5)), as_of,
+                      SCHEDULE) is None
     assert is_overdue(dt.date(2026, 3, 30), as_of) and not is_overdue(as_of, as_of)
 
 

@@ -79,6 +79,9 @@ def due_review(c: Candidate, as_of: dt.date, schedule: ReviewSchedule) -> DueRev
     periodic = next_review_due(last_review=c.last_review, limit_from=c.limit_from, risk_class=c.risk_class,
                                schedule=schedule)
     expires = c.limit_expires
+    if expires is not None and c.last_review is not None and c.last_review >= expires - dt.timedelta(
+            days=schedule.lead_days):
+        expires = None  # reviewed since the expiry came into view: its renewal is decided there
     if expires is not None and expires <= as_of:
         return DueReview(c.customer_id, expires, LIMIT_EXPIRED)
     if expires is not None and expires <= window_end and expires <= periodic:
