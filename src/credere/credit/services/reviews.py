@@ -32,7 +32,7 @@ from credere.domain.credit.reviews import (
     due_reviews,
     payment_windows,
 )
-from credere.domain.money import MoneyError, check_currency, parse_amount
+from credere.domain.money import MoneyError, check_currency, parse_amount, quantize
 from credere.identity.authz import authorize
 from credere.ledger.models import Customer
 from credere.ledger.services.fx import convert
@@ -53,13 +53,18 @@ def facts_of(customer: Customer, on: dt.date, policy: PolicyInForce) -> dict[str
     p = selectors.picture(customer, on, policy_currency=policy.currency,
                           default_class=policy.settings["default_risk_class"])
     recent, earlier = payment_windows(selectors.paid_items(customer, on - dt.timedelta(days=180), on), on)
+    cur = p.currency
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else str(quantize(value, cur))
+
     return {
-        "on": on.isoformat(), "currency": p.currency, "risk_class": p.risk_class,
-        "limit": _text(p.limit.amount) if p.limit else None,
+        "on": on.isoformat(), "currency": cur, "risk_class": p.risk_class,
+        "limit": money(p.limit.amount) if p.limit else None,
         "limit_expires_on": p.limit.expires_on.isoformat() if p.limit and p.limit.expires_on else None,
-        "receivables": str(p.exposure.receivables), "open_orders": str(p.exposure.orders),
-        "exposure": str(p.exposure.uncovered), "headroom": _text(p.headroom), "utilisation": _text(p.utilisation),
-        "overdue": str(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
+        "receivables": money(p.exposure.receivables), "open_orders": money(p.exposure.orders),
+        "exposure": money(p.exposure.uncovered), "headroom": money(p.headroom), "utilisation": _text(p.utilisation),
+        "overdue": money(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
         "days_late_last_90": _text(recent), "days_late_previous_90": _text(earlier),
         "customer_status": customer.status,
     }
