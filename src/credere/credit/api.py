@@ -226,6 +226,13 @@ def list_reviews(request: HttpRequest, filters: Query[ReviewFiltersIn]) -> list[
         customer=_customer(filters.customer_account, status=404) if filters.customer_account else None))
 
 
+@router.post("/reviews/schedule", response=list[ReviewOut],
+             summary="Open the reviews due (idempotent; the daily task does the same)")
+def schedule_reviews(request: HttpRequest, data: ReviewScheduleIn) -> list[selectors.ReviewRow]:
+    opened = reviews.schedule(actor=acting_user(request), as_of=data.as_of)
+    return [_review_row(r.pk) for r in opened]
+
+
 @router.get("/reviews/{review_id}", response=ReviewOut, summary="One credit review")
 def get_review(request: HttpRequest, review_id: int) -> selectors.ReviewRow:
     authorize(acting_user(request), "view_credit")
@@ -237,13 +244,6 @@ def open_review(request: HttpRequest, data: ReviewOpenIn) -> tuple[int, selector
     row = reviews.open_review(actor=acting_user(request), customer=_customer(data.customer_account),
                               reason=data.reason)
     return 201, _review_row(row.pk)
-
-
-@router.post("/reviews/schedule", response=list[ReviewOut],
-             summary="Open the reviews due (idempotent; the daily task does the same)")
-def schedule_reviews(request: HttpRequest, data: ReviewScheduleIn) -> list[selectors.ReviewRow]:
-    opened = reviews.schedule(actor=acting_user(request), as_of=data.as_of)
-    return [_review_row(r.pk) for r in opened]
 
 
 @router.post("/reviews/{review_id}/complete", response=ReviewOut,
