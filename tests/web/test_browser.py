@@ -98,10 +98,10 @@ def nav_labels(page: Page) -> list[str]:
 
 
 EXPECTED_NAV = {
-    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders",
+    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders", "Reviews",
                       "Approvals", "Statements", "Workbench", "Matching policy", "Audit log",
                       "Users and tokens"],
-    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders", "Approvals",
+    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders", "Reviews", "Approvals",
                 "Statements", "Workbench", "Matching policy", "Audit log"],
     "cash_clerk": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements",
                    "Workbench", "Matching policy"],
