@@ -4,6 +4,7 @@ completion form, and starting a review from the customer page."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -99,7 +100,9 @@ def _facts(facts: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key, label, kind in FACTS:
         value = facts.get(key)
-        if kind in ("money", "pct", "days") and isinstance(value, str):
+        if kind == "date" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        elif kind in ("money", "pct", "days") and isinstance(value, str):
             with contextlib.suppress(InvalidOperation):
                 value = Decimal(value)
         out.append({"key": key, "label": label, "kind": kind, "value": value})
