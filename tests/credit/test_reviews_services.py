@@ -221,3 +221,16 @@ def test_a_completed_review_is_not_completed_again_and_a_cancel_needs_a_note(lim
     reviews.cancel(actor=people["credit_analyst"], review=review, note="opened by mistake")
     with pytest.raises(Conflict, match="already cancelled"):
         reviews.complete(actor=people["credit_analyst"], review=review, outcome="keep", note="fine")
+
+
+def test_a_raise_of_a_limit_for_one_company_asks_for_that_companys_limit(portfolio, people):
+    req = limits.request_limit(actor=people["credit_analyst"], customer=portfolio.s1, amount="4000.00",
+                               currency="EUR", reason="DE01 only", company=portfolio.de)
+    approvals.decide(actor=people["credit_manager"], request_id=req.pk, approve=True, note="agreed")
+    review = reviews.open_review(actor=people["credit_analyst"], customer=portfolio.s1, reason="growth")
+    with pytest.raises(BusinessError, match="to raise the limit, give more than 4000.00"):
+        reviews.complete(actor=people["credit_analyst"], review=review, outcome="raise", note="more", new_limit="10")
+    done = reviews.complete(actor=people["credit_analyst"], review=review, outcome="raise", note="more",
+                            new_limit="6000")
+    raised = ApprovalRequest.objects.get(pk=done.approval_id)
+    assert (raised.payload["company"], raised.payload["amount"]) == (portfolio.de.pk, "6000.00")

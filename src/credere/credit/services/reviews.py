@@ -138,7 +138,9 @@ def complete(*, actor: Any, review: CreditReview, outcome: str, note: str, new_r
         if row.status != CreditReview.Status.OPEN:
             raise Conflict(f"the review is already {row.get_status_display().lower()}", code="review_closed")
         customer = row.customer
-        current = selectors.limit_for(customer, None, today)
+        # the limit for all companies, else the customer's own limit for one company
+        current = selectors.limit_for(customer, None, today) or selectors.limits_of(customer).filter(
+            status=CreditLimit.Status.ACTIVE, for_group=False, valid_from__lte=today).first()
         try:
             money = check_currency(currency or (current.currency if current else policy.currency))
         except MoneyError as exc:
