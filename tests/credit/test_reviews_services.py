@@ -234,3 +234,17 @@ def test_a_raise_of_a_limit_for_one_company_asks_for_that_companys_limit(portfol
                             new_limit="6000")
     raised = ApprovalRequest.objects.get(pk=done.approval_id)
     assert (raised.payload["company"], raised.payload["amount"]) == (portfolio.de.pk, "6000.00")
+
+
+def test_the_review_settings_of_the_policy_are_checked(people):
+    from credere.credit.services import policy as policy_service
+
+    with pytest.raises(BusinessError) as err:
+        policy_service.set_policy(actor=people["credit_manager"], note="try",
+                                  settings={"review_months": {"A": 0, "Z": 3}, "review_lead_days": -1})
+    assert sorted((f["field"], f["message"]) for f in err.value.fields) == [
+        ("review_lead_days", "give whole days from 0 to 366"),
+        ("review_months", "give an object by risk class (A, B, C, D, E)")]
+    v = policy_service.set_policy(actor=people["credit_manager"], note="quarterly for C",
+                                  settings={"review_months": {"C": "3"}, "review_lead_days": "14"})
+    assert (v.settings["review_months"], v.settings["review_lead_days"]) == ({"C": 3}, 14)
