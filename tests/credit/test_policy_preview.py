@@ -55,7 +55,7 @@ def test_the_page_previews_and_saves_with_a_note(decided, client_for):
             "expired_limit": "review", "held_risk_classes": "E", "overdue_days": "A=60\nB=45\nC=30\nD=15\nE=0",
             "overdue_amount": "A=50000\nB=25000\nC=10000\nD=2500\nE=0",
             "approval_matrix": "credit_analyst=25000\ncredit_manager=250000\nadministrator=",
-            "approval_sla_hours": "48", "cover_counts": ["insurance", "deposit"],
+            "approval_sla_hours": "48", "cover_counts": ["insurance", "deposit"], "cover_counts_shown": "1",
             "pd_pct": "A=0.5\nB=1\nC=2.5\nD=6\nE=20", "lgd_pct": "A=45\nB=45\nC=45\nD=50\nE=60"}
     r = manager.post("/credit/policy/", {**form, "action": "preview"})
     page = r.content.decode()

@@ -34,6 +34,24 @@ class RequestOut(Schema):
     decided_by: str | None
     decided_at: dt.datetime | None
     decision_note: str
+    waiting: str | None = None
+    escalated: bool = False
+    escalated_to: str | None = None
+
+    @staticmethod
+    def resolve_waiting(obj: ApprovalRequest, context: dict[str, Any]) -> str | None:
+        w = _wait(obj, context)
+        return w.text if w is not None else None
+
+    @staticmethod
+    def resolve_escalated(obj: ApprovalRequest, context: dict[str, Any]) -> bool:
+        w = _wait(obj, context)
+        return bool(w and w.escalated)
+
+    @staticmethod
+    def resolve_escalated_to(obj: ApprovalRequest, context: dict[str, Any]) -> str | None:
+        w = _wait(obj, context)
+        return (w.escalated_to or None) if w is not None else None
 
     @staticmethod
     def resolve_requested_by(obj: ApprovalRequest) -> str:
@@ -46,6 +64,19 @@ class RequestOut(Schema):
     @staticmethod
     def resolve_amount(obj: ApprovalRequest) -> str:
         return str(obj.amount)
+
+
+def _wait(obj: ApprovalRequest, context: dict[str, Any]) -> selectors.Waiting | None:
+    """A pending request's wait against its SLA (computed once per request of the API call)."""
+    if obj.status != ApprovalRequest.Status.PENDING:
+        return None
+    http = context.get("request") if context else None
+    cache: dict[int, selectors.Waiting] = getattr(http, "_approval_waits", {}) if http is not None else {}
+    if obj.pk not in cache:
+        cache[obj.pk] = selectors.waiting([obj])[obj.pk]
+        if http is not None:
+            http._approval_waits = cache
+    return cache[obj.pk]
 
 
 class Filters(Schema):

@@ -24,6 +24,11 @@ class Kind:
     apply: Callable[[Any, Any], None]
     #: the page of the request's subject (for links), from its id
     subject_url: Callable[[str], str] | None = None
+    #: hours a request may wait before it is escalated to the next authority up (None: no SLA)
+    sla_hours: Callable[[], int | None] | None = None
+
+    def sla(self) -> int | None:
+        return self.sla_hours() if self.sla_hours is not None else None
 
 
 _KINDS: dict[str, Kind] = {}

@@ -12,7 +12,7 @@ from credere.approvals import kinds
 from credere.approvals.models import ApprovalRequest
 from credere.audit.services import record, snapshot
 from credere.core.errors import BusinessError, Conflict
-from credere.domain.credit.approvals import may_decide, route
+from credere.domain.credit.approvals import escalated, may_decide, route
 from credere.identity.services import roles_of
 
 
@@ -50,9 +50,12 @@ def decide(*, actor: Any, request_id: int, approve: bool, note: str = "") -> App
         if not approve and not (note or "").strip():
             raise _field("note", "say why the request is rejected")
         kind = kinds.get(request.kind)
+        sla = kind.sla()
+        hours = Decimal((timezone.now() - request.requested_at).total_seconds()) / 3600
         verdict = may_decide(kind.matrix(), amount=request.amount, risk_class=request.risk_class,
                              requester=request.requested_by.get_username(), decider=actor.get_username(),
-                             decider_roles=roles_of(actor))
+                             decider_roles=roles_of(actor),
+                             escalated=sla is not None and escalated(hours, Decimal(sla)))
         if not verdict.allowed:
             raise BusinessError(f"{actor.get_username()} may not decide this request: {verdict.reason}",
                                 code="not_allowed", status=403)

@@ -16,10 +16,12 @@ from credere.web.access import page
 @page("view_credit")
 def inbox(request: HttpRequest) -> HttpResponse:
     waiting = list(selectors.pending())
-    why_not = selectors.decidable_by(request.user, waiting)
+    waits = selectors.waiting(waiting)
+    why_not = selectors.decidable_by(request.user, waiting, waits)
     recent = list(selectors.decided()[:20])
     return render(request, "approvals/inbox.html", {
-        "waiting": [{"r": r, "why_not": why_not[r.pk], "kind": kinds.get(r.kind).label} for r in waiting],
+        "waiting": [{"r": r, "why_not": why_not[r.pk], "kind": kinds.get(r.kind).label, "wait": waits[r.pk]}
+                    for r in waiting],
         "recent": recent,
     })
 
@@ -30,13 +32,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if r is None:
         return render(request, "web/404.html", {"message": f"There is no approval request {pk}."}, status=404)
     kind = kinds.get(r.kind)
-    why_not = selectors.decidable_by(request.user, [r])[r.pk] if r.status == "pending" else ""
+    wait = selectors.waiting([r])[r.pk] if r.status == "pending" else None
+    why_not = selectors.decidable_by(request.user, [r], {r.pk: wait})[r.pk] if wait is not None else ""
     needs = (f"{r.required_role.replace('_', ' ').capitalize()} or a higher authority" if r.required_role
              else "no authority in the matrix covers it")
     facts = [(str(k).replace("_", " ").capitalize(), v if v is not None else "—") for k, v in (r.facts or {}).items()]
     return render(request, "approvals/detail.html", {
         "r": r, "kind": kind.label, "subject_url": kind.subject_url(r.subject_id) if kind.subject_url else "",
-        "why_not": why_not, "may_decide": r.status == "pending" and not why_not, "needs": needs, "facts": facts,
+        "why_not": why_not, "wait": wait, "may_decide": r.status == "pending" and not why_not, "needs": needs, "facts": facts,
     })
 
 

@@ -8,6 +8,8 @@
 * ``GET /credit/customers/{account}`` — the customer's credit picture; ``POST …/risk-class``.
 * ``POST /credit/limit-requests`` — ask for a limit (approved under ``/approvals``).
 * ``GET/PUT /credit/policy`` — the credit policy (versioned; a change needs a note).
+* ``GET /credit/reviews`` — the review worklist; ``GET …/{id}``; ``POST /credit/reviews`` (start one by
+  hand); ``POST …/{id}/complete``; ``POST /credit/reviews/schedule`` (open those due).
 """
 
 from typing import Any, Literal
@@ -36,9 +38,13 @@ from credere.credit.schemas import (
     LimitRequestIn,
     PolicyIn,
     PolicyOut,
+    ReviewCompleteIn,
+    ReviewOpenIn,
+    ReviewOut,
+    ReviewScheduleIn,
     RiskClassIn,
 )
-from credere.credit.services import checks, limits
+from credere.credit.services import checks, limits, reviews
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import authorize
 from credere.ledger.models import Company, Customer
@@ -185,6 +191,70 @@ def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
     policy_service.set_policy(actor=acting_user(request), settings=data.settings, note=data.note)
     p = policy_in_force()
     return {"version": p.number, "settings": p.settings, "help": HELP}
+
+
+# ------------------------------------------------------------------------------------------ reviews
+class ReviewFiltersIn(Schema):
+    status: Literal["open", "completed", "cancelled", "all"] = "open"
+    overdue: bool = False
+    trigger: Literal["scheduled", "limit_expiring", "limit_expired", "alert", "requested"] | None = None
+    risk_class: str | None = None
+    customer_account: str | None = None
+
+
+def _review_rows(f: selectors.ReviewFilters) -> list[selectors.ReviewRow]:
+    policy = policy_in_force()
+    return selectors.reviews(f, on=timezone.localdate(), policy_currency=policy.currency,
+                             default_class=policy.settings["default_risk_class"])
+
+
+def _review_row(review_id: int) -> selectors.ReviewRow:
+    row = selectors.review(review_id) if 0 < review_id < 2**62 else None
+    if row is None:
+        raise BusinessError(f"no credit review {review_id}", code="not_found", status=404)
+    found = _review_rows(selectors.ReviewFilters(status="", customer=row.customer))
+    return next(r for r in found if r.review.pk == row.pk)
+
+
+@router.get("/reviews", response=list[ReviewOut], summary="Credit reviews (the worklist: open, earliest due first)")
+@paginate(Page)
+def list_reviews(request: HttpRequest, filters: Query[ReviewFiltersIn]) -> list[selectors.ReviewRow]:
+    authorize(acting_user(request), "view_credit")
+    return _review_rows(selectors.ReviewFilters(
+        status="" if filters.status == "all" else filters.status, overdue=filters.overdue,
+        trigger=filters.trigger or "", risk_class=filters.risk_class or "",
+        customer=_customer(filters.customer_account, status=404) if filters.customer_account else None))
+
+
+@router.post("/reviews/schedule", response=list[ReviewOut],
+             summary="Open the reviews due (idempotent; the daily task does the same)")
+def schedule_reviews(request: HttpRequest, data: ReviewScheduleIn) -> list[selectors.ReviewRow]:
+    opened = reviews.schedule(actor=acting_user(request), as_of=data.as_of)
+    return [_review_row(r.pk) for r in opened]
+
+
+@router.get("/reviews/{review_id}", response=ReviewOut, summary="One credit review")
+def get_review(request: HttpRequest, review_id: int) -> selectors.ReviewRow:
+    authorize(acting_user(request), "view_credit")
+    return _review_row(review_id)
+
+
+@router.post("/reviews", response={201: ReviewOut}, summary="Start a review of a customer by hand")
+def open_review(request: HttpRequest, data: ReviewOpenIn) -> tuple[int, selectors.ReviewRow]:
+    row = reviews.open_review(actor=acting_user(request), customer=_customer(data.customer_account),
+                              reason=data.reason)
+    return 201, _review_row(row.pk)
+
+
+@router.post("/reviews/{review_id}/complete", response=ReviewOut,
+             summary="Complete a review: keep, raise, lower or block (changes go to approval)")
+def complete_review(request: HttpRequest, review_id: int, data: ReviewCompleteIn) -> selectors.ReviewRow:
+    row = selectors.review(review_id) if 0 < review_id < 2**62 else None
+    if row is None:
+        raise BusinessError(f"no credit review {review_id}", code="not_found", status=404)
+    reviews.complete(actor=acting_user(request), review=row, outcome=data.outcome, note=data.note,
+                     new_risk_class=data.new_risk_class, new_limit=data.new_limit, currency=data.currency)
+    return _review_row(row.pk)
 
 
 router.add_router("", limits_router)

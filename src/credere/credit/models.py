@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from credere.core.fields import AmountField
+from credere.core.fields import AmountField, OptionalAmountField
 from credere.domain.credit.check import HOLDING
 from credere.ledger.models import Company, Customer
 
@@ -262,3 +262,54 @@ class StressScenario(models.Model):
 
     def __str__(self) -> str:
         return f"Stress scenario {self.name}"
+class CreditReview(models.Model):
+    """A periodic (or requested) look at a customer's credit: opened when due, completed with the facts
+    of that moment and a decision (keep, raise, lower, block); a limit change or a block goes through
+    an approval request."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled review"
+        LIMIT_EXPIRING = "limit_expiring", "Limit expiring"
+        LIMIT_EXPIRED = "limit_expired", "Limit expired"
+        ALERT = "alert", "Monitoring alert"
+        REQUESTED = "requested", "Started by hand"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Outcome(models.TextChoices):
+        KEEP = "keep", "Keep the limit"
+        RAISE = "raise", "Raise the limit"
+        LOWER = "lower", "Lower the limit"
+        BLOCK = "block", "Block the customer"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    #: why it was opened by hand (or by which alert)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.CharField(max_length=150)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    #: the figures when the review was completed, as strings of Decimals (limit's currency)
+    facts = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    new_risk_class = models.CharField(max_length=10, blank=True, default="")
+    proposed_amount = OptionalAmountField(blank=True)
+    proposed_currency = models.CharField(max_length=3, blank=True, default="")
+    note = models.CharField(max_length=1000, blank=True, default="")
+    reviewed_by = models.CharField(max_length=150, blank=True, default="")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    #: the approval request filed for a limit change or a block
+    approval_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["customer"], condition=Q(status="open"),
+                                               name="one_open_review_per_customer")]
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["customer", "status"])]
+
+    def __str__(self) -> str:
+        return f"Credit review of {self.customer.name} due {self.due_on}"

@@ -1,5 +1,5 @@
 """Credit control on the customer page (registered in ``CreditConfig.ready()``): risk class, limit,
-exposure and its use of the limit, held orders and limit requests, with the actions the role allows."""
+exposure and its use of the limit, held orders, limit requests and credit reviews, with the actions the role allows."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
             "covers": list(selectors.covers_of(customer)[:8]), "cover_kinds": Cover.Kind.choices,
+            "reviews": (reviews := list(selectors.reviews_of(customer)[:5])),
+            "open_review": next((r for r in reviews if r.status == "open"), None),
             "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,
             "bar": min(int(pic.utilisation or 0), 100)}
 

@@ -18,6 +18,7 @@ from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
 from credere.domain.credit.cover import KINDS as COVER_KINDS
 from credere.domain.credit.portfolio import RiskTable
+from credere.domain.credit.reviews import ReviewSchedule
 from credere.domain.money import MoneyError, check_currency
 
 DEFAULTS: dict[str, Any] = {
@@ -35,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "cover_counts": ["insurance", "guarantee", "letter_of_credit", "deposit"],
     "pd_pct": {"A": "0.5", "B": "1", "C": "2.5", "D": "6", "E": "20"},
     "lgd_pct": {"A": "45", "B": "45", "C": "45", "D": "50", "E": "60"},
+    "review_months": {"A": 12, "B": 12, "C": 6, "D": 3, "E": 1},
+    "review_lead_days": 30,
 }
 
 #: What each setting means (the API and the CLI show it).
@@ -54,6 +57,8 @@ HELP: dict[str, str] = {
                     "(insurance, guarantee, letter_of_credit, deposit).",
     "pd_pct": "By risk class: the probability of default within a year, in percent (for expected loss).",
     "lgd_pct": "By risk class: the share of the uncovered exposure lost in a default, in percent.",
+    "review_months": "By risk class: months between periodic credit reviews (a class not listed: 12).",
+    "review_lead_days": "How many days before its due date a review appears in the review worklist.",
 }
 
 
@@ -108,6 +113,7 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
         problems["approval_sla_hours"] = "give a whole number of hours"
     if not isinstance(out["cover_counts"], list) or set(out["cover_counts"]) - set(COVER_KINDS):
         problems["cover_counts"] = f"give a list of kinds among {', '.join(COVER_KINDS)}"
+    _clean_reviews(out, problems, classes)
     if problems:
         raise PolicyError(problems)
     return out
@@ -150,6 +156,27 @@ def _clean_matrix(out: dict[str, Any], problems: dict[str, str]) -> None:
         problems["approval_matrix"] = str(exc) if isinstance(exc, ValueError) else "give [role, ceiling, classes] rows"
 
 
+def _clean_reviews(out: dict[str, Any], problems: dict[str, str], classes: list[str]) -> None:
+    table = out["review_months"]
+    if not isinstance(table, dict) or set(table) - set(classes):
+        problems["review_months"] = f"give an object by risk class ({', '.join(classes)})"
+    else:
+        try:
+            months = {c: int(v) for c, v in table.items()}
+            if any(not 1 <= m <= 120 for m in months.values()) or any(isinstance(v, bool) for v in table.values()):
+                raise ValueError
+            out["review_months"] = months
+        except (TypeError, ValueError):
+            problems["review_months"] = "give whole months from 1 to 120 for each class"
+    try:
+        lead = out["review_lead_days"]
+        if isinstance(lead, bool) or not 0 <= int(lead) <= 366:
+            raise ValueError
+        out["review_lead_days"] = int(lead)
+    except (TypeError, ValueError):
+        problems["review_lead_days"] = "give whole days from 0 to 366"
+
+
 @dataclass(frozen=True)
 class PolicyInForce:
     version: CreditPolicyVersion | None
@@ -176,6 +203,10 @@ class PolicyInForce:
         s = self.settings
         return RiskTable({k: Decimal(v) for k, v in s["pd_pct"].items()},
                          {k: Decimal(v) for k, v in s["lgd_pct"].items()}, self.currency)
+
+    def review_schedule(self) -> ReviewSchedule:
+        s = self.settings
+        return ReviewSchedule({k: int(v) for k, v in s["review_months"].items()}, int(s["review_lead_days"]))
 
     def matrix(self) -> ApprovalMatrix:
         return ApprovalMatrix(self.currency, authorities_from(

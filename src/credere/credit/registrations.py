@@ -1,5 +1,5 @@
 """What credit control plugs into the rest of Credere at start-up (``CreditConfig.ready()``): its
-approval kind (credit limits), its panel on the customer page, and the pages of its audited records."""
+approval kinds (credit limits, blocking a customer), its panel on the customer page, and the pages of its audited records."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from credere.audit import links
 from credere.credit.policy import policy_in_force
 from credere.credit.services import standing
 from credere.credit.services.limits import KIND, apply_approved_limit
+from credere.credit.services.reviews import BLOCK_KIND, apply_approved_block
 from credere.ledger import changes
+
+
+def _sla_hours() -> int | None:
+    return int(policy_in_force().settings["approval_sla_hours"])
 
 
 def register() -> None:
@@ -18,7 +23,13 @@ def register() -> None:
 
     kinds.register(kinds.Kind(name=KIND, label="Credit limit", matrix=lambda: policy_in_force().matrix(),
                               apply=apply_approved_limit,
-                              subject_url=lambda pk: reverse("web:customer", args=[int(pk)])))
+                              subject_url=lambda pk: reverse("web:customer", args=[int(pk)]),
+                              sla_hours=_sla_hours))
+    kinds.register(kinds.Kind(name=BLOCK_KIND, label="Block a customer", matrix=lambda: policy_in_force().matrix(),
+                              apply=apply_approved_block,
+                              subject_url=lambda pk: reverse("web:customer", args=[int(pk)]),
+                              sla_hours=_sla_hours))
+    links.register("credit.creditreview", lambda pk: reverse("web:credit-review", args=[pk]))
     links.register("credit.creditcheck", lambda pk: reverse("web:credit-check", args=[pk]))
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()

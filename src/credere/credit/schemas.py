@@ -127,3 +127,77 @@ class PolicyOut(Schema):
 class PolicyIn(Schema):
     settings: dict[str, Any]
     note: Reason
+
+
+class ReviewOut(Schema):
+    id: int
+    customer_account: str
+    customer_name: str
+    due_on: dt.date
+    trigger: str = Field(description="scheduled, limit_expiring, limit_expired, alert or requested")
+    status: str = Field(description="open, completed or cancelled")
+    overdue: bool = Field(description="open and past its due date")
+    risk_class: str = Field(description="the customer's risk class today")
+    currency: str | None = Field(description="the currency of limit and overdue (the limit's)")
+    limit: str | None
+    utilisation: str | None = Field(description="Exposure as a percentage of the limit, today")
+    overdue_amount: str | None
+    reason: str
+    outcome: str
+    new_risk_class: str
+    proposed_amount: str | None
+    proposed_currency: str
+    note: str
+    opened_by: str
+    reviewed_by: str
+    completed_at: dt.datetime | None
+    approval_id: int | None
+    facts: dict[str, Any] = Field(description="the figures when the review was completed (strings of decimals)")
+
+    # the review's own fields are read through the row (``ReviewRow`` passes them on)
+
+    @staticmethod
+    def resolve_customer_account(obj: Any) -> str:
+        return str(obj.review.customer.account_number)
+
+    @staticmethod
+    def resolve_customer_name(obj: Any) -> str:
+        return str(obj.review.customer.name)
+
+    @staticmethod
+    def resolve_overdue(obj: Any) -> bool:
+        return bool(obj.overdue_review)
+
+    @staticmethod
+    def resolve_limit(obj: Any) -> str | None:
+        return None if obj.limit is None else amount_text(obj.limit, obj.currency)
+
+    @staticmethod
+    def resolve_utilisation(obj: Any) -> str | None:
+        return None if obj.utilisation is None else str(obj.utilisation)
+
+    @staticmethod
+    def resolve_overdue_amount(obj: Any) -> str | None:
+        return None if obj.overdue is None else amount_text(obj.overdue, obj.currency)
+
+    @staticmethod
+    def resolve_proposed_amount(obj: Any) -> str | None:
+        r = obj.review
+        return None if r.proposed_amount is None else amount_text(r.proposed_amount, r.proposed_currency)
+
+
+class ReviewOpenIn(Schema):
+    customer_account: Code
+    reason: Reason
+
+
+class ReviewCompleteIn(Schema):
+    outcome: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)]
+    note: Annotated[str, StringConstraints(max_length=1000)]
+    new_risk_class: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = None
+    new_limit: PositiveAmountText | None = Field(None, description="required to raise or lower the limit")
+    currency: Currency | None = Field(None, description="the new limit's currency (default: the limit's)")
+
+
+class ReviewScheduleIn(Schema):
+    as_of: dt.date | None = None

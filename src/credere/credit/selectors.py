@@ -8,14 +8,25 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
 from credere.core.errors import BusinessError
-from credere.credit.models import Cover, CreditCheck, CreditLimit, CreditStanding, Order, RiskClassAssignment
+from credere.credit.models import (
+    Cover,
+    CreditCheck,
+    CreditLimit,
+    CreditReview,
+    CreditStanding,
+    Order,
+    RiskClassAssignment,
+)
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import Exposure, assemble, currencies_of, headroom, utilisation
+from credere.domain.credit.reviews import Candidate, is_overdue
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer, OpenItem
 from credere.ledger.services.fx import rate_table
@@ -280,3 +291,131 @@ def totals(currency: str, on: dt.date) -> CreditTotals:
 def covers_of(customer: Customer) -> QuerySet[Cover]:
     """A customer's cover, in force and ended, the newest first."""
     return Cover.objects.filter(customer=customer).order_by("-valid_from", "-id")
+# ------------------------------------------------------------------------------------------ reviews
+def risk_classes_of(customer_ids: Iterable[int], on: dt.date, default: str) -> dict[int, str]:
+    """Each customer's risk class on ``on`` in one read (``default`` for those nobody classified)."""
+    ids = list(customer_ids)
+    out = dict.fromkeys(ids, default)
+    seen: set[int] = set()
+    for cid, cls in (RiskClassAssignment.objects.filter(customer_id__in=ids, effective_from__lte=on)
+                     .order_by("customer_id", "-effective_from", "-id").values_list("customer_id", "risk_class")):
+        if cid not in seen:
+            seen.add(cid)
+            out[cid] = cls
+    return out
+
+
+def review_candidates(on: dt.date, default_class: str) -> list[Candidate]:
+    """Customers with a limit in force on ``on`` (their own or their group's), with the latest limit's
+    start, the earliest expiry and the last completed review; those with an open review are left out."""
+    limits: dict[int, tuple[dt.date, dt.date | None]] = {}
+    for cid, start, expires in (CreditLimit.objects.filter(status=CreditLimit.Status.ACTIVE, valid_from__lte=on)
+                                .values_list("customer_id", "valid_from", "expires_on")):
+        first, soonest = limits.get(cid, (start, expires))
+        ends = [d for d in (soonest, expires) if d is not None]
+        limits[cid] = (max(first, start), min(ends) if ends else None)
+    busy = set(CreditReview.objects.filter(status=CreditReview.Status.OPEN).values_list("customer_id", flat=True))
+    last = dict(CreditReview.objects.filter(status=CreditReview.Status.COMPLETED, customer_id__in=list(limits))
+                .values("customer_id").annotate(m=Max("completed_at")).values_list("customer_id", "m"))
+    classes = risk_classes_of(limits, on, default_class)
+    return [Candidate(cid, classes[cid], start, expires, timezone.localdate(last[cid]) if last.get(cid) else None)
+            for cid, (start, expires) in sorted(limits.items()) if cid not in busy]
+
+
+def paid_items(customer: Customer, since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Invoices and debit notes of the customer settled in full between ``since`` (excluded) and
+    ``until``: ``(due date, day the last allocation settled it)``."""
+    return list(OpenItem.objects.filter(customer=customer, open_amount=0, amount__gt=0)
+                .annotate(paid_on=Max("allocations__applied_on", filter=Q(allocations__reversed_on__isnull=True)))
+                .filter(paid_on__gt=since, paid_on__lte=until).values_list("due_date", "paid_on"))
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    status: str = CreditReview.Status.OPEN
+    overdue: bool = False
+    trigger: str = ""
+    risk_class: str = ""
+    customer: Customer | None = None
+
+
+class ReviewRow:
+    """One review in the worklist with the customer's figures, computed when first shown (a page
+    shows 50 rows, so only those are computed)."""
+
+    def __init__(self, review: CreditReview, risk_class: str, on: dt.date, policy_currency: str,
+                 default_class: str) -> None:
+        self.review, self.risk_class, self.on = review, risk_class, on
+        self._currency, self._default = policy_currency, default_class
+        self._picture: CreditPicture | None = None
+        self.error = ""
+
+    def __getattr__(self, name: str) -> Any:
+        """The review's own fields (``due_on``, ``status``…) read through the row."""
+        if name.startswith("_") or name == "review":
+            raise AttributeError(name)
+        return getattr(self.review, name)
+
+    @property
+    def customer(self) -> Customer:
+        return self.review.customer
+
+    @property
+    def overdue_review(self) -> bool:
+        return self.review.status == CreditReview.Status.OPEN and is_overdue(self.review.due_on, self.on)
+
+    @property
+    def picture(self) -> CreditPicture | None:
+        if self._picture is None and not self.error:
+            try:
+                self._picture = picture(self.review.customer, self.on, policy_currency=self._currency,
+                                        default_class=self._default)
+            except BusinessError as exc:  # a missing FX rate: the row says so
+                self.error = str(exc)
+        return self._picture
+
+    @property
+    def currency(self) -> str | None:
+        return self.picture.currency if self.picture else None
+
+    @property
+    def limit(self) -> Decimal | None:
+        p = self.picture
+        return p.limit.amount if p is not None and p.limit is not None else None
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        return self.picture.utilisation if self.picture else None
+
+    @property
+    def overdue(self) -> Decimal | None:
+        return self.picture.overdue.amount if self.picture else None
+
+
+def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_class: str) -> list[ReviewRow]:
+    """The review worklist: due date first (then customer), with the filters applied."""
+    qs = CreditReview.objects.select_related("customer").order_by("due_on", "customer__name", "id")
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.trigger:
+        qs = qs.filter(trigger=f.trigger)
+    if f.overdue:
+        qs = qs.filter(status=CreditReview.Status.OPEN, due_on__lt=on)
+    if f.customer is not None:
+        qs = qs.filter(customer=f.customer)
+    rows = list(qs)
+    classes = risk_classes_of({r.customer_id for r in rows}, on, default_class)
+    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class) for r in rows]
+    return [r for r in out if r.risk_class == f.risk_class] if f.risk_class else out
+
+
+def review(pk: int) -> CreditReview | None:
+    return CreditReview.objects.select_related("customer").filter(pk=pk).first()
+
+
+def reviews_of(customer: Customer) -> QuerySet[CreditReview]:
+    return CreditReview.objects.filter(customer=customer).order_by("-due_on", "-id")
+
+
+def open_review_of(customer: Customer) -> CreditReview | None:
+    return CreditReview.objects.filter(customer=customer, status=CreditReview.Status.OPEN).first()

@@ -1,11 +1,16 @@
-"""Background work of credit control (run by ``credere worker``)."""
+"""Background work of credit control (run by ``credere worker``): standings refreshed after ledger
+changes, and the daily review schedule."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from credere.core import background
 from credere.credit.services import standing
+from credere.credit.services.reviews import schedule
 
 
 @task()
@@ -15,4 +20,17 @@ def refresh_standings(customer_ids: list[int] | None = None) -> str:
     return f"{done.rows} standings of {done.customers} customers in {done.seconds:.1f} s"
 
 
+@task()
+def schedule_reviews(actor: str, as_of: str | None = None) -> str:
+    """Open the credit reviews now due. Idempotent: a customer never gets a second open review, so a
+    repeated or overlapping run opens nothing more. ``actor`` is the user the run is made for (one
+    who may request limits); ``as_of`` an ISO date (default today)."""
+    user = get_user_model().objects.filter(username=actor, is_active=True).first()
+    if user is None:
+        return f"skipped: {actor} is not an active user"
+    opened = schedule(actor=user, as_of=dt.date.fromisoformat(as_of) if as_of else None)
+    return f"{len(opened)} review{'s' if len(opened) != 1 else ''} opened"
+
+
 background.register("credit.refresh_standings", refresh_standings)
+background.register("credit.schedule_reviews", schedule_reviews)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,17 @@ from credere.identity.authz import can
 from credere.ledger import selectors as ledger
 from credere.web.access import page
 from credere.web.datatable import PRIMARY, Col, DataTable
+
+
+def _number(value: Any) -> Any:
+    """A stored figure as a number; the facts that are words or dates (the customer's status, an expiry)
+    stay as they are."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return value
 
 
 def _not_found(request: HttpRequest, what: str) -> HttpResponse:
@@ -60,7 +72,7 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Order {row.order.order_id} {'released' if release else 'rejected'}.")
             return redirect("web:credit-holds")
         return redirect("web:credit-check", pk=row.pk)
-    figures = {k: Decimal(v) if isinstance(v, str) else v for k, v in (row.facts or {}).items()}
+    figures = {k: _number(v) for k, v in (row.facts or {}).items()}
     return render(request, "credit/check.html", {
         "c": row, "f": figures, "order": row.order, "history": list(row.order.checks.order_by("-checked_at")),
         "may_release": can(request.user, "release_orders") and row.status == "held",

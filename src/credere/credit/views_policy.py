@@ -113,7 +113,10 @@ def settings_from(post: Any) -> tuple[dict[str, Any], FormErrors]:
     out: dict[str, Any] = {}
     for key in DEFAULTS:
         if key == "cover_counts":
-            out[key] = post.getlist(key)
+            if post.get("cover_counts_shown"):  # unticked boxes send nothing: the marker says the form had them
+                out[key] = post.getlist(key)
+            continue
+        if key not in post:  # a setting the form did not show keeps its value
             continue
         value = _from_text(key, post.get(key, ""), errors)
         if value is not None:

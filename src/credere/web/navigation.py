@@ -45,6 +45,7 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("credit-limits", "Limits and use", "web:credit-limits", "gauge", ("view_credit",)),
         NavItem("credit-portfolio", "Portfolio", "web:credit-portfolio", "chart", ("view_credit",)),
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
+        NavItem("credit-reviews", "Reviews", "web:credit-reviews", "file", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
         NavItem("credit-policy", "Credit policy", "web:credit-policy", "filter", ("view_credit",)),
     )),

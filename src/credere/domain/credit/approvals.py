@@ -70,14 +70,18 @@ class Verdict:
 
 
 def may_decide(matrix: ApprovalMatrix, *, amount: Decimal, risk_class: str, requester: str, decider: str,
-               decider_roles: Iterable[str]) -> Verdict:
-    """Four eyes and authority: the requester never decides; the decider holds a covering role."""
+               decider_roles: Iterable[str], escalated: bool = False) -> Verdict:
+    """Four eyes and authority: the requester never decides; the decider holds a covering role, or,
+    once the request is ``escalated`` (waiting past its SLA), the next authority up from the one it needs."""
     if decider == requester:
         return Verdict(False, "four eyes: the person who asked cannot decide their own request")
     held = set(decider_roles)
     r = route(matrix, amount, risk_class)
     if r.required is None:
         return Verdict(False, r.text)
+    up = escalation_role(matrix, amount, risk_class) if escalated else None
+    if up is not None and up in held and up not in r.roles:
+        return Verdict(True, f"escalated past its SLA to {_a(up)}")
     if not held.intersection(r.roles):
         return Verdict(False, f"{r.text}; {decider} holds no role with that authority")
     return Verdict(True, f"within the authority of {_a(sorted(held.intersection(r.roles))[0])}")
@@ -86,6 +90,28 @@ def may_decide(matrix: ApprovalMatrix, *, amount: Decimal, risk_class: str, requ
 def escalated(age_hours: Decimal, sla_hours: Decimal) -> bool:
     """A request waiting longer than its SLA is escalated (shown to the next authority up)."""
     return age_hours > sla_hours
+
+
+def escalation_role(matrix: ApprovalMatrix, amount: Decimal, risk_class: str) -> str | None:
+    """The next authority up from the one a request needs: the first other role after it in the
+    matrix (None when it needs the highest, or when no authority covers it)."""
+    required = route(matrix, amount, risk_class).required
+    if required is None:
+        return None
+    after = matrix.authorities[matrix.authorities.index(required) + 1:]
+    return next((a.role for a in after if a.role != required.role), None)
+
+
+def waiting_text(age_hours: Decimal, sla_hours: Decimal | None) -> str:
+    """How long a request has waited, in words, and whether that is over its SLA:
+    "waiting 3 days, over the 48-hour SLA"."""
+    hours = int(age_hours)
+    days = hours // 24
+    waited = (f"waiting {days} day{'s' if days != 1 else ''}" if days
+              else f"waiting {hours} hour{'s' if hours != 1 else ''}")
+    if sla_hours is not None and escalated(age_hours, sla_hours):
+        return f"{waited}, over the {sla_hours}-hour SLA"
+    return waited
 
 
 def authorities_from(rows: Sequence[tuple[str, Decimal | None, Iterable[str]]]) -> tuple[Authority, ...]:

@@ -31,11 +31,16 @@ class Command(BaseCommand):
             if o["action"] == "list":
                 authorize(actor, "view_credit")
                 waiting = list(selectors.pending())
-                why_not = selectors.decidable_by(actor, waiting)
+                waits = selectors.waiting(waiting)
+                why_not = selectors.decidable_by(actor, waiting, waits)
                 if not waiting:
                     self.stdout.write("Nothing is waiting for a decision.")
                 for r in waiting:
+                    w = waits[r.pk]
+                    late = (f"ESCALATED: {w.text}" + (f"; {w.escalated_to_words} may decide it too"
+                                                      if w.escalated_to else "")) if w.escalated else w.text
                     self.stdout.write(f"{r.pk:>6}  {r.summary}  ({r.requested_by.get_username()}: {r.reason})"
+                                      f"\n        {late}"
                                       f"\n        {'you may decide it' if not why_not[r.pk] else why_not[r.pk]}")
                 return
             authorize(actor, "decide_approvals")

@@ -20,7 +20,7 @@ from credere.credit.models import StressScenario
 from credere.credit.policy import HELP, PolicyError, policy_in_force
 from credere.credit.policy_preview import preview
 from credere.credit.selectors_portfolio import portfolio, run_stress
-from credere.credit.services import checks, cover, limits, standing, stress
+from credere.credit.services import checks, cover, limits, reviews, standing, stress
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import NotAllowed, authorize
 from credere.ledger.params import parse_company, parse_customer
@@ -40,17 +40,22 @@ EPILOG = """examples:
   credere credit stress-run "Construction slump" --user anna
   credere credit cover-add C1000 --kind insurance --provider "Allianz Trade" --amount 100000 --currency EUR \
       --coverage 90 --expires 2027-06-30 --note "policy 4711" --user anna
+  credere credit review-schedule --user anna
+  credere credit reviews --due --user anna
+  credere credit review-start C1000 --reason "large new order expected" --user anna
+  credere credit review-complete 12 --outcome raise --limit 150000 --note "pays on time, growing" --user anna
 A limit is applied when an approver decides it: credere approvals. See docs/credit-control.md."""
 
 
 class Command(BaseCommand):
-    help = "Credit control: order checks, holds, limits, risk classes and the credit policy."
+    help = "Credit control: order checks, holds, limits, risk classes, credit reviews and the credit policy."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True,
                                     metavar="{check,holds,release,reject,customer,limit,risk-class,policy,"
                                             "limits,refresh,totals,cover,cover-add,cover-end,portfolio,stress-list,"
-                                            "stress-save,stress-run}")
+                                            "stress-save,stress-run,reviews,review-schedule,review-start,"
+                                            "review-complete}")
 
         def add(name: str, text: str) -> Any:
             p = sub.add_parser(name, help=text, description=text, epilog=EPILOG,
@@ -125,6 +130,21 @@ class Command(BaseCommand):
         p.add_argument("--description", default="")
         p = add("stress-run", "Run a saved scenario on today's portfolio: before and after")
         p.add_argument("scenario", metavar="NAME_OR_ID")
+        p = add("reviews", "The credit review worklist: open reviews, earliest due first")
+        p.add_argument("--due", action="store_true", help="Only reviews past their due date")
+        p.add_argument("--all", action="store_true", help="Completed and cancelled reviews too")
+        p = add("review-schedule", "Open the reviews now due (idempotent; run it daily)")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", help="Count from this day (default today)")
+        p = add("review-start", "Start a review of a customer by hand")
+        p.add_argument("account", metavar="ACCOUNT")
+        p.add_argument("--reason", required=True)
+        p = add("review-complete", "Complete a review: keep, raise, lower or block (changes go to approval)")
+        p.add_argument("review_id", type=int, metavar="REVIEW")
+        p.add_argument("--outcome", required=True, choices=["keep", "raise", "lower", "block"])
+        p.add_argument("--note", required=True, help="What the review found")
+        p.add_argument("--limit", help="The new limit (to raise or lower it)")
+        p.add_argument("--currency", help="The new limit's currency (default: the limit's)")
+        p.add_argument("--risk-class", help="A new risk class")
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = resolve_actor(o)
@@ -346,6 +366,50 @@ class Command(BaseCommand):
     def _cover_end(self, actor: Any, o: dict[str, Any]) -> None:
         c = cover.end_cover(actor=actor, cover_id=o["cover_id"], note=o["note"])
         self.stdout.write(f"Cover {c.pk} ended on {c.ended_on}.")
+
+
+    def _reviews(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        policy = policy_in_force()
+        rows = selectors.reviews(selectors.ReviewFilters(status="" if o["all"] else "open", overdue=o["due"]),
+                                 on=timezone.localdate(), policy_currency=policy.currency,
+                                 default_class=policy.settings["default_risk_class"])
+        if not rows:
+            self.stdout.write("No review is due." if not o["due"] else "No review is past its due date.")
+        for r in rows[:500]:
+            v = r.review
+            limit = f"{r.limit} {r.currency}" if r.limit is not None else "no limit"
+            used = f"{r.utilisation} % used" if r.utilisation is not None else "—"
+            state = "OVERDUE" if r.overdue_review else v.get_status_display()
+            self.stdout.write(f"{v.pk:>6}  {v.due_on}  {v.customer.account_number:<12} {v.customer.name[:30]:<30} "
+                              f"class {r.risk_class:<3} {v.get_trigger_display():<17} {limit:>20}  {used}  "
+                              f"overdue {r.overdue if r.overdue is not None else '—'}  {state}")
+
+    def _review_schedule(self, actor: Any, o: dict[str, Any]) -> None:
+        try:
+            as_of = dt.date.fromisoformat(o["as_of"]) if o.get("as_of") else None
+        except ValueError:
+            raise CommandError(f"--as-of: '{o['as_of']}' is not a date; write YYYY-MM-DD") from None
+        opened = reviews.schedule(actor=actor, as_of=as_of)
+        for v in opened:
+            self.stdout.write(f"{v.pk:>6}  {v.due_on}  {v.customer.account_number:<12} {v.customer.name}  "
+                              f"({v.get_trigger_display()})")
+        self.stdout.write(f"{len(opened)} review{'s' if len(opened) != 1 else ''} opened.")
+
+    def _review_start(self, actor: Any, o: dict[str, Any]) -> None:
+        v = reviews.open_review(actor=actor, customer=parse_customer(o["account"]), reason=o["reason"])
+        self.stdout.write(f"Review {v.pk} of {v.customer.name} started, due {v.due_on}.")
+
+    def _review_complete(self, actor: Any, o: dict[str, Any]) -> None:
+        v = selectors.review(o["review_id"])
+        if v is None:
+            raise CommandError(f"no credit review {o['review_id']}")
+        done = reviews.complete(actor=actor, review=v, outcome=o["outcome"], note=o["note"],
+                                new_risk_class=o.get("risk_class"), new_limit=o.get("limit"),
+                                currency=(o.get("currency") or "").upper() or None)
+        self.stdout.write(f"Review {done.pk} of {done.customer.name} completed: {done.get_outcome_display()}."
+                          + (f" Approval request {done.approval_id} waits for an approver." if done.approval_id
+                             else ""))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
