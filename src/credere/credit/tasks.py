@@ -6,6 +6,7 @@ from django.tasks import task
 
 from credere.core import background
 from credere.credit.services import standing
+from credere.credit.services.daily import daily as daily_run
 
 
 @task()
@@ -16,3 +17,14 @@ def refresh_standings(customer_ids: list[int] | None = None) -> str:
 
 
 background.register("credit.refresh_standings", refresh_standings)
+
+
+@task()
+def daily() -> str:
+    """The daily run: standings, alerts for everyone, the digests."""
+    done = daily_run()
+    return (f"{done.standings.rows} standings; alerts {done.alerts.raised} raised, {done.alerts.cleared} cleared; "
+            f"{sum(1 for d in done.digests if d.sent)} digests sent")
+
+
+background.register("credit.daily", daily)
