@@ -55,7 +55,7 @@ def test_utilisation_fires_at_the_threshold_and_not_below(portfolio, role_users)
     _limit(role_users, portfolio.h1, "1000.00")  # 50 %
     done = _run()
     s1_key = f"utilisation:{portfolio.s1.pk}:c:*"
-    assert (done.raised, done.still_open, done.cleared) == (1, 0, 0)
+    assert (done.raised, done.still_true, done.cleared) == (1, 0, 0)
     assert _live() == [(s1_key, "medium")]
     alert = Alert.objects.get()
     assert alert.title == ("Solo Logistics Ltd has used 93.3 % of its credit limit (all companies): 840.00 EUR "
@@ -84,7 +84,7 @@ def test_raised_once_cleared_then_raised_again(portfolio, role_users):
     first = _run()
     events = AuditEvent.objects.filter(action="alert.raised").count()
     second = _run()
-    assert (first.raised, second.raised, second.still_open, second.cleared) == (1, 0, 1, 0)
+    assert (first.raised, second.raised, second.still_true, second.cleared) == (1, 0, 1, 0)
     assert Alert.objects.count() == 1 and AuditEvent.objects.filter(action="alert.raised").count() == events == 1
     _policy(role_users, alert_utilisation_pct="95")
     assert _run().cleared == 1

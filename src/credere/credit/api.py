@@ -22,6 +22,7 @@ from credere.approvals.models import ApprovalRequest
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit.api_alerts import router as alerts_router
 from credere.credit.api_limits import router as limits_router
 from credere.credit.models import CreditCheck, CreditLimit
 from credere.credit.policy import HELP, policy_in_force
@@ -186,3 +187,4 @@ def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
 
 
 router.add_router("", limits_router)
+router.add_router("", alerts_router)

@@ -20,6 +20,7 @@ def register() -> None:
                               apply=apply_approved_limit,
                               subject_url=lambda pk: reverse("web:customer", args=[int(pk)])))
     links.register("credit.creditcheck", lambda pk: reverse("web:credit-check", args=[pk]))
+    links.register("credit.alert", lambda pk: reverse("web:credit-alert", args=[pk]))
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()
     changes.register(standing.refresh_after_commit)

@@ -34,7 +34,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 def _section_of(url_name: str) -> str:
     for prefix, key in (("cash-statements", "cash-statements"), ("cash-file", "cash-statements"),
                         ("cash-policy", "cash-policy"), ("cash-", "cash-workbench"), ("credit-limits", "credit-limits"),
-                        ("credit-", "credit-holds"),
+                        ("credit-alert", "credit-alerts"), ("credit-", "credit-holds"),
                         ("approval", "approvals"), ("dashboard", "dashboard"), ("metric", "dashboard"), ("aging", "aging"),
                         ("customer", "customers"), ("item", "items"), ("payment", "payments"),
                         ("import", "imports"), ("audit", "audit"), ("user", "users"), ("token", "users")):

@@ -44,6 +44,7 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection("Credit control", (
         NavItem("credit-limits", "Limits and use", "web:credit-limits", "gauge", ("view_credit",)),
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
+        NavItem("credit-alerts", "Alerts", "web:credit-alerts", "bell", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
     )),
     NavSection("Cash application", (

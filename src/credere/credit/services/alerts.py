@@ -40,7 +40,7 @@ _CHUNK = 500
 @dataclass(frozen=True)
 class RunResult:
     raised: int
-    still_open: int
+    still_true: int
     cleared: int
     customers: int | None
     seconds: float
