@@ -10,7 +10,9 @@ demo-data``, about 10 invoices per customer and year, with payments and allocati
   6 % of the limits expire within 20 days; 5 % of the customers have credit insurance expiring within
   15 days; 2 % have an order held 30 hours ago (past the 24-hour SLA);
 * the standings are refreshed (timed: "refresh"), the alert run is timed on its first run over
-  everyone (every condition raised: "run 1") and on a second run (nothing new: "run 2").
+  everyone (every condition raised: "run 1") and on a second run (nothing new: "run 2"); then what
+  a ledger change of one customer costs once it commits (its standings refreshed and its alert rules
+  evaluated, :func:`credere.credit.services.standing.after_ledger_change`), the mean of 5 customers.
 
 The figures are checked, so that no time is printed for a wrong answer: the second run raises
 nothing; the utilisation alerts are exactly the standings at or above 90 %; the limit-expiry alerts
@@ -77,6 +79,11 @@ def child(customers: int) -> None:
     refreshed = standing.refresh()
     first = alerts.run()
     second = alerts.run()
+    some = list(Customer.objects.order_by("?").values_list("pk", flat=True)[:5])
+    started = time.perf_counter()
+    for pk in some:  # what a ledger change of one customer costs after its commit
+        standing.after_ledger_change([pk])
+    one = (time.perf_counter() - started) / len(some)
     live = Alert.objects.filter(cleared_at__isnull=True)
     assert second.raised == 0 and second.cleared == 0 and second.still_true == first.raised, (first, second)
     over = set(CreditStanding.objects.filter(utilisation__gte=90, problem="").values_list("key", flat=True))
@@ -88,7 +95,7 @@ def child(customers: int) -> None:
     assert live.filter(kind="hold_sla").count() == len(orders)
     by_kind = {k: live.filter(kind=k).count() for k in alerts.CREDIT_KINDS}
     print(f"RESULT {customers} {OpenItem.objects.count()} {refreshed.rows} {refreshed.seconds:.2f} "
-          f"{first.seconds:.2f} {first.raised} {second.seconds:.2f} "
+          f"{first.seconds:.2f} {first.raised} {second.seconds:.2f} {one * 1000:.0f} "
           + " ".join(f"{k}={v}" for k, v in by_kind.items()))
 
 
@@ -102,7 +109,7 @@ def main() -> None:
         child(int(a.customers))
         return
     print(f"{'customers':>10} {'items':>10} {'standings':>9} {'refresh s':>9} | {'run 1 s':>8} {'raised':>7} "
-          f"{'run 2 s':>8} | alerts by kind")
+          f"{'run 2 s':>8} {'1 cust ms':>9} | alerts by kind")
     for size in [int(s) for s in a.customers.split(",")]:
         with tempfile.TemporaryDirectory(prefix="credere-bench-") as home:
             env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -116,9 +123,9 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--child", "--customers", str(size)],
                                  env=env, check=True, capture_output=True, text=True).stdout
             line = next(x for x in out.splitlines() if x.startswith("RESULT")).split()[1:]
-            c, items, rows, refresh, run1, raised, run2, *kinds = line
+            c, items, rows, refresh, run1, raised, run2, one, *kinds = line
             print(f"{int(c):>10,} {int(items):>10,} {int(rows):>9,} {float(refresh):>9.2f} | {float(run1):>8.2f} "
-                  f"{int(raised):>7,} {float(run2):>8.2f} | {' '.join(kinds)}  (seeded in {seeded:.0f} s)",
+                  f"{int(raised):>7,} {float(run2):>8.2f} {int(one):>9} | {' '.join(kinds)}  (seeded in {seeded:.0f} s)",
                   flush=True)
 
 

@@ -40,11 +40,14 @@ from credere.domain.credit.alerts import (
 )
 from credere.domain.fx import convert_rounded
 from credere.domain.money import from_storage, quantum
+from credere.ledger import selectors as ledger
 from credere.ledger.models import Allocation, Customer
 from credere.ledger.services.fx import rate_table
 
 #: above this many customers a run reads everyone instead of a list of ids (and evaluates everyone)
 SUBSET_LIMIT = 2000
+#: up to this many customers their corporate groups are walked one by one instead of reading the whole tree
+WALK_LIMIT = 200
 COVER_WORDS = dict(Cover.Kind.choices)
 
 
@@ -75,19 +78,27 @@ class Scope:
 
 
 def scope(customer_ids: Iterable[int] | None) -> Scope:
-    """The customers asked for and the tops of their groups (a group's limit and share belong to its top)."""
+    """The customers asked for and the tops of their groups (a group's limit and share belong to its top).
+    A few customers: their groups are walked one by one; many or everyone: the whole tree is read once."""
+    asked = None if customer_ids is None else set(customer_ids)
+    if asked is not None and len(asked) <= WALK_LIMIT:
+        known = set(Customer.objects.filter(pk__in=asked).values_list("pk", flat=True))
+        roots = {c: ledger.group_root_id(c) for c in known}
+        members_of = {r: [m.customer.pk for m in ledger.group_members(Customer(pk=r))] for r in set(roots.values())}
+        roots.update({m: r for r, ms in members_of.items() for m in ms})
+        return Scope(known | {roots[c] for c in known}, roots, members_of)
     parents = dict(Customer.objects.values_list("pk", "parent_id"))
     roots = _roots(parents)
-    members_of: dict[int, list[int]] = defaultdict(list)
+    every: dict[int, list[int]] = defaultdict(list)
     for c, r in roots.items():
-        members_of[r].append(c)
+        every[r].append(c)
     ids: set[int] | None = None
-    if customer_ids is not None:
-        asked = {c for c in customer_ids if c in roots}
-        ids = asked | {roots[c] for c in asked}
+    if asked is not None:
+        ids = {c for c in asked if c in roots}
+        ids |= {roots[c] for c in ids}
         if len(ids) > SUBSET_LIMIT:
             ids = None
-    return Scope(ids, roots, members_of)
+    return Scope(ids, roots, every)
 
 
 class _Rates:
