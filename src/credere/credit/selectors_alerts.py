@@ -13,8 +13,8 @@ from credere.domain.credit.alerts import KINDS
 from credere.identity.authz import can
 from credere.ledger.models import Customer
 
-#: status filter values: "active" is open or acknowledged (what needs a person)
-STATUSES: dict[str, str] = {"active": "Open or acknowledged", **dict(Alert.Status.choices), "all": "Any status"}
+#: status filter values: "active" ("To do") is open or acknowledged (what needs a person)
+STATUSES: dict[str, str] = {"active": "To do", **dict(Alert.Status.choices), "all": "Any status"}
 
 
 def kind_label(kind: str) -> str:

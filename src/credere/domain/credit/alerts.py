@@ -36,7 +36,7 @@ RANK: dict[str, int] = {s: n for n, s in enumerate(SEVERITIES)}
 
 #: the kinds credit control raises, with what a person reads
 KINDS: dict[str, str] = {
-    "utilisation": "Limit nearly used",
+    "utilisation": "High limit use",
     "limit_expiry": "Limit expiring",
     "cover_expiry": "Cover expiring",
     "overdue": "Overdue",
