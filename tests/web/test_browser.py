@@ -98,11 +98,11 @@ def nav_labels(page: Page) -> list[str]:
 
 
 EXPECTED_NAV = {
-    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders",
-                      "Approvals", "Statements", "Workbench", "Matching policy", "Audit log",
+    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use",
+                      "Held orders", "Alerts", "Approvals", "Statements", "Workbench", "Matching policy", "Audit log",
                       "Users and tokens"],
-    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Held orders", "Approvals",
-                "Statements", "Workbench", "Matching policy", "Audit log"],
+    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use",
+                "Held orders", "Alerts", "Approvals", "Statements", "Workbench", "Matching policy", "Audit log"],
     "cash_clerk": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements",
                    "Workbench", "Matching policy"],
 }
