@@ -141,6 +141,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("CREDERE_EMAIL_FROM", "credere@localhost")
+#: where people reach Credere: links in e-mails (the alert digest) are made from it
+CREDERE_BASE_URL = os.environ.get("CREDERE_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # --------------------------------------------------------------------------- web application and login
 

@@ -71,7 +71,7 @@ def test_a_held_order_is_released_and_a_limit_approved(people, portfolio, page: 
     login(page, "analyst")
     page.goto(f"/customers/{portfolio.h1.pk}/")
     expect(page.get_by_test_id("credit-panel")).to_contain_text("Risk class")
-    page.get_by_text("Request a limit, change the risk class or record cover").click()
+    page.get_by_test_id("credit-panel").get_by_text("Request a limit, change the risk class").click()
     page.get_by_label("New credit limit").fill("80000")
     page.locator("#lr-reason").fill("two-year contract")
     page.get_by_role("button", name="Request approval").click()

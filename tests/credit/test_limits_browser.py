@@ -62,7 +62,7 @@ def test_from_the_dashboard_to_the_fullest_limits_and_cover_that_lowers_exposure
     expect(table).to_contain_text("93.3%")
     shoot(page, "limits")
     table.get_by_role("link", name="Solo Logistics Ltd").first.click()
-    page.get_by_text("Request a limit, change the risk class or record cover").click()
+    page.get_by_test_id("credit-panel").get_by_text("Request a limit, change the risk class").click()
     form = page.get_by_test_id("cover-form")
     form.get_by_label("Kind of cover").select_option("insurance")
     form.get_by_label("Insurer or bank").fill("Atradius")

@@ -99,11 +99,11 @@ def nav_labels(page: Page) -> list[str]:
 
 EXPECTED_NAV = {
     "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use",
-                      "Portfolio", "Held orders", "Reviews", "Approvals", "Credit policy", "Statements", "Workbench",
-                      "Matching policy", "Audit log", "Users and tokens"],
+                      "Portfolio", "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements",
+                      "Workbench", "Matching policy", "Audit log", "Users and tokens"],
     "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use", "Portfolio",
-                "Held orders", "Reviews", "Approvals", "Credit policy", "Statements", "Workbench", "Matching policy",
-                "Audit log"],
+                "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements", "Workbench",
+                "Matching policy", "Audit log"],
     "cash_clerk": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements",
                    "Workbench", "Matching policy"],
 }

@@ -24,7 +24,7 @@ def _pages(p):
         f"/items/{p.inv1.pk}/": ALL, "/payments/": ALL, f"/payments/{p.p1.pk}/": ALL, "/search/?q=helios": ALL,
         "/search/suggest/?q=helios": ALL, "/imports/": ALL, "/imports/new/": IMPORTERS,
         "/audit/": AUDIT, "/audit/1/": AUDIT, "/users/": ADMIN, "/users/new/": ADMIN,
-        f"/users/{p.admin.pk}/": ADMIN, "/credit/holds/": CREDIT, "/approvals/": CREDIT,
+        f"/users/{p.admin.pk}/": ADMIN, "/credit/holds/": CREDIT, "/credit/alerts/": CREDIT, "/credit/limits/": CREDIT, "/approvals/": CREDIT,
     }
 
 
@@ -38,8 +38,8 @@ def test_pages_open_only_for_the_roles_that_may_use_them(role, portfolio, client
 
 NAV = {
     "Dashboard": ALL, "Aging": ALL, "Customers": ALL, "Open items": ALL, "Payments": ALL, "Imports": ALL,
-    "Limits and use": CREDIT, "Portfolio": CREDIT, "Held orders": CREDIT, "Reviews": CREDIT, "Approvals": CREDIT,
-    "Credit policy": CREDIT,
+    "Limits and use": CREDIT, "Portfolio": CREDIT, "Held orders": CREDIT, "Reviews": CREDIT, "Alerts": CREDIT,
+    "Approvals": CREDIT, "Credit policy": CREDIT,
     "Statements": ALL, "Workbench": ALL, "Matching policy": ALL, "Audit log": AUDIT, "Users and tokens": ADMIN,
 }
 

@@ -24,6 +24,7 @@ from credere.approvals.models import ApprovalRequest
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit.api_alerts import router as alerts_router
 from credere.credit.api_limits import router as limits_router
 from credere.credit.api_policy import router as policy_router
 from credere.credit.api_portfolio import router as portfolio_router
@@ -260,3 +261,4 @@ def complete_review(request: HttpRequest, review_id: int, data: ReviewCompleteIn
 router.add_router("", limits_router)
 router.add_router("", portfolio_router)
 router.add_router("", policy_router)
+router.add_router("", alerts_router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -313,3 +314,109 @@ class CreditReview(models.Model):
 
     def __str__(self) -> str:
         return f"Credit review of {self.customer.name} due {self.due_on}"
+
+
+# --------------------------------------------------------------------------- monitoring and alerts
+
+
+class CustomerOwner(models.Model):
+    """Who looks after a customer's credit: their alerts come to this person's inbox."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_by = models.CharField(max_length=150)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["owner"])]
+
+    def __str__(self) -> str:
+        return f"Owner of customer {self.customer_id}"
+
+
+class Alert(models.Model):
+    """A condition that needs a person's attention (a limit nearly used, overdue growing…), raised once
+    while the condition lasts. The run that raised it marks it ``cleared`` when the condition stops;
+    a person acknowledges, assigns or resolves it with a note. A condition has at most one alert whose
+    condition has not cleared (``cleared_at`` empty), resolved or not: resolving an alert whose
+    condition still holds does not bring it back at the next run."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+        CLEARED = "cleared", "Cleared (no longer true)"
+
+    class Severity(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    condition_key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    #: 0 high, 1 medium, 2 low (the inbox sorts by it)
+    severity_rank = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=400)
+    facts = models.JSONField(default=dict)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    raised_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["severity_rank", "raised_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["condition_key"], condition=Q(cleared_at__isnull=True),
+                                               name="one_live_alert_per_condition")]
+        indexes = [models.Index(fields=["status", "severity_rank", "raised_at"]),
+                   models.Index(fields=["customer", "status"]), models.Index(fields=["assigned_to", "status"]),
+                   models.Index(fields=["kind", "cleared_at"])]
+
+    def __str__(self) -> str:
+        return f"Alert {self.pk}: {self.title[:60]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED)
+
+
+class AlertNote(models.Model):
+    """What a person did with an alert, and why."""
+
+    class Action(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        ASSIGNED = "assigned", "Assigned"
+        RESOLVED = "resolved", "Resolved"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=14, choices=Action.choices)
+    text = models.CharField(max_length=1000)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} alert {self.alert_id}"
+
+
+class AlertDigest(models.Model):
+    """One e-mail digest sent to a user on a day (never two the same day)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_per_user_and_day")]
+
+    def __str__(self) -> str:
+        return f"Alert digest of {self.day}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from credere.approvals import selectors as approvals
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit import selectors_alerts as alert_reads
 from credere.credit.models import Cover
 from credere.credit.policy import policy_in_force
 from credere.identity.authz import can
@@ -36,7 +37,15 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
             "reviews": (reviews := list(selectors.reviews_of(customer)[:5])),
             "open_review": next((r for r in reviews if r.status == "open"), None),
             "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,
-            "bar": min(int(pic.utilisation or 0), 100)}
+            "bar": min(int(pic.utilisation or 0), 100), **_alerts_of(request, customer)}
+
+
+def _alerts_of(request: HttpRequest, customer: Any) -> dict[str, Any]:
+    """The customer's open alerts and who looks after it (and, for those who may, whom to choose)."""
+    owner = alert_reads.owner_of(customer)
+    return {"open_alerts": list(alert_reads.active_of(customer)[:10]), "owner": owner,
+            "owner_label": alert_reads.person_label(owner.owner) if owner else "",
+            "people": alert_reads.credit_people() if can(request.user, "request_limits") else []}
 
 
 def dashboard_credit(request: HttpRequest, *, scope: Any) -> dict[str, Any] | None:
@@ -51,7 +60,8 @@ def dashboard_credit(request: HttpRequest, *, scope: Any) -> dict[str, Any] | No
         return {"credit_totals": None, "credit_error": str(exc)}
     if totals.refreshed_at is None and not totals.held:
         return None  # nothing to show before any limit or check exists
-    return {"credit_totals": totals, "today": today, "past": scope.as_of != today}
+    return {"credit_totals": totals, "today": today, "past": scope.as_of != today,
+            "alert_counts": alert_reads.counts(request.user)}
 
 
 def register() -> None:

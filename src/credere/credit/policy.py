@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from credere.credit.models import CreditPolicyVersion
+from credere.domain.credit.alerts import Thresholds as AlertThresholds
 from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
 from credere.domain.credit.cover import KINDS as COVER_KINDS
@@ -38,6 +39,14 @@ DEFAULTS: dict[str, Any] = {
     "lgd_pct": {"A": "45", "B": "45", "C": "45", "D": "50", "E": "60"},
     "review_months": {"A": 12, "B": 12, "C": 6, "D": 3, "E": 1},
     "review_lead_days": 30,
+    # monitoring and alerts (credere.domain.credit.alerts)
+    "alert_utilisation_pct": "90",
+    "alert_expiry_days": 30,
+    "alert_overdue_days": 30,
+    "alert_overdue_amount": "10000",
+    "alert_days_late_worse": "10",
+    "hold_sla_hours": 24,
+    "alert_concentration_pct": "10",
 }
 
 #: What each setting means (the API and the CLI show it).
@@ -59,6 +68,16 @@ HELP: dict[str, str] = {
     "lgd_pct": "By risk class: the share of the uncovered exposure lost in a default, in percent.",
     "review_months": "By risk class: months between periodic credit reviews (a class not listed: 12).",
     "review_lead_days": "How many days before its due date a review appears in the review worklist.",
+    # monitoring and alerts
+    "alert_utilisation_pct": "Alert when a limit's use (uncovered exposure / limit) reaches this share, in percent.",
+    "alert_expiry_days": "Alert this many days before a credit limit or cover (insurance, a security) expires.",
+    "alert_overdue_days": "Alert when a customer's oldest overdue item is this many days past due.",
+    "alert_overdue_amount": "Alert when a customer's overdue amount reaches this (policy currency).",
+    "alert_days_late_worse": "Alert when a customer's average days late this quarter exceed last quarter's by this "
+                             "many days (amount-weighted, payments applied in each quarter).",
+    "hold_sla_hours": "Alert when an order has been held longer than this many hours.",
+    "alert_concentration_pct": "Alert when one customer's (or corporate group's) share of all exposure reaches this, "
+                               "in percent.",
 }
 
 
@@ -114,6 +133,7 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(out["cover_counts"], list) or set(out["cover_counts"]) - set(COVER_KINDS):
         problems["cover_counts"] = f"give a list of kinds among {', '.join(COVER_KINDS)}"
     _clean_reviews(out, problems, classes)
+    _clean_alerts(out, problems)
     if problems:
         raise PolicyError(problems)
     return out
@@ -220,3 +240,41 @@ def policy_in_force(*, at: dt.datetime | None = None) -> PolicyInForce:
     if version is None:
         return PolicyInForce(None, clean({}))
     return PolicyInForce(version, clean(dict(version.settings)))
+
+
+# --------------------------------------------------------------------------- monitoring and alerts
+
+_ALERT_DAYS = ("alert_expiry_days", "alert_overdue_days", "hold_sla_hours")
+_ALERT_NUMBERS = ("alert_utilisation_pct", "alert_overdue_amount", "alert_days_late_worse", "alert_concentration_pct")
+
+
+def _clean_alerts(out: dict[str, Any], problems: dict[str, str]) -> None:
+    for key in _ALERT_DAYS:
+        value = out[key]
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            problems[key] = "give a whole number of zero or more"
+            continue
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            problems[key] = "give a whole number of zero or more"
+            continue
+        if not 0 <= number <= 3650:
+            problems[key] = "give a whole number from 0 to 3650"
+        else:
+            out[key] = number
+    for key in _ALERT_NUMBERS:
+        try:
+            out[key] = str(_decimal(out[key]))
+        except ValueError as exc:
+            problems[key] = str(exc)
+
+
+def alert_thresholds(policy: PolicyInForce) -> AlertThresholds:
+    """The policy's alert thresholds as the domain's rules read them."""
+    s = policy.settings
+    return AlertThresholds(
+        utilisation_pct=Decimal(s["alert_utilisation_pct"]), expiry_days=int(s["alert_expiry_days"]),
+        overdue_days=int(s["alert_overdue_days"]), overdue_amount=Decimal(s["alert_overdue_amount"]),
+        days_late_worse=Decimal(s["alert_days_late_worse"]), hold_sla_hours=int(s["hold_sla_hours"]),
+        concentration_pct=Decimal(s["alert_concentration_pct"]))

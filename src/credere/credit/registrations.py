@@ -31,6 +31,7 @@ def register() -> None:
                               sla_hours=_sla_hours))
     links.register("credit.creditreview", lambda pk: reverse("web:credit-review", args=[pk]))
     links.register("credit.creditcheck", lambda pk: reverse("web:credit-check", args=[pk]))
+    links.register("credit.alert", lambda pk: reverse("web:credit-alert", args=[pk]))
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()
     changes.register(standing.refresh_after_commit)

@@ -1,5 +1,5 @@
 """Background work of credit control (run by ``credere worker``): standings refreshed after ledger
-changes, and the daily review schedule."""
+changes, the daily run (standings, alerts, reviews due, digests) and the review schedule alone."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.tasks import task
 
 from credere.core import background
 from credere.credit.services import standing
+from credere.credit.services.daily import daily as daily_run
 from credere.credit.services.reviews import schedule
 
 
@@ -32,5 +33,14 @@ def schedule_reviews(actor: str, as_of: str | None = None) -> str:
     return f"{len(opened)} review{'s' if len(opened) != 1 else ''} opened"
 
 
+@task()
+def daily() -> str:
+    """The daily run: standings, alerts for everyone, the reviews now due, the digests."""
+    done = daily_run()
+    return (f"{done.standings.rows} standings; alerts {done.alerts.raised} raised, {done.alerts.cleared} cleared; "
+            f"{done.reviews_opened} reviews opened; {sum(1 for d in done.digests if d.sent)} digests sent")
+
+
 background.register("credit.refresh_standings", refresh_standings)
 background.register("credit.schedule_reviews", schedule_reviews)
+background.register("credit.daily", daily)

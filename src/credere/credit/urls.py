@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from credere.credit import views, views_limits, views_policy, views_portfolio, views_reviews
+from credere.credit import views, views_alerts, views_limits, views_policy, views_portfolio, views_reviews
 
 urlpatterns = [
     path("credit/holds/", views.holds, name="credit-holds"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("credit/customers/<int:pk>/cover/", views_limits.cover_add, name="credit-cover-add"),
     path("credit/cover/<int:pk>/end/", views_limits.cover_end, name="credit-cover-end"),
     path("credit/checks/<int:pk>/", views.check, name="credit-check"),
+    path("credit/alerts/", views_alerts.inbox, name="credit-alerts"),
+    path("credit/alerts/run/", views_alerts.run, name="credit-alerts-run"),
+    path("credit/alerts/<int:pk>/", views_alerts.alert, name="credit-alert"),
+    path("credit/customers/<int:pk>/owner/", views_alerts.owner, name="credit-owner"),
     path("credit/customers/<int:pk>/limit-request/", views.limit_request, name="credit-limit-request"),
     path("credit/customers/<int:pk>/risk-class/", views.risk_class, name="credit-risk-class"),
     path("credit/customers/<int:pk>/review/", views_reviews.start, name="credit-review-start"),

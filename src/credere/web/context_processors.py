@@ -37,7 +37,7 @@ def _section_of(url_name: str) -> str:
                         ("credit-portfolio", "credit-portfolio"), ("credit-stress", "credit-portfolio"),
                         ("credit-policy", "credit-policy"),
                         ("cash-policy", "cash-policy"), ("cash-", "cash-workbench"), ("credit-review", "credit-reviews"),
-                        ("credit-", "credit-holds"),
+                        ("credit-alert", "credit-alerts"), ("credit-", "credit-holds"),
                         ("approval", "approvals"), ("dashboard", "dashboard"), ("metric", "dashboard"), ("aging", "aging"),
                         ("customer", "customers"), ("item", "items"), ("payment", "payments"),
                         ("import", "imports"), ("audit", "audit"), ("user", "users"), ("token", "users")):

@@ -46,6 +46,7 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("credit-portfolio", "Portfolio", "web:credit-portfolio", "chart", ("view_credit",)),
         NavItem("credit-holds", "Held orders", "web:credit-holds", "shield", ("view_credit",)),
         NavItem("credit-reviews", "Reviews", "web:credit-reviews", "file", ("view_credit",)),
+        NavItem("credit-alerts", "Alerts", "web:credit-alerts", "bell", ("view_credit",)),
         NavItem("approvals", "Approvals", "web:approvals", "check", ("view_credit",)),
         NavItem("credit-policy", "Credit policy", "web:credit-policy", "filter", ("view_credit",)),
     )),

@@ -73,8 +73,10 @@ def facts_of(customer: Customer, on: dt.date, policy: PolicyInForce) -> dict[str
 def schedule(*, actor: Any, as_of: dt.date | None = None) -> list[CreditReview]:
     """Open a review for every customer with a limit whose review falls due within the policy's lead
     days, or whose limit expires within them or has expired. Idempotent: a customer never has two
-    open reviews, so running it again (or twice at once) opens nothing more."""
-    authorize(actor, "request_limits")
+    open reviews, so running it again (or twice at once) opens nothing more. ``actor=None`` is the
+    daily run itself (recorded as "system")."""
+    if actor is not None:
+        authorize(actor, "request_limits")
     on = as_of or timezone.localdate()
     policy = policy_in_force()
     due = due_reviews(selectors.review_candidates(on, policy.settings["default_risk_class"]), on,

@@ -193,9 +193,15 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
 
 
 def after_ledger_change(customer_ids: Iterable[int] | None) -> Refreshed:
-    """Orders invoiced meanwhile are reduced, then the standings refreshed."""
-    reconcile_invoiced(customer_ids)
-    return refresh(customer_ids)
+    """Orders invoiced meanwhile are reduced, the standings refreshed, then the alert rules evaluated
+    for the same customers (:func:`credere.credit.services.alerts.run`)."""
+    from credere.credit.services import alerts  # it reads the standings this module writes
+
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    reconcile_invoiced(ids)
+    done = refresh(ids)
+    alerts.run(ids)
+    return done
 
 
 def refresh_after_commit(customer_ids: Iterable[int] | None) -> None:

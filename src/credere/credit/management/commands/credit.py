@@ -16,12 +16,14 @@ from django.utils import timezone
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.credit import selectors
+from credere.credit import selectors_alerts as alert_reads
 from credere.credit.models import StressScenario
 from credere.credit.policy import HELP, PolicyError, policy_in_force
 from credere.credit.policy_preview import preview
 from credere.credit.selectors_portfolio import portfolio, run_stress
-from credere.credit.services import checks, cover, limits, reviews, standing, stress
+from credere.credit.services import alerts, checks, cover, digest, limits, reviews, standing, stress
 from credere.credit.services import policy as policy_service
+from credere.credit.services.daily import daily
 from credere.identity.authz import NotAllowed, authorize
 from credere.ledger.params import parse_company, parse_customer
 
@@ -44,6 +46,10 @@ EPILOG = """examples:
   credere credit reviews --due --user anna
   credere credit review-start C1000 --reason "large new order expected" --user anna
   credere credit review-complete 12 --outcome raise --limit 150000 --note "pays on time, growing" --user anna
+  credere credit alerts --user anna                       # anna's inbox: customers she owns, alerts given to her
+  credere credit alert-ack 12 --note "calling them today" --user anna
+  credere credit owner C1000 anna --user manager
+  credere credit daily --user manager          # standings, alert rules, reviews due, digests (from a timer)
 A limit is applied when an approver decides it: credere approvals. See docs/credit-control.md."""
 
 
@@ -55,7 +61,8 @@ class Command(BaseCommand):
                                     metavar="{check,holds,release,reject,customer,limit,risk-class,policy,"
                                             "limits,refresh,totals,cover,cover-add,cover-end,portfolio,stress-list,"
                                             "stress-save,stress-run,reviews,review-schedule,review-start,"
-                                            "review-complete}")
+                                            "review-complete,alerts,alert,alert-ack,alert-assign,alert-resolve,"
+                                            "alerts-run,owner,digest,daily}")
 
         def add(name: str, text: str) -> Any:
             p = sub.add_parser(name, help=text, description=text, epilog=EPILOG,
@@ -145,6 +152,31 @@ class Command(BaseCommand):
         p.add_argument("--limit", help="The new limit (to raise or lower it)")
         p.add_argument("--currency", help="The new limit's currency (default: the limit's)")
         p.add_argument("--risk-class", help="A new risk class")
+        p = add("alerts", "Alerts: your inbox (customers you own, alerts assigned to you) or everyone's")
+        p.add_argument("--all", action="store_true", help="Everyone's alerts, not only your inbox")
+        p.add_argument("--status", default="active", choices=list(alert_reads.STATUSES),
+                       help="active (open or acknowledged, the default), open, acknowledged, resolved, cleared, all")
+        p.add_argument("--kind", default="")
+        p.add_argument("--customer", metavar="ACCOUNT")
+        p.add_argument("--limit", type=int, default=100, help="At most this many rows (default 100)")
+        p = add("alert", "One alert with its history")
+        p.add_argument("alert_id", type=int, metavar="ALERT")
+        for name, text in (("alert-ack", "Acknowledge an alert"), ("alert-resolve", "Resolve an alert")):
+            p = add(name, text)
+            p.add_argument("alert_id", type=int, metavar="ALERT")
+            p.add_argument("--note", required=True, help="Kept with the alert")
+        p = add("alert-assign", "Give an alert to a person")
+        p.add_argument("alert_id", type=int, metavar="ALERT")
+        p.add_argument("--to", required=True, metavar="USER")
+        p.add_argument("--note", required=True, help="Kept with the alert")
+        add("alerts-run", "Evaluate the alert rules for everyone now")
+        p = add("owner", "Show or set who looks after a customer (their alerts reach that person)")
+        p.add_argument("account", metavar="ACCOUNT")
+        p.add_argument("owner", nargs="?", metavar="USER", help="The new owner; '-' for nobody; none: show")
+        p = add("digest", "Send today's alert digests by e-mail (each person at most once a day)")
+        p.add_argument("--dry-run", action="store_true", help="Only say who would get one")
+        p = add("daily", "The daily run: standings for everyone, the alert rules, the reviews due, then the digests")
+        p.add_argument("--no-mail", action="store_true", help="Do not send the digests")
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = resolve_actor(o)
@@ -366,6 +398,84 @@ class Command(BaseCommand):
     def _cover_end(self, actor: Any, o: dict[str, Any]) -> None:
         c = cover.end_cover(actor=actor, cover_id=o["cover_id"], note=o["note"])
         self.stdout.write(f"Cover {c.pk} ended on {c.ended_on}.")
+
+    def _alerts(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        f = alert_reads.AlertFilters(mine=not o["all"], status=o["status"], kind=o["kind"],
+                                     customer=parse_customer(o["customer"]) if o.get("customer") else None)
+        qs = alert_reads.inbox(actor, f)
+        total = qs.count()
+        for a in qs[: max(1, o["limit"])]:
+            who = f" → {a.assigned_to.get_username()}" if a.assigned_to else ""
+            self.stdout.write(f"{a.pk:>6}  {a.severity:<6}  {a.get_status_display():<12}  {a.raised_at:%Y-%m-%d}  "
+                              f"{a.customer.account_number:<12} {a.title}{who}")
+        self.stdout.write(f"{total} alert(s)" + (f"; {o['limit']} shown" if total > o["limit"] else "")
+                          + ("" if o["all"] else " in your inbox (--all: everyone's)"))
+
+    def _alert(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        a = alert_reads.alert(o["alert_id"])
+        if a is None:
+            raise CommandError(f"no alert {o['alert_id']}")
+        self.stdout.write(f"Alert {a.pk} · {alert_reads.kind_label(a.kind)} · {a.get_severity_display()} · "
+                          f"{a.get_status_display()}\n  {a.title}\n  customer {a.customer.account_number} "
+                          f"{a.customer.name}\n  raised {a.raised_at:%Y-%m-%d %H:%M}, last true "
+                          f"{a.last_seen_at:%Y-%m-%d %H:%M}"
+                          + (f"\n  assigned to {a.assigned_to.get_username()}" if a.assigned_to else ""))
+        for n in a.notes.all():
+            self.stdout.write(f"  {n.at:%Y-%m-%d %H:%M} {n.author.get_username()} {n.get_action_display().lower()}: "
+                              f"{n.text}")
+
+    def _print_alert(self, a: Any) -> None:
+        self.stdout.write(f"Alert {a.pk}: {a.get_status_display()}"
+                          + (f", assigned to {a.assigned_to.get_username()}" if a.assigned_to else "")
+                          + f" · {a.title}")
+
+    def _alert_ack(self, actor: Any, o: dict[str, Any]) -> None:
+        self._print_alert(alerts.acknowledge(actor=actor, alert_id=o["alert_id"], note=o["note"]))
+
+    def _alert_assign(self, actor: Any, o: dict[str, Any]) -> None:
+        self._print_alert(alerts.assign(actor=actor, alert_id=o["alert_id"], to=o["to"], note=o["note"]))
+
+    def _alert_resolve(self, actor: Any, o: dict[str, Any]) -> None:
+        self._print_alert(alerts.resolve(actor=actor, alert_id=o["alert_id"], note=o["note"]))
+
+    def _alerts_run(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "request_limits")
+        done = alerts.run(actor=actor)
+        self.stdout.write(f"{done.raised} raised, {done.still_true} still true, {done.cleared} cleared "
+                          f"in {done.seconds:.1f} s")
+
+    def _owner(self, actor: Any, o: dict[str, Any]) -> None:
+        customer = parse_customer(o["account"])
+        if o["owner"] is None:
+            authorize(actor, "view_credit")
+            row = alert_reads.owner_of(customer)
+        else:
+            row = alerts.set_owner(actor=actor, customer=customer, owner=None if o["owner"] == "-" else o["owner"])
+        self.stdout.write(f"{customer.account_number} {customer.name}: "
+                          + (f"looked after by {row.owner.get_username()} (set by {row.set_by})" if row else
+                             "nobody looks after it"))
+
+    def _print_digests(self, sent: list[Any], dry_run: bool) -> None:
+        for d in sent:
+            state = "would send" if dry_run else "sent" if d.sent else "already sent today"
+            self.stdout.write(f"  {d.username:<16} {d.email:<30} {d.count:>5} alert(s)  {state}")
+        self.stdout.write(f"{sum(1 for d in sent if d.sent)} digest(s) sent" if not dry_run else
+                          f"{len(sent)} digest(s) would be sent")
+
+    def _digest(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "request_limits")
+        self._print_digests(digest.send_digests(dry_run=o["dry_run"]), o["dry_run"])
+
+    def _daily(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "request_limits")
+        done = daily(send=not o["no_mail"], actor=actor)
+        self.stdout.write(f"standings: {done.standings.rows} of {done.standings.customers} customers in "
+                          f"{done.standings.seconds:.1f} s\nalerts: {done.alerts.raised} raised, "
+                          f"{done.alerts.still_true} still true, {done.alerts.cleared} cleared in "
+                          f"{done.alerts.seconds:.1f} s\nreviews: {done.reviews_opened} opened")
+        self._print_digests(done.digests, o["no_mail"])
 
 
     def _reviews(self, actor: Any, o: dict[str, Any]) -> None:
