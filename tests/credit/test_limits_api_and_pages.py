@@ -128,3 +128,19 @@ def test_the_cli_lists_limits_and_records_cover(limited, role_users):
     call_command("credit", "totals", "--user", "analyst", stdout=out)
     assert "over 90 %" in out.getvalue()
     assert Cover.objects.get().amount == Decimal("100.00")
+
+
+def test_sales_see_whether_a_customer_can_order_and_why_not(limited, api, client_for):
+    # H1: 500 of its own 1,000, but its group has 900 of 1,000: the next order may be 100.00
+    h1 = api.get("/api/v1/credit/customers/H1").json()
+    assert (h1["can_order"], h1["order_up_to"], h1["order_holds"]) == (True, "100.00", [])
+    s1 = api.get("/api/v1/credit/customers/S1").json()
+    assert (s1["can_order"], [r["code"] for r in s1["order_holds"]]) == (False, ["OVERDUE"])
+    sales = client_for("sales")
+    html = sales.get(f"/customers/{limited.h1.pk}/").content.decode().replace("\u00a0", " ")
+    assert "New orders are released up to €100.00." in html
+    html = sales.get(f"/customers/{limited.s1.pk}/").content.decode()
+    assert "New orders wait for a credit decision: Overdue beyond the tolerance" in html
+    out = StringIO()
+    call_command("credit", "customer", "H1A", "--user", "sales", stdout=out)
+    assert "new orders      wait for a credit decision: The customer has no credit limit" in out.getvalue()

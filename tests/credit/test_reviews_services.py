@@ -86,7 +86,7 @@ def test_an_expired_limit_opens_a_review_due_on_its_expiry(portfolio, people):
     assert [(r.customer.account_number, r.due_on, r.trigger) for r in opened] == [
         ("S1", dt.date(2026, 3, 20), "limit_expired")]
     assert selectors.reviews(selectors.ReviewFilters(overdue=True), on=TODAY, policy_currency="EUR",
-                             default_class="C")[0].overdue_review
+                             default_class="C", cover_kinds=())[0].overdue_review
 
 
 def test_a_customer_never_has_two_open_reviews(limited, people):

@@ -143,8 +143,10 @@ def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]
     authorize(acting_user(request), "view_credit")
     customer = _customer(account_number, status=404)
     policy = policy_in_force()
-    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
-                          default_class=policy.settings["default_risk_class"])
+    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+                          default_class=policy.settings["default_risk_class"],
+                          cover_kinds=policy.settings["cover_counts"])
+    outlook = selectors.outlook_of(p, policy.rules(), timezone.localdate())
     return {"account_number": customer.account_number, "name": customer.name, "status": customer.status,
             "risk_class": p.risk_class, "currency": p.currency, "limit": _limit(p.limit),
             "receivables": str(p.exposure.receivables), "open_orders": str(p.exposure.orders),
@@ -154,7 +156,10 @@ def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]
             "overdue": str(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
             "group_limit": _limit(p.group_limit),
             "group_exposure": str(p.group_exposure.uncovered) if p.group_exposure else None,
-            "held_orders": selectors.checks_of(customer).filter(status="held").count()}
+            "held_orders": selectors.checks_of(customer).filter(status="held").count(),
+            "can_order": outlook.can_order,
+            "order_up_to": None if outlook.up_to is None else str(outlook.up_to),
+            "order_holds": [{"code": f.code, "text": f.text} for f in outlook.holds]}
 
 
 @router.post("/customers/{account_number}/risk-class", response={201: None}, summary="Set the risk class")
@@ -206,7 +211,8 @@ class ReviewFiltersIn(Schema):
 def _review_rows(f: selectors.ReviewFilters) -> list[selectors.ReviewRow]:
     policy = policy_in_force()
     return selectors.reviews(f, on=timezone.localdate(), policy_currency=policy.currency,
-                             default_class=policy.settings["default_risk_class"])
+                             default_class=policy.settings["default_risk_class"],
+                             cover_kinds=policy.settings["cover_counts"])
 
 
 def _review_row(review_id: int) -> selectors.ReviewRow:

@@ -26,11 +26,13 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
     common = {"risk_classes": policy.settings["risk_classes"], "may_request": can(request.user, "request_limits"),
               "policy_currency": policy.currency}
     try:
-        pic = selectors.picture(customer, on, policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
-                                default_class=policy.settings["default_risk_class"])
+        pic = selectors.picture(customer, on, policy_currency=policy.currency,
+                                default_class=policy.settings["default_risk_class"],
+                                cover_kinds=policy.settings["cover_counts"])
     except BusinessError as exc:  # a missing FX rate: say so instead of figures
         return {**common, "credit": None, "credit_error": str(exc)}
     return {**common, "credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
+            "outlook": selectors.outlook_of(pic, policy.rules(), on),
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
             "covers": list(selectors.covers_of(customer)[:8]), "cover_kinds": Cover.Kind.choices,

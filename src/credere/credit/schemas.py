@@ -116,6 +116,10 @@ class CreditPictureOut(Schema):
     group_limit: LimitOut | None
     group_exposure: str | None
     held_orders: int
+    can_order: bool = Field(description="Whether a new order of up to order_up_to would be released now")
+    order_up_to: str | None = Field(description="The largest new order the limits (customer's and group's, with "
+                                                "the policy's tolerance) still release; null without a limit")
+    order_holds: list[ReasonOut] = Field(description="What would hold any new order, whatever its size")
 
 
 class PolicyOut(Schema):

@@ -24,6 +24,7 @@ from credere.credit.models import (
     RiskClassAssignment,
 )
 from credere.domain.aging import convert_with, rate_map
+from credere.domain.credit.check import CheckCase, CheckRules, LimitTerms, Outlook, outlook
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import Exposure, assemble, currencies_of, headroom, utilisation
 from credere.domain.credit.reviews import Candidate, is_overdue
@@ -144,7 +145,7 @@ class CreditPicture:
 
 
 def picture(customer: Customer, on: dt.date, *, policy_currency: str, default_class: str,
-            company: Company | None = None, cover_kinds: Iterable[str] = ()) -> CreditPicture:
+            cover_kinds: Iterable[str], company: Company | None = None) -> CreditPicture:
     limit = limit_for(customer, company, on)
     currency = limit.currency if limit is not None else policy_currency
     root = ledger.group_root(customer)
@@ -157,6 +158,22 @@ def picture(customer: Customer, on: dt.date, *, policy_currency: str, default_cl
                          exposure([customer.pk], currency, on, company=limit.company if limit is not None else None,
                                   cover_kinds=cover_kinds),
                          overdue([customer.pk], currency, on), group_exposure)
+
+
+def outlook_of(pic: CreditPicture, rules: CheckRules, on: dt.date) -> Outlook:
+    """May the customer order, and how much? The order check's rules on the picture's figures (a
+    group limit in another currency than the customer's is left to the check, as there)."""
+    group = (pic.group_limit is not None and pic.group_exposure is not None
+             and pic.group_limit.currency == pic.currency)
+    return outlook(CheckCase(
+        as_of=on, order_amount=Decimal(0), customer_status=pic.customer.status, risk_class=pic.risk_class,
+        exposure=pic.exposure, limit=_terms(pic.limit), oldest_overdue_days=pic.overdue.oldest_days,
+        overdue_amount=pic.overdue.amount, group_exposure=pic.group_exposure if group else None,
+        group_limit=_terms(pic.group_limit) if group else None), rules)
+
+
+def _terms(limit: CreditLimit | None) -> LimitTerms | None:
+    return LimitTerms(limit.amount, limit.currency, limit.expires_on) if limit is not None else None
 
 
 def holds() -> QuerySet[CreditCheck]:
@@ -344,9 +361,9 @@ class ReviewRow:
     shows 50 rows, so only those are computed)."""
 
     def __init__(self, review: CreditReview, risk_class: str, on: dt.date, policy_currency: str,
-                 default_class: str) -> None:
+                 default_class: str, cover_kinds: Iterable[str]) -> None:
         self.review, self.risk_class, self.on = review, risk_class, on
-        self._currency, self._default = policy_currency, default_class
+        self._currency, self._default, self._cover_kinds = policy_currency, default_class, list(cover_kinds)
         self._picture: CreditPicture | None = None
         self.error = ""
 
@@ -369,7 +386,7 @@ class ReviewRow:
         if self._picture is None and not self.error:
             try:
                 self._picture = picture(self.review.customer, self.on, policy_currency=self._currency,
-                                        default_class=self._default)
+                                        default_class=self._default, cover_kinds=self._cover_kinds)
             except BusinessError as exc:  # a missing FX rate: the row says so
                 self.error = str(exc)
         return self._picture
@@ -392,7 +409,8 @@ class ReviewRow:
         return self.picture.overdue.amount if self.picture else None
 
 
-def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_class: str) -> list[ReviewRow]:
+def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_class: str,
+            cover_kinds: Iterable[str]) -> list[ReviewRow]:
     """The review worklist: due date first (then customer), with the filters applied."""
     qs = CreditReview.objects.select_related("customer").order_by("due_on", "customer__name", "id")
     if f.status:
@@ -405,7 +423,7 @@ def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_clas
         qs = qs.filter(customer=f.customer)
     rows = list(qs)
     classes = risk_classes_of({r.customer_id for r in rows}, on, default_class)
-    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class) for r in rows]
+    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class, cover_kinds) for r in rows]
     return [r for r in out if r.risk_class == f.risk_class] if f.risk_class else out
 
 

@@ -61,7 +61,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
         risk_class=request.GET.get("risk_class", "") if request.GET.get("risk_class", "") in
         policy.settings["risk_classes"] else "")
     rows = selectors.reviews(f, on=timezone.localdate(), policy_currency=policy.currency,
-                             default_class=policy.settings["default_risk_class"])
+                             default_class=policy.settings["default_risk_class"],
+                             cover_kinds=policy.settings["cover_counts"])
     table = DataTable(
         id="main", request=request, rows=rows, caption="Credit reviews", export_name="credit-reviews",
         empty="No review matches." if (f.overdue or f.trigger or f.risk_class or status != "open")

@@ -109,3 +109,44 @@ def test_properties(receivables, orders, cover, limit, order, smaller, status, r
         assert C.check_order(case(exposure=exp, limit=C.LimitTerms(limit, "EUR"), order_amount=smaller,
                                   customer_status=status, risk_class=risk, oldest_overdue_days=days,
                                   overdue_amount=overdue), RULES).outcome == "released"
+
+
+# --------------------------------------------------------------------------- the next order's outlook
+
+from dataclasses import replace  # noqa: E402
+
+amounts = st.decimals(min_value=0, max_value=1_000_000, places=2, allow_nan=False, allow_infinity=False)
+outlook_cases = st.builds(
+    C.CheckCase, as_of=st.just(ON), order_amount=st.just(D(0)),
+    customer_status=st.sampled_from(["active", "active", "blocked"]), risk_class=st.sampled_from("ACE"),
+    exposure=st.builds(Exposure, currency=st.just("EUR"), receivables=amounts, orders=amounts, cover=amounts),
+    limit=st.one_of(st.none(), st.builds(C.LimitTerms, amount=amounts, currency=st.just("EUR"),
+                                         expires_on=st.one_of(st.none(), st.dates(dt.date(2026, 1, 1),
+                                                                                  dt.date(2026, 12, 31))))),
+    oldest_overdue_days=st.integers(0, 90), overdue_amount=amounts)
+outlook_rules = st.builds(C.CheckRules, over_limit_tolerance_pct=st.sampled_from([D(0), D("2.5"), D(10)]),
+                          overdue_days=st.just({"A": 60, "C": 30, "E": 0}),
+                          overdue_amount=st.just({"A": D(50000), "C": D(10000)}),
+                          expired_limit=st.sampled_from(["zero", "review"]),
+                          held_risk_classes=st.sampled_from([frozenset(), frozenset({"E"})]))
+
+
+@given(outlook_cases, outlook_rules)
+def test_the_outlook_says_exactly_what_the_check_would_decide(case: C.CheckCase, rules: C.CheckRules) -> None:
+    o = C.outlook(case, rules)
+    if o.can_order:
+        assert o.up_to is not None
+        assert C.check_order(replace(case, order_amount=o.up_to), rules).outcome == "released"
+        assert C.check_order(replace(case, order_amount=o.up_to + D("0.01")), rules).outcome == "held"
+    elif not o.holds and o.up_to is not None:  # no room left: the smallest order is held
+        assert C.check_order(replace(case, order_amount=D("0.01")), rules).outcome == "held"
+    if o.holds:
+        assert C.check_order(replace(case, order_amount=D("0.01")), rules).outcome == "held"
+
+
+def test_the_outlook_in_words():
+    o = C.outlook(case(), RULES)  # 80,000 of 100,000, 5 % tolerance
+    assert o.can_order and o.up_to == D("25000.00")
+    blocked = C.outlook(case(customer_status="blocked"), RULES)
+    assert not blocked.can_order and [f.code for f in blocked.holds] == [C.CUSTOMER_BLOCKED]
+    assert C.outlook(case(limit=None), RULES).up_to is None

@@ -51,7 +51,8 @@ def _text(value: Decimal | None) -> str | None:
 def facts_of(customer: Customer, on: dt.date, policy: PolicyInForce) -> dict[str, Any]:
     """The figures a review looks at, as of ``on`` (amounts in the limit's currency, as strings)."""
     p = selectors.picture(customer, on, policy_currency=policy.currency,
-                          default_class=policy.settings["default_risk_class"])
+                          default_class=policy.settings["default_risk_class"],
+                             cover_kinds=policy.settings["cover_counts"])
     recent, earlier = payment_windows(selectors.paid_items(customer, on - dt.timedelta(days=180), on), on)
     cur = p.currency
 

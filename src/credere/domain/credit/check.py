@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
 from credere.domain.credit.exposure import Exposure, utilisation
+from credere.domain.money import quantize
 
 Outcome = Literal["released", "held"]
 
@@ -185,3 +186,45 @@ def check_order(case: CheckCase, rules: CheckRules) -> Decision:
     findings.sort(key=lambda f: CODES.index(f.code))
     return Decision("held" if held else "released", tuple(findings), after,
                     utilisation(after, case.limit.amount) if case.limit is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What the next order of a customer would meet: whether anything but its size would hold it,
+    and the largest order the limits still release (None: no limit lets any order through)."""
+
+    holds: tuple[Finding, ...]
+    up_to: Decimal | None
+    currency: str
+
+    @property
+    def can_order(self) -> bool:
+        return not self.holds and self.up_to is not None and self.up_to > 0
+
+
+def _room(limit: LimitTerms | None, exposure: Exposure | None, rules: CheckRules, on: dt.date) -> Decimal | None:
+    if limit is None or exposure is None:
+        return None
+    amount = Decimal(0) if limit.expired(on) else limit.amount
+    # cover takes an order first when it exceeds what is owed: room = ceiling + cover − total
+    return max(_ceiling(amount, rules) + exposure.cover - exposure.total, Decimal(0))
+
+
+def outlook(case: CheckCase, rules: CheckRules) -> Outlook:
+    """The next order's outlook, for sales and the customer page (``case.order_amount`` is ignored).
+
+    ``holds`` are the findings that would hold an order of any size (status, risk class, no or an
+    expired limit under review, overdue); ``up_to`` is the largest order both the customer's limit
+    and its group's still release, within the policy's tolerance. An order up to that amount with
+    no holds is released — the same rules as :func:`check_order`.
+    """
+    probe = check_order(replace(case, order_amount=Decimal(0)), rules)
+    holds = tuple(f for f in probe.findings if f.code in HOLDING and f.code not in (OVER_LIMIT, GROUP_OVER_LIMIT))
+    if case.limit is not None and case.limit.expired(case.as_of) and rules.expired_limit == "review":
+        return Outlook(holds, None, case.exposure.currency)
+    rooms = [r for r in (_room(case.limit, case.exposure, rules, case.as_of),
+                         _room(case.group_limit, case.group_exposure, rules, case.as_of)) if r is not None]
+    if case.limit is None:
+        return Outlook(holds, None, case.exposure.currency)
+    # rounded down to the currency's minor unit: an order of exactly that much is released
+    return Outlook(holds, quantize(min(rooms), case.exposure.currency, ROUND_DOWN), case.exposure.currency)

@@ -219,8 +219,9 @@ class Command(BaseCommand):
         authorize(actor, "view_credit")
         customer = parse_customer(o["account"])
         policy = policy_in_force()
-        p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency, cover_kinds=policy.settings["cover_counts"],
-                              default_class=policy.settings["default_risk_class"])
+        p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+                              default_class=policy.settings["default_risk_class"],
+                              cover_kinds=policy.settings["cover_counts"])
         cur = p.currency
         lines = [f"{customer.account_number} {customer.name} · risk class {p.risk_class} · {customer.status}",
                  f"  credit limit    {f'{p.limit.amount} {p.limit.currency}' if p.limit else 'none'}",
@@ -230,6 +231,12 @@ class Command(BaseCommand):
                  f"  headroom        {'—' if p.headroom is None else f'{p.headroom} {cur}'}",
                  f"  limit used      {'—' if p.utilisation is None else f'{p.utilisation} %'}",
                  f"  overdue         {p.overdue.amount} {cur} (oldest {p.overdue.oldest_days} days past due)"]
+        o_ = selectors.outlook_of(p, policy.rules(), timezone.localdate())
+        if o_.can_order:
+            lines.append(f"  new orders      released up to {o_.up_to} {o_.currency}")
+        else:
+            why = " ".join(f.text for f in o_.holds) or "the limit is used up"
+            lines.append(f"  new orders      wait for a credit decision: {why}")
         self.stdout.write("\n".join(lines))
 
     def _limit(self, actor: Any, o: dict[str, Any]) -> None:
@@ -483,7 +490,8 @@ class Command(BaseCommand):
         policy = policy_in_force()
         rows = selectors.reviews(selectors.ReviewFilters(status="" if o["all"] else "open", overdue=o["due"]),
                                  on=timezone.localdate(), policy_currency=policy.currency,
-                                 default_class=policy.settings["default_risk_class"])
+                                 default_class=policy.settings["default_risk_class"],
+                             cover_kinds=policy.settings["cover_counts"])
         if not rows:
             self.stdout.write("No review is due." if not o["due"] else "No review is past its due date.")
         for r in rows[:500]:
