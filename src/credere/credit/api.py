@@ -181,7 +181,7 @@ def request_limit(request: HttpRequest, data: LimitRequestIn) -> tuple[int, Appr
     req = limits.request_limit(actor=acting_user(request), customer=_customer(data.customer_account),
                                amount=data.amount, currency=data.currency, reason=data.reason,
                                company=_company(data.company) if data.company else None, for_group=data.for_group,
-                               expires_on=data.expires_on)
+                               expires_on=data.expires_on, valid_from=data.valid_from)
     return 201, req
 
 

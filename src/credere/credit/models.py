@@ -42,6 +42,8 @@ class CreditLimit(models.Model):
 
     class Status(models.TextChoices):
         ACTIVE = "active", "In force"
+        #: approved to come into force on ``valid_from`` (a later day); until then the active one applies
+        SCHEDULED = "scheduled", "Scheduled"
         SUPERSEDED = "superseded", "Superseded"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")

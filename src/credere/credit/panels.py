@@ -33,6 +33,7 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
         return {**common, "credit": None, "credit_error": str(exc)}
     return {**common, "credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
             "outlook": selectors.outlook_of(pic, policy.rules(), on),
+            "scheduled": list(selectors.scheduled_limits(customer, on)[:5]),
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
             "covers": list(selectors.covers_of(customer)[:8]), "cover_kinds": Cover.Kind.choices,

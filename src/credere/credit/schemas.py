@@ -81,6 +81,8 @@ class LimitRequestIn(Schema):
     company: Annotated[str, StringConstraints(max_length=40)] | None = None
     for_group: bool = False
     expires_on: dt.date | None = None
+    valid_from: dt.date | None = Field(None, description="In force from this day (today or later; default: "
+                                                         "from the approval)")
 
 
 class RiskClassIn(Schema):

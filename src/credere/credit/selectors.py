@@ -42,15 +42,38 @@ def risk_class_of(customer: Customer, on: dt.date, default: str) -> str:
     return row or default
 
 
+#: Limits that may be in force: the active one, and those approved for a day that has come (the
+#: daily run makes those active; until it does, their day decides).
+IN_FORCE = Q(status__in=[CreditLimit.Status.ACTIVE, CreditLimit.Status.SCHEDULED])
+
+
 def limit_for(customer: Customer, company: Company | None, on: dt.date, *, for_group: bool = False) -> CreditLimit | None:
-    """The limit in force: the one for ``company`` if there is one, else the one for all companies."""
-    qs = CreditLimit.objects.filter(customer=customer, for_group=for_group, status=CreditLimit.Status.ACTIVE,
-                                    valid_from__lte=on)
+    """The limit in force on ``on``: the latest to have started of those approved, for ``company`` if
+    there is one, else for all companies."""
+    qs = (CreditLimit.objects.filter(IN_FORCE, customer=customer, for_group=for_group, valid_from__lte=on)
+          .order_by("-valid_from", "-id"))
     if company is not None:
         own = qs.filter(company=company).first()
         if own is not None:
             return own
     return qs.filter(company__isnull=True).first()
+
+
+def scheduled_limits(customer: Customer, on: dt.date) -> QuerySet[CreditLimit]:
+    """Limits approved to come into force after ``on``."""
+    return (CreditLimit.objects.filter(customer=customer, status=CreditLimit.Status.SCHEDULED, valid_from__gt=on)
+            .select_related("company").order_by("valid_from", "id"))
+
+
+def latest_in_force(limits: Iterable[CreditLimit]) -> list[CreditLimit]:
+    """Of several limits, the one in force per scope (customer, group or own, company): the latest start."""
+    best: dict[tuple[int, bool, int | None], CreditLimit] = {}
+    for limit in limits:
+        key = (limit.customer_id, limit.for_group, limit.company_id)
+        held = best.get(key)
+        if held is None or (limit.valid_from, limit.pk) > (held.valid_from, held.pk):
+            best[key] = limit
+    return list(best.values())
 
 
 def members(root: Customer) -> list[int]:
@@ -326,8 +349,9 @@ def review_candidates(on: dt.date, default_class: str) -> list[Candidate]:
     """Customers with a limit in force on ``on`` (their own or their group's), with the latest limit's
     start, the earliest expiry and the last completed review; those with an open review are left out."""
     limits: dict[int, tuple[dt.date, dt.date | None]] = {}
-    for cid, start, expires in (CreditLimit.objects.filter(status=CreditLimit.Status.ACTIVE, valid_from__lte=on)
-                                .values_list("customer_id", "valid_from", "expires_on")):
+    in_force = latest_in_force(CreditLimit.objects.filter(IN_FORCE, valid_from__lte=on)
+                               .only("pk", "customer_id", "for_group", "company_id", "valid_from", "expires_on"))
+    for cid, start, expires in ((x.customer_id, x.valid_from, x.expires_on) for x in in_force):
         first, soonest = limits.get(cid, (start, expires))
         ends = [d for d in (soonest, expires) if d is not None]
         limits[cid] = (max(first, start), min(ends) if ends else None)

@@ -86,12 +86,14 @@ def limit_request(request: HttpRequest, pk: int) -> HttpResponse:
     if customer is None:
         return _not_found(request, f"customer with id {pk}")
     expires = (request.POST.get("expires_on") or "").strip()
+    starts = (request.POST.get("valid_from") or "").strip()
     try:
         req = limits.request_limit(
             actor=request.user, customer=customer, amount=(request.POST.get("amount") or "").strip(),
             currency=(request.POST.get("currency") or "").strip().upper(), reason=request.POST.get("reason") or "",
             for_group=request.POST.get("for_group") == "1",
-            expires_on=dt.date.fromisoformat(expires) if expires else None)
+            expires_on=dt.date.fromisoformat(expires) if expires else None,
+            valid_from=dt.date.fromisoformat(starts) if starts else None)
     except (BusinessError, ValueError) as exc:
         messages.error(request, f"The limit was not requested: {exc}")
     else:

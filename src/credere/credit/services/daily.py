@@ -1,4 +1,4 @@
-"""The daily run of credit control: orders invoiced meanwhile reduced, every standing recomputed, the
+"""The daily run of credit control: limits scheduled for today put in force, orders invoiced meanwhile reduced, every standing recomputed, the
 alert rules evaluated for everyone, the credit reviews now due opened, then the alert digests sent (``credere credit daily``, or the
 ``credit.daily`` background task from a timer)."""
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from credere.credit.services import alerts, digest, reviews, standing
+from credere.credit.services.limits import activate_scheduled
 from credere.credit.services.orders import reconcile_invoiced
 
 
@@ -21,6 +22,7 @@ class DailyResult:
 
 def daily(*, send: bool = True, actor: Any = None) -> DailyResult:
     """``actor``: the person the run is made for (None: the scheduled run, recorded as "system")."""
+    activate_scheduled()
     reconcile_invoiced(None)
     refreshed = standing.refresh()
     ran = alerts.run()

@@ -48,8 +48,9 @@ def set_risk_class(*, actor: Any, customer: Customer, risk_class: str, reason: s
 
 def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str, reason: str,
                   company: Company | None = None, for_group: bool = False,
-                  expires_on: dt.date | None = None) -> Any:
-    """Ask for a new limit; the approval matrix (policy data) routes it by amount and risk class."""
+                  expires_on: dt.date | None = None, valid_from: dt.date | None = None) -> Any:
+    """Ask for a new limit, in force from its approval or from ``valid_from`` (a later day); the
+    approval matrix (policy data) routes it by amount and risk class."""
     authorize(actor, "request_limits")
     try:
         currency = check_currency(currency)
@@ -62,8 +63,10 @@ def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str,
     if value < 0:
         raise _field("amount", "a limit cannot be negative")
     today = timezone.localdate()
-    if expires_on is not None and expires_on <= today:
-        raise _field("expires_on", "must be after today")
+    if valid_from is not None and valid_from < today:
+        raise _field("valid_from", "cannot be in the past: a limit applies from its approval or a later day")
+    if expires_on is not None and expires_on <= max(today, valid_from or today):
+        raise _field("expires_on", "must be after the day the limit comes into force")
     if for_group and customer.parent_id is not None:
         raise _field("customer", "a group limit belongs to the group's top company")
     policy = policy_in_force()
@@ -74,34 +77,65 @@ def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str,
     exposure = selectors.exposure(ids, currency, today, company=company, cover_kinds=policy.settings["cover_counts"])
     scope = ("Group limit of " if for_group else "Credit limit of ") + customer.name
     before = f"{current.amount} {current.currency}" if current else "none"
+    starts = f" from {valid_from.isoformat()}" if valid_from is not None and valid_from > today else ""
     with transaction.atomic():
         return file_request(
             actor=actor, kind=KIND, subject_type="ledger.customer", subject_id=str(customer.pk),
-            summary=f"{scope}{f' ({company.code})' if company else ''}: {before} → {value} {currency}",
+            summary=f"{scope}{f' ({company.code})' if company else ''}: {before} → {value} {currency}{starts}",
             amount=routed_amount, currency=policy.currency, risk_class=risk_class,
             payload={"customer": customer.pk, "for_group": for_group, "company": company.pk if company else None,
                      "currency": currency, "amount": str(value),
-                     "expires_on": expires_on.isoformat() if expires_on else None},
+                     "expires_on": expires_on.isoformat() if expires_on else None,
+                     "valid_from": valid_from.isoformat() if valid_from else None},
             facts={"limit_before": before, "exposure": str(exposure.total), "currency": currency,
                    "risk_class": risk_class, "on": today.isoformat()},
             reason=reason)
 
 
 def apply_approved_limit(request: Any, actor: Any) -> None:
-    """What approving a limit request does: the new limit replaces the one in force (audited)."""
+    """What approving a limit request does: the new limit replaces the one in force (audited) — now,
+    or on its ``valid_from`` day when that is later (until then it is *scheduled*, and replaces any
+    limit scheduled before it for the same scope)."""
     p = request.payload
     customer = Customer.objects.get(pk=p["customer"])
+    today = timezone.localdate()
+    starts = max(dt.date.fromisoformat(p["valid_from"]), today) if p.get("valid_from") else today
+    scope = {"customer": customer, "for_group": p["for_group"], "company_id": p["company"]}
     with transaction.atomic():
-        old = CreditLimit.objects.select_for_update().filter(
-            customer=customer, for_group=p["for_group"], company_id=p["company"], status=CreditLimit.Status.ACTIVE)
-        for limit in old:
+        replaced = [CreditLimit.Status.SCHEDULED] if starts > today else [CreditLimit.Status.ACTIVE,
+                                                                         CreditLimit.Status.SCHEDULED]
+        for limit in CreditLimit.objects.select_for_update().filter(status__in=replaced, **scope):
             limit.status = CreditLimit.Status.SUPERSEDED
             limit.save(update_fields=["status"])
         new = CreditLimit.objects.create(
-            customer=customer, for_group=p["for_group"], company_id=p["company"], currency=p["currency"],
-            amount=Decimal(p["amount"]), valid_from=timezone.localdate(),
+            **scope, currency=p["currency"], amount=Decimal(p["amount"]), valid_from=starts,
+            status=CreditLimit.Status.SCHEDULED if starts > today else CreditLimit.Status.ACTIVE,
             expires_on=dt.date.fromisoformat(p["expires_on"]) if p["expires_on"] else None,
             approval_id=request.pk, approved_by=actor_name(actor))
-        record(actor=actor, action="credit_limit.set", obj=new, after=snapshot(new),
-               reason=f"approval request {request.pk}: {request.reason}")
+        record(actor=actor, action="credit_limit.scheduled" if starts > today else "credit_limit.set", obj=new,
+               after=snapshot(new), reason=f"approval request {request.pk}: {request.reason}")
         standing.refresh_after_commit([customer.pk])
+
+
+def activate_scheduled(*, on: dt.date | None = None) -> list[CreditLimit]:
+    """Limits scheduled for a day that has come become the active ones (the one they replace is
+    superseded). The daily run does it; until then, :func:`selectors.limit_for` already applies them."""
+    on = on or timezone.localdate()
+    done: list[CreditLimit] = []
+    with transaction.atomic():
+        due = list(CreditLimit.objects.select_for_update().filter(status=CreditLimit.Status.SCHEDULED,
+                                                                  valid_from__lte=on).order_by("valid_from", "id"))
+        for limit in due:
+            scope = {"customer_id": limit.customer_id, "for_group": limit.for_group, "company_id": limit.company_id}
+            for old in CreditLimit.objects.select_for_update().filter(status=CreditLimit.Status.ACTIVE, **scope):
+                old.status = CreditLimit.Status.SUPERSEDED
+                old.save(update_fields=["status"])
+            before = snapshot(limit)
+            limit.status = CreditLimit.Status.ACTIVE
+            limit.save(update_fields=["status"])
+            record(actor=None, action="credit_limit.set", obj=limit, before=before, after=snapshot(limit),
+                   reason=f"scheduled from {limit.valid_from.isoformat()} (approval request {limit.approval_id})")
+            done.append(limit)
+        if done:
+            standing.refresh_after_commit([x.customer_id for x in done])
+    return done

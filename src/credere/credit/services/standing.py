@@ -27,7 +27,7 @@ from django.utils import timezone
 from credere.core import background
 from credere.credit.models import Cover, CreditLimit, CreditStanding, Order, RiskClassAssignment
 from credere.credit.policy import PolicyInForce, policy_in_force
-from credere.credit.selectors import COUNTING_ORDERS
+from credere.credit.selectors import COUNTING_ORDERS, IN_FORCE, latest_in_force
 from credere.credit.services.orders import reconcile_invoiced
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
@@ -94,14 +94,14 @@ class _Builder:
             self.overdue[cust][cur] = total
         self.oldest: dict[int, dt.date] = dict(overdue_qs.values("customer_id").annotate(m=Min("due_date"))
                                                .values_list("customer_id", "m"))
-        limits = CreditLimit.objects.filter(status=CreditLimit.Status.ACTIVE, valid_from__lte=on)
+        limits = CreditLimit.objects.filter(IN_FORCE, valid_from__lte=on)
         covers = Cover.objects.filter(valid_from__lte=on, ended_on__isnull=True)
         classes = RiskClassAssignment.objects.filter(effective_from__lte=on)
         if needed is not None:
             limits, covers, classes = (limits.filter(customer_id__in=needed), covers.filter(customer_id__in=needed),
                                        classes.filter(customer_id__in=needed))
         self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
-        for limit in limits.order_by("customer_id", "company_id"):
+        for limit in sorted(latest_in_force(limits), key=lambda x: (x.customer_id, x.company_id or 0)):
             self.limits[(limit.customer_id, limit.for_group)].append(limit)
         self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
         for c in covers:

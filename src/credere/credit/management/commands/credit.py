@@ -92,6 +92,8 @@ class Command(BaseCommand):
         p.add_argument("--company", help="Only for this company (default: all companies)")
         p.add_argument("--group", action="store_true", help="A limit the corporate group shares")
         p.add_argument("--expires", metavar="YYYY-MM-DD")
+        p.add_argument("--from", dest="valid_from", metavar="YYYY-MM-DD",
+                       help="In force from this day (default: from the approval)")
         p = add("risk-class", "Set a customer's risk class, with a reason")
         p.add_argument("account", metavar="ACCOUNT")
         p.add_argument("risk_class", metavar="CLASS")
@@ -247,7 +249,7 @@ class Command(BaseCommand):
         req = limits.request_limit(actor=actor, customer=parse_customer(o["account"]), amount=o["amount"],
                                    currency=o["currency"].upper(), reason=o["reason"],
                                    company=parse_company(o.get("company")), for_group=o["group"],
-                                   expires_on=expires)
+                                   expires_on=expires, valid_from=_date(o.get("valid_from"), "--from"))
         self.stdout.write(f"Requested (approval request {req.pk}): {req.summary}; "
                           f"needs {req.required_role.replace('_', ' ') or 'an approver'}.")
 
