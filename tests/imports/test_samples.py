@@ -23,7 +23,7 @@ def test_every_sample_imports_in_order(ledger, run_import):
     expected = [
         ("items", "open-items.csv", {}, 5), ("items", "open-items.xlsx", {}, 4),
         ("items", "sap-open-items.csv", {"mapping_name": "SAP"}, 3), ("payments", "payments.csv", {}, 3),
-        ("fx-rates", "fx-rates.csv", {}, 4), ("fx-rates", "ecb-rates.xml", {}, 12),
+        ("fx-rates", "fx-rates.csv", {}, 4), ("fx-rates", "ecb-rates.xml", {}, 12), ("orders", "orders.csv", {}, 4),
     ]
     for entity, name, options, created in expected:
         result = run_import(entity, (SAMPLES / name).read_bytes(), file_name=name, **options)

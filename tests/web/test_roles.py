@@ -59,8 +59,9 @@ def test_navigation_and_buttons_show_only_what_the_role_may_use(role, portfolio,
         assert ('data-testid="verify-chain"' in audit) == (role in AUDIT)
     if role in IMPORTERS:
         allowed = {k for k, _ in c.get("/imports/new/").context["allowed"]}
-        expected = {"administrator": {"customers", "items", "payments", "fx-rates"},
-                    "credit_manager": {"customers", "items", "fx-rates"}, "credit_analyst": {"customers"},
+        expected = {"administrator": {"customers", "items", "payments", "fx-rates", "orders"},
+                    "credit_manager": {"customers", "items", "fx-rates", "orders"},
+                    "credit_analyst": {"customers", "orders"},
                     "cash_clerk": {"payments", "fx-rates"}}[role]
         assert allowed == expected
 

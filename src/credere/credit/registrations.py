@@ -1,5 +1,6 @@
 """What credit control plugs into the rest of Credere at start-up (``CreditConfig.ready()``): its
-approval kinds (credit limits, blocking a customer), its panel on the customer page, and the pages of its audited records."""
+approval kinds (credit limits, blocking a customer), its panel on the customer page, the pages of its audited records,
+and its orders as a kind of record the import flow reads from files (``credere import orders``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from django.urls import reverse
 
 from credere.approvals import kinds
 from credere.audit import links
+from credere.core import import_entities
 from credere.credit.policy import policy_in_force
-from credere.credit.services import standing
+from credere.credit.services import order_import, standing
 from credere.credit.services.limits import KIND, apply_approved_limit
 from credere.credit.services.reviews import BLOCK_KIND, apply_approved_block
 from credere.ledger import changes
@@ -35,3 +37,6 @@ def register() -> None:
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()
     changes.register(standing.refresh_after_commit)
+    import_entities.register(import_entities.Entity(
+        name="orders", label="Orders", permission="check_credit", columns=order_import.columns(),
+        writer=order_import.write_orders, export=order_import.export_rows))

@@ -12,8 +12,10 @@
 
 import datetime as dt
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
@@ -26,14 +28,23 @@ from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
 from credere.imports.exports import export_table
 from credere.imports.models import ImportMapping, ImportRun
+from credere.imports.schema import ENTITIES, export_entities
 from credere.imports.services.files import import_file
 from credere.imports.services.limits import MAX_BYTES
 from credere.imports.services.mappings import get_mapping, save_mapping
 
 router = Router(tags=["imports"])
 
-ImportEntity = Literal["customers", "items", "payments", "fx-rates"]
-ExportEntity = Literal["customers", "items", "payments", "allocations", "fx-rates"]
+if not apps.ready:  # the contexts register their entities in ready(); the API is built after that
+    raise ImproperlyConfigured("credere.imports.api was imported before the applications were ready")
+if TYPE_CHECKING:
+    ImportEntity = str
+    ExportEntity = str
+else:
+    # The entities registered in credere.core.import_entities (the ledger's records, credit control's
+    # orders), as enums in the OpenAPI document; an unknown entity is a 422 naming the path parameter.
+    ImportEntity = Literal[tuple(ENTITIES)]
+    ExportEntity = Literal[export_entities()]
 #: How many row errors the 422 error body lists in ``fields`` (all of them are under ``import.errors``).
 FIELDS_IN_ERROR_BODY = 100
 
@@ -192,7 +203,7 @@ class ExportOptions(Schema):
 
 @router.get("/export/{entity}")
 def export(request: HttpRequest, entity: ExportEntity, options: Query[ExportOptions]) -> HttpResponse:
-    """Download customers, items, payments, allocations or FX rates in the import column format."""
+    """Download customers, items, payments, allocations, FX rates or orders in the import column format."""
     headers, rows = export_table(actor=request.auth, entity=entity,  # type: ignore[attr-defined]
                                  company_code=options.company)
     response = HttpResponse(tables.render(options.format, headers, rows, entity), content_type=_TYPES[options.format])

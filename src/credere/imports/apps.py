@@ -7,7 +7,8 @@ class ImportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credere.imports import notifications, tasks  # noqa: F401 (tasks register their names)
+        from credere.imports import notifications, registrations, tasks  # noqa: F401 (tasks register their names)
         from credere.web import notifications as shell_notifications
 
+        registrations.register()
         shell_notifications.register(notifications.of_user)

@@ -1,4 +1,5 @@
-"""Exporting ledger records in the import column format (so an export can be edited and re-imported)."""
+"""Exporting records in the import column format (so an export can be edited and re-imported): the
+ledger's here, other contexts' (credit control's orders) through the exporter they registered."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from credere.audit.services import record
+from credere.core import import_entities
 from credere.core.errors import BusinessError
 from credere.domain.money import quantize
 from credere.identity.authz import authorize
-from credere.imports.schema import EXPORT_ENTITIES, column_names
+from credere.imports.schema import column_names, export_entities
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
 
 ALLOCATION_COLUMNS = [
@@ -76,10 +78,11 @@ _ROWS = {"customers": _customers, "items": _items, "payments": _payments, "alloc
 def export_table(*, actor: Any, entity: str, company_code: str | None = None) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of ``entity`` (amounts as ``Decimal``, dates as ``date``); audited as an export."""
     authorize(actor, "export_data")
-    if entity not in EXPORT_ENTITIES:
-        raise BusinessError(f"cannot export '{entity}'; choose from {', '.join(EXPORT_ENTITIES)}",
+    known = export_entities()
+    if entity not in known:
+        raise BusinessError(f"cannot export '{entity}'; choose from {', '.join(known)}",
                             code="unknown_entity",
-                            fields=[{"field": "entity", "message": f"choose from {', '.join(EXPORT_ENTITIES)}"}])
+                            fields=[{"field": "entity", "message": f"choose from {', '.join(known)}"}])
     company = None
     if company_code:
         if entity == "fx-rates":
@@ -90,7 +93,10 @@ def export_table(*, actor: Any, entity: str, company_code: str | None = None) ->
             raise BusinessError(f"no company with code '{company_code}'", code="not_found",
                                 fields=[{"field": "company", "message": "not found"}])
     headers = ALLOCATION_COLUMNS if entity == "allocations" else column_names(entity)
-    rows = list(_ROWS[entity](company))
+    registered = import_entities.get(entity)
+    exporter = _ROWS.get(entity) or (registered.export if registered is not None else None)
+    assert exporter is not None
+    rows = list(exporter(company))
     with transaction.atomic():
         record(actor=actor, action="data.exported", object_type="export", object_id=entity,
                object_repr=f"{entity} export", after={"entity": entity, "company": company_code or "",

@@ -8,19 +8,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from credere.core import import_entities
 
-class EntityChoices(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    ITEMS = "items", "Open items"
-    PAYMENTS = "payments", "Payments"
-    FX_RATES = "fx-rates", "FX rates"
+
+def entity_choices() -> list[tuple[str, str]]:
+    """What can be imported, as registered (the ledger's records, credit control's orders)."""
+    return import_entities.choices()
 
 
 class ImportMapping(models.Model):
     """How one source system names its columns for one kind of record (``KUNNR`` → account_number)."""
 
     source_system = models.CharField(max_length=60, help_text="e.g. SAP, Navision, Sage")
-    entity = models.CharField(max_length=20, choices=EntityChoices.choices)
+    entity = models.CharField(max_length=20, choices=entity_choices)
     #: ``{"columns": {"KUNNR": "account_number", "ZZ": "-"}, "values": {"document_type": {"RV": "invoice"}}}``
     mapping = models.JSONField(default=dict)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -51,7 +51,7 @@ class ImportRun(models.Model):
     actor = models.CharField(max_length=150)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    entity = models.CharField(max_length=20, choices=EntityChoices.choices)
+    entity = models.CharField(max_length=20, choices=entity_choices)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     file_format = models.CharField(max_length=10)

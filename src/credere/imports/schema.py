@@ -4,45 +4,46 @@ Each column has a type that says how a cell is read (text, code, date, decimal),
 it is required, and its maximum length, taken from the ledger model so that the limits
 live in one place. What a value *means* (is the currency valid, is the due date after
 the document date) is decided by the ledger services, not here.
+
+The entities themselves are registered in :mod:`credere.core.import_entities` (the ledger's
+records by ``ImportsConfig.ready()`` with the columns below; credit control adds its orders), and
+everything here reads that registry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 from django.db import models
 
+from credere.core import import_entities
+from credere.core.import_entities import Column, Kind
 from credere.ledger.models import Company, Customer, FxRate, OpenItem, Payment, PaymentTerms
 
-Kind = Literal["text", "code", "choice", "date", "decimal"]
-Entity = Literal["customers", "items", "payments", "fx-rates"]
-ENTITIES: tuple[Entity, ...] = ("customers", "items", "payments", "fx-rates")
-EXPORT_ENTITIES = ("customers", "items", "payments", "allocations", "fx-rates")
+__all__ = ["COLUMNS", "ENTITIES", "LEDGER_EXPORTS", "PERMISSION", "Column", "Kind", "builtin_columns", "choice_values",
+           "column_names", "columns", "export_entities", "import_actions"]
 
+#: The entities that can be imported, as registered (the ledger's here, other contexts' in their
+#: ``AppConfig.ready()``: credit control's orders) — live views of :mod:`credere.core.import_entities`.
+ENTITIES = import_entities.Names()
 #: The permission each import needs (the services check it again row by row).
-PERMISSION: dict[str, str] = {
-    "customers": "edit_customers", "items": "edit_items", "payments": "edit_payments", "fx-rates": "edit_fx",
-}
+PERMISSION = import_entities.View(lambda e: e.permission)
+#: Each entity's columns, in file order.
+COLUMNS = import_entities.View(lambda e: e.columns)
+#: Exports of the ledger's records (allocations are exported, never imported); registered entities
+#: with an exporter follow (:func:`export_entities`).
+LEDGER_EXPORTS = ("customers", "items", "payments", "allocations", "fx-rates")
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Kind
-    required: bool
-    description: str
-    example: str
-    max_length: int | None = None
-    #: Exported for information and accepted (but not used) on import.
-    read_only: bool = False
+def export_entities() -> tuple[str, ...]:
+    return LEDGER_EXPORTS + tuple(e.name for e in import_entities.all_entities()
+                                  if e.export is not None and e.name not in LEDGER_EXPORTS)
 
 
 def _len(model: type[models.Model], field: str) -> int | None:
     return model._meta.get_field(field).max_length  # type: ignore[union-attr]
 
 
-def _columns() -> dict[str, tuple[Column, ...]]:
+def builtin_columns() -> dict[str, tuple[Column, ...]]:
+    """The columns of the ledger's records (registered by ``ImportsConfig.ready()``)."""
     return {
         "customers": (
             Column("account_number", "text", True, "The customer's account number in the ERP (the key)", "C1000",
@@ -62,14 +63,15 @@ def _columns() -> dict[str, tuple[Column, ...]]:
                    _len(Customer, "industry_code")),
             Column("language", "text", False, "Correspondence language (BCP 47)", "en", _len(Customer, "language")),
             Column("status", "choice", False, ", ".join(Customer.Status.values[:-1]) + " or " + Customer.Status.values[-1],
-                   Customer.Status.ACTIVE),
+                   Customer.Status.ACTIVE, values=tuple(Customer.Status.values)),
         ),
         "items": (
             Column("company_code", "text", True, "Code of our company that owns the receivable", "DE01",
                    _len(Company, "code")),
             Column("account_number", "text", True, "Account number of an existing customer", "C1000",
                    _len(Customer, "account_number")),
-            Column("document_type", "choice", True, "invoice, credit_note or debit_note", "invoice"),
+            Column("document_type", "choice", True, "invoice, credit_note or debit_note", "invoice",
+                   values=tuple(OpenItem.Type.values)),
             Column("document_number", "text", True, "Document number, unique per company and type (the key "
                    "is company_code + document_type + document_number)", "INV-2026-0001",
                    _len(OpenItem, "document_number")),
@@ -118,9 +120,6 @@ def _columns() -> dict[str, tuple[Column, ...]]:
     }
 
 
-COLUMNS: dict[str, tuple[Column, ...]] = _columns()
-
-
 def columns(entity: str) -> tuple[Column, ...]:
     return COLUMNS[entity]
 
@@ -128,5 +127,12 @@ def columns(entity: str) -> tuple[Column, ...]:
 def column_names(entity: str) -> list[str]:
     return [c.name for c in COLUMNS[entity]]
 
-#: Any one of these lets a user upload files on the imports page.
-IMPORT_ACTIONS: tuple[str, ...] = tuple(sorted(set(PERMISSION.values())))
+
+def choice_values(entity: str) -> dict[str, tuple[str, ...]]:
+    """The values of the entity's choice columns (what a file's codes can be translated to)."""
+    return {c.name: c.values for c in COLUMNS[entity] if c.values}
+
+
+def import_actions() -> tuple[str, ...]:
+    """Any one of these lets a user upload files on the imports page."""
+    return tuple(sorted(set(PERMISSION.values())))

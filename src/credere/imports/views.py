@@ -5,23 +5,31 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from credere.core import import_entities
 from credere.core.errors import BusinessError
 from credere.identity.authz import can
 from credere.imports.models import ImportMapping, ImportRun, ImportUpload
-from credere.imports.schema import IMPORT_ACTIONS, PERMISSION, columns
+from credere.imports.schema import PERMISSION, choice_values, columns, import_actions
 from credere.imports.services import uploads as import_flow
 from credere.web.access import page
 from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable, respond_export
 from credere.web.forms import FormErrors
 from credere.web.params import Params
 
-ENTITY_LABELS = {"customers": "Customers", "items": "Open items", "payments": "Payments", "fx-rates": "FX rates"}
+#: Each importable entity's label, as registered (the ledger's records, credit control's orders).
+ENTITY_LABELS = import_entities.View(lambda e: e.label)
+if not apps.ready:  # the contexts register their entities in ready(); read the registry only after that
+    raise ImproperlyConfigured("credere.imports.views was imported before the applications were ready")
+#: Any one of these lets a user upload files (every context has registered its entities by now).
+IMPORT_ACTIONS = import_actions()
 RUN_TONES = {"succeeded": "ok", "partial": "warn", "rejected": "bad"}
 OUTCOME_TONES = {"created": "ok", "updated": "info", "unchanged": "neutral"}
 
@@ -227,7 +235,7 @@ def import_mapping(request: HttpRequest, upload_id: str) -> HttpResponse:
         "u": upload, "form": form, "errors": errors + ([form.error] if form.error else []),
         "problem": upload.error if upload.state == ImportUpload.State.NEEDS_MAPPING else "",
         "label": ENTITY_LABELS.get(upload.entity, upload.entity),
-        "can_save_mapping": can(request.user, "edit_mappings"), "choices": import_flow.CHOICE_VALUES,
+        "can_save_mapping": can(request.user, "edit_mappings"), "choices": choice_values(upload.entity),
     })
 
 

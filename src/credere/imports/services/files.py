@@ -10,6 +10,8 @@ exactly what the import would do, and a process killed halfway leaves nothing be
 * Open items, payments and FX rates take a bulk path for speed: the same per-record rules
   (:mod:`credere.ledger.services`), one query per batch, and the same audit events
   written with :func:`credere.audit.services.record_many`.
+* Other contexts' records (credit control's orders) are written by the writer their context
+  registered in :mod:`credere.core.import_entities`, under the same rules.
 
 Importing the same file twice changes nothing the second time: each row is compared with
 the stored record and counted as created, updated (with the changed fields audited
@@ -28,15 +30,15 @@ from django.utils import timezone
 
 from credere.adapters.erpfiles.headers import Mapping
 from credere.audit.services import record, record_many
+from credere.core import import_entities
 from credere.core.errors import BusinessError, Conflict
 from credere.identity.authz import authorize
 from credere.imports.models import ImportRun
 from credere.imports.parsing import parse, read
-from credere.imports.schema import ENTITIES, PERMISSION
+from credere.imports.schema import ENTITIES
 from credere.imports.services.limits import MAX_BYTES, MAX_ROWS, STORED_ERRORS
 from credere.imports.services.mappings import effective_mapping
 from credere.imports.services.results import ImportContext, ImportResult, actor_user
-from credere.imports.services.writers import WRITERS
 from credere.ledger import changes
 
 # --------------------------------------------------------------------------- the import
@@ -61,10 +63,11 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
     unknown or missing columns) and :class:`~credere.identity.authz.NotAllowed`; row
     problems are returned in :attr:`ImportResult.errors`.
     """
-    if entity not in ENTITIES:
+    spec = import_entities.get(entity)
+    if spec is None:
         raise BusinessError(f"cannot import '{entity}'; choose from {', '.join(ENTITIES)}", code="unknown_entity",
                             fields=[{"field": "entity", "message": f"choose from {', '.join(ENTITIES)}"}])
-    authorize(actor, PERMISSION[entity])
+    authorize(actor, spec.permission)
     limit = int(getattr(settings, "CREDERE_IMPORT_MAX_BYTES", MAX_BYTES))
     if len(data) > limit:
         raise BusinessError(f"the file is larger than {limit // (1024 * 1024)} MB; split it", code="file_too_large",
@@ -100,7 +103,7 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
             for row in parsed.rows:
                 if row.errors:
                     ctx.errors[row.number] = list(row.errors)
-            WRITERS[entity](ctx, [r for r in parsed.rows if not r.errors])
+            spec.writer(ctx, [r for r in parsed.rows if not r.errors])
             record_many(actor=actor, events=ctx.events)
             ctx.advance(max(0, len(parsed.rows) - ctx.advanced))  # unchanged and rejected rows
             _tally(result, ctx)
@@ -114,7 +117,7 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
                 assert run is not None
                 result.status = ImportRun.Status.PARTIAL if result.errors else ImportRun.Status.SUCCEEDED
                 _finish_run(run, result, actor)
-                if result.created or result.updated:
+                if spec.changes_ledger and (result.created or result.updated):
                     changes.customers_changed(None)  # figures derived from the ledger are refreshed
     except IntegrityError:
         raise Conflict("someone else changed the same records while this file was being imported; nothing was "

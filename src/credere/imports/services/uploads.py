@@ -28,18 +28,13 @@ from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed, authorize
 from credere.imports.models import ImportUpload
 from credere.imports.parsing import read
-from credere.imports.schema import PERMISSION, Column, columns
+from credere.imports.schema import PERMISSION, Column, choice_values, columns
 from credere.imports.services import files, limits, mappings, results
-from credere.ledger.models import Customer, OpenItem
 
 #: How many changes and errors a stored preview or result keeps (the counts are complete).
 KEEP_ROWS = 1000
 #: Distinct values offered for translation per choice column on the mapping page.
 MAX_DISTINCT = 30
-CHOICE_VALUES: dict[str, tuple[str, ...]] = {
-    "document_type": tuple(OpenItem.Type.values),
-    "status": tuple(Customer.Status.values),
-}
 
 
 def background_threshold() -> int:
@@ -266,6 +261,7 @@ def mapping_form(upload: ImportUpload) -> MappingForm:
     """The file's headers with sample values and the column each one fills now."""
     spec = columns(upload.entity)
     known = {c.name for c in spec}
+    choices = choice_values(upload.entity)
     base = Mapping()
     if upload.mapping_name:
         saved = mappings.get_mapping(source_system=upload.mapping_name, entity=upload.entity)
@@ -292,9 +288,9 @@ def mapping_form(upload: ImportUpload) -> MappingForm:
             if text and len(distinct) < MAX_DISTINCT:
                 distinct[text] = None
         values: list[tuple[str, str]] = []
-        if target in CHOICE_VALUES:
+        if target in choices:
             translations = base.values.get(target, {})
-            values = [(v, translations.get(v, v if v in CHOICE_VALUES[target] else "")) for v in distinct]
+            values = [(v, translations.get(v, v if v in choices[target] else "")) for v in distinct]
         out.append(HeaderChoice(i, header, samples, target or "", values))
     return MappingForm(spec, out, base.values)
 

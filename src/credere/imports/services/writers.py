@@ -4,15 +4,18 @@ payments and FX rates on the bulk path with the same ledger rules and audit even
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections, models
+from django.db import models
 from django.utils import timezone
 
 from credere.audit.services import changes, snapshot
+from credere.core import import_entities
+from credere.core.bulk import chunks as _chunks
+from credere.core.bulk import update_rows as _update_rows
 from credere.core.errors import BusinessError
 from credere.imports.parsing import ParsedRow
 from credere.imports.services.limits import BATCH
@@ -23,11 +26,6 @@ from credere.ledger.services.master_data import upsert_customer
 from credere.ledger.services.validation import CUSTOMER_FIELDS
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _chunks[T](items: Sequence[T], size: int = 900) -> Iterable[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _by_key(model: type[models.Model], key: str, wanted: Iterable[str | None], *fields: str) -> dict[str, Any]:
@@ -66,29 +64,6 @@ def _bulk_write(ctx: ImportContext, model: type[models.Model], creates: list[mod
     for chunk in _chunks(updates, BATCH):
         _update_rows(model, chunk, update_fields)
         ctx.advance(len(chunk))
-
-
-def _update_rows(model: type[models.Model], objs: Sequence[models.Model], names: list[str]) -> None:
-    """``UPDATE ... WHERE pk = %s`` for each object, as one ``executemany``.
-
-    ``QuerySet.bulk_update`` builds a ``CASE WHEN`` expression per field and row, which
-    costs about 2 ms a row in the ORM alone; this writes the same values (prepared by the
-    fields themselves, so amounts become scaled integers exactly as in ``save()``).
-    """
-    if not objs:
-        return
-    connection = connections[model._default_manager.db]
-    quote = connection.ops.quote_name
-    fields = [f for f in (model._meta.get_field(n) for n in names) if isinstance(f, models.Field)]
-    assert len(fields) == len(names), "only concrete fields can be updated"
-    pk = model._meta.pk
-    assert pk is not None
-    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(str(pk.column))} = %s"
-    params = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields]
-              + [pk.get_db_prep_save(o.pk, connection)] for o in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 # --------------------------------------------------------------------------- customers
@@ -382,8 +357,11 @@ def _set_rate(fx: FxRate, rate: Any, source: str) -> None:
     fx.rate, fx.source = rate, source or fx.source
 
 
-WRITERS: dict[str, Callable[[ImportContext, list[ParsedRow]], None]] = {
+#: The writers of the ledger's records (registered by ``ImportsConfig.ready()``).
+BUILTIN_WRITERS: dict[str, Callable[[ImportContext, list[ParsedRow]], None]] = {
     "customers": _write_customers, "items": _write_items, "payments": _write_payments, "fx-rates": _write_fx_rates,
 }
+#: Every registered entity's writer (the ledger's above, other contexts' as they registered them).
+WRITERS = import_entities.View(lambda e: e.writer)
 
 

@@ -11,7 +11,7 @@ from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
 from credere.imports.exports import export_table
-from credere.imports.schema import EXPORT_ENTITIES
+from credere.imports.schema import export_entities
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             "import column format (docs/file-formats.md).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("entity", choices=EXPORT_ENTITIES)
+        parser.add_argument("entity", choices=export_entities())
         parser.add_argument("--format", dest="file_format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--out", default="-", help="File to write (default: standard output, CSV only)")
         parser.add_argument("--company", help="Only this company's records (by company code)")

@@ -1,4 +1,4 @@
-"""``credere import``: load customers, open items, payments or FX rates from a CSV, XLSX or ECB XML file."""
+"""``credere import``: load customers, open items, payments, FX rates or orders from a CSV, XLSX or ECB XML file."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ examples:
   credere import items export.csv --save-mapping SAP --map "BUKRS=company_code,KUNNR=account_number"
   credere import items sap.csv --save-mapping SAP --map-file docs/samples/sap-open-items.mapping.json
   credere import fx-rates eurofxref-hist.xml
+  credere import orders orders.csv --preview
 """
 
 
@@ -41,7 +42,7 @@ def _no_progress(n: int = 1) -> None:
 
 
 class Command(BaseCommand):
-    help = "Import customers, open items, payments or FX rates from CSV, XLSX or ECB XML."
+    help = "Import customers, open items, payments, FX rates or orders from CSV, XLSX or ECB XML."
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         from argparse import RawDescriptionHelpFormatter
