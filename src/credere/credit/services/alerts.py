@@ -87,8 +87,10 @@ def _check(c: Condition) -> None:
 
 
 def _apply(conds: Sequence[Condition], live: dict[str, tuple[int, str, str, dict[str, Any]]], now: dt.datetime,
-           actor: Any) -> tuple[int, list[int]]:
-    """Raise what is new, refresh the words of what changed; returns (raised, ids still open)."""
+           events: list[dict[str, Any]]) -> tuple[int, list[int]]:
+    """Raise what is new, refresh the words of what changed; returns (raised, ids still open). The audit
+    events go to ``events``: the caller writes them last, so the audit chain's head is the last lock
+    its transaction takes (two runs at once never wait for each other in opposite order)."""
     new, changed, still = [], [], []
     for c in conds:
         found = live.get(c.key)
@@ -105,19 +107,18 @@ def _apply(conds: Sequence[Condition], live: dict[str, tuple[int, str, str, dict
     Alert.objects.bulk_create(new, batch_size=_CHUNK)
     if changed:
         Alert.objects.bulk_update(changed, ["severity", "severity_rank", "title", "facts"], batch_size=_CHUNK)
-    record_many(actor=actor, events=[
-        {"action": "alert.raised", "object_type": "credit.alert", "object_id": a.pk, "object_repr": a.title,
-         "after": {"condition_key": a.condition_key, "kind": a.kind, "customer": a.customer_id,
-                   "severity": a.severity}} for a in new])
+    events += [{"action": "alert.raised", "object_type": "credit.alert", "object_id": a.pk, "object_repr": a.title,
+                "after": {"condition_key": a.condition_key, "kind": a.kind, "customer": a.customer_id,
+                          "severity": a.severity}} for a in new]
     return len(new), still
 
 
-def _clear(ids: Sequence[int], now: dt.datetime, actor: Any) -> int:
+def _clear(ids: Sequence[int], now: dt.datetime, events: list[dict[str, Any]]) -> int:
     for part in _chunks(list(ids)):
         Alert.objects.filter(pk__in=part, status__in=ACTIVE).update(status=Alert.Status.CLEARED, cleared_at=now)
         Alert.objects.filter(pk__in=part, cleared_at__isnull=True).update(cleared_at=now)  # resolved ones
-    record_many(actor=actor, events=[{"action": "alert.cleared", "object_type": "credit.alert", "object_id": pk,
-                                      "reason": "the condition no longer holds"} for pk in ids])
+    events += [{"action": "alert.cleared", "object_type": "credit.alert", "object_id": pk,
+                "reason": "the condition no longer holds"} for pk in ids]
     return len(ids)
 
 
@@ -127,11 +128,13 @@ def keep_all(conds: Sequence[Condition], *, actor: Any = None) -> tuple[int, int
     for c in conds:
         _check(c)
     now = timezone.now()
+    events: list[dict[str, Any]] = []
     with transaction.atomic():
         live = _live(kinds={c.kind for c in conds}, keys=[c.key for c in conds])
-        raised, still = _apply(conds, live, now, actor)
+        raised, still = _apply(conds, live, now, events)
         for part in _chunks(still):
             Alert.objects.filter(pk__in=part).update(last_seen_at=now)
+        record_many(actor=actor, events=events)
     return raised, len(still)
 
 
@@ -147,9 +150,12 @@ def clear_missing(*, kinds: Iterable[str], present_keys: set[str], customer_ids:
     """Of the alerts of these kinds (for these customers, or everyone's), clear those whose condition is
     not among ``present_keys``."""
     kinds = list(kinds)
+    events: list[dict[str, Any]] = []
     with transaction.atomic():
         live = _live(kinds=kinds, customer_ids=customer_ids)
-        return _clear([v[0] for k, v in live.items() if k not in present_keys], timezone.now(), actor)
+        cleared = _clear([v[0] for k, v in live.items() if k not in present_keys], timezone.now(), events)
+        record_many(actor=actor, events=events)
+    return cleared
 
 
 def run(customer_ids: Iterable[int] | None = None, *, as_of: dt.date | None = None, actor: Any = None) -> RunResult:
@@ -164,17 +170,19 @@ def run(customer_ids: Iterable[int] | None = None, *, as_of: dt.date | None = No
     conds = [c for f in facts for c in conditions(f, thresholds, as_of)]
     for attempt in (1, 2):
         try:
+            events: list[dict[str, Any]] = []
             with transaction.atomic():
                 live = _live(kinds=CREDIT_KINDS, customer_ids=sc.ids)
                 present = {c.key for c in conds}
-                raised, still = _apply(conds, live, started, actor)
-                cleared = _clear([v[0] for k, v in live.items() if k not in present], started, actor)
+                raised, still = _apply(conds, live, started, events)
+                cleared = _clear([v[0] for k, v in live.items() if k not in present], started, events)
                 qs = Alert.objects.filter(kind__in=CREDIT_KINDS, cleared_at__isnull=True, last_seen_at__lt=started)
                 if sc.ids is None:
                     qs.update(last_seen_at=started)
                 else:
                     for part in _chunks(still):
                         qs.filter(pk__in=part).update(last_seen_at=started)
+                record_many(actor=actor, events=events)  # last: see _apply
             break
         except IntegrityError:  # another run raised the same condition meanwhile: read again
             if attempt == 2:

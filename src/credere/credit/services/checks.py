@@ -80,7 +80,9 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
     policy = policy_in_force()
     with transaction.atomic():
         root_id = ledger.group_root_id(customer.pk)
-        list(Customer.objects.select_for_update().filter(pk__in=sorted({customer.pk, root_id}))
+        # FOR NO KEY UPDATE: checks wait for each other, while rows that merely point at the customer
+        # (an alert, an order of another process) may still be written meanwhile
+        list(Customer.objects.select_for_update(no_key=True).filter(pk__in=sorted({customer.pk, root_id}))
              .order_by("pk").values_list("pk", flat=True))
         order, done = _order(company, customer, order_id, version, currency, value)
         if done is not None:
