@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from support.mail import smtp  # noqa: F401 (fixtures for every test)
 from support.portfolio import _fresh_cache, client_for, portfolio, role_users  # noqa: F401 (fixtures for every test)
 
 

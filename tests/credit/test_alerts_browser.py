@@ -7,30 +7,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
 from support.browsing import *  # noqa: F403 - the shared browser fixtures
-from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+from support.browsing import login, shoot
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _on_the_portfolio_date():
-    with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=True):
-        yield
-
-
 @pytest.fixture
-def raised(portfolio, role_users, settings):
+def raised(portfolio, passwords):
+    role_users = passwords
     from credere.approvals import services as approvals
     from credere.credit.services import alerts, limits, standing
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    for user in role_users.values():
-        user.set_password(PASSWORD)
-        user.save()
     req = limits.request_limit(actor=role_users["credit_analyst"], customer=portfolio.s1, amount="800.00",
                                currency="EUR", reason="review", expires_on=dt.date(2026, 4, 20))
     approvals.decide(actor=role_users["administrator"], request_id=req.pk, approve=True, note="ok")
@@ -39,15 +29,6 @@ def raised(portfolio, role_users, settings):
     alerts.set_owner(actor=role_users["credit_manager"], customer=portfolio.s1, owner="analyst")
     alerts.set_owner(actor=role_users["credit_manager"], customer=portfolio.h1, owner="analyst")
     return portfolio
-
-
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"desktop-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(150)
-    page.screenshot(path=str(SHOTS / f"phone-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def test_an_owner_acknowledges_and_assigns_and_a_manager_resolves(raised, page: Page):

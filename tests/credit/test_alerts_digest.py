@@ -3,11 +3,9 @@ in their inbox, grouped by severity, plain text and HTML, absolute links; never 
 
 from __future__ import annotations
 
-import email
 import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from credere.approvals import services as approvals
 from credere.credit.models import Alert, AlertDigest
@@ -18,29 +16,10 @@ from credere.credit.services.digest import send_digests
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": port}}}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+def smtp(smtp, settings):
     settings.CREDERE_BASE_URL = "https://credit.example.com/"
-    yield inbox
-    controller.stop()
+    return smtp
 
 
 def _parts(message):

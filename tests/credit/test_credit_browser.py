@@ -4,40 +4,18 @@ the hold queue and the ERP reads it back released; an analyst's limit request is
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
 from support.browsing import *  # noqa: F403 - the shared browser fixtures
-from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+from support.browsing import login, shoot
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _on_the_portfolio_date():
-    with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=True):
-        yield
-
-
 @pytest.fixture
-def people(portfolio, role_users, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    for user in role_users.values():
-        user.set_password(PASSWORD)
-        user.save()
-    return role_users
-
-
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"desktop-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(150)
-    page.screenshot(path=str(SHOTS / f"phone-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
+def people(portfolio, passwords):
+    return passwords
 
 
 def test_a_held_order_is_released_and_a_limit_approved(people, portfolio, page: Page):

@@ -4,48 +4,27 @@ Screenshots at 1366×900 and 390×844."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
 from support.browsing import *  # noqa: F403 - the shared browser fixtures
-from support.browsing import DESKTOP, PASSWORD, PHONE, SHOTS, login
+from support.browsing import login, shoot
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _on_the_portfolio_date():
-    with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=True):
-        yield
-
-
 @pytest.fixture
-def limited(portfolio, role_users, settings):
+def limited(portfolio, passwords):
+    role_users = passwords
     from credere.approvals import services as approvals
     from credere.credit.services import limits
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    for user in role_users.values():
-        user.set_password(PASSWORD)
-        user.save()
     for customer, amount, group in ((portfolio.h1, "1000.00", False), (portfolio.s1, "900.00", False),
                                     (portfolio.h1, "1000.00", True)):
         req = limits.request_limit(actor=role_users["credit_analyst"], customer=customer, amount=amount,
                                    currency="EUR", reason="annual review", for_group=group)
         approvals.decide(actor=role_users["credit_manager"], request_id=req.pk, approve=True, note="agreed")
     return portfolio
-
-
-def shoot(page: Page, name: str) -> None:
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"desktop-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(150)
-    page.screenshot(path=str(SHOTS / f"phone-credit-{name}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def test_from_the_dashboard_to_the_fullest_limits_and_cover_that_lowers_exposure(limited, page: Page):

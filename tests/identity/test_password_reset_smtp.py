@@ -1,10 +1,6 @@
 """Password reset by email through a real SMTP server on loopback."""
 
-import email
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -13,32 +9,8 @@ from credere.identity.services import create_user
 pytestmark = pytest.mark.django_db
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-def test_password_reset_mail_goes_through_smtp(smtp_server, settings):
-    inbox, port = smtp_server
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": port}}}
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+def test_password_reset_mail_goes_through_smtp(smtp):
+    inbox = smtp
     create_user(actor=None, username="erin", roles=["collector"], email="erin@example.com", password="old password 1")
     r = Client().post("/accounts/password/reset/", {"email": "erin@example.com"})
     assert r.status_code == 302

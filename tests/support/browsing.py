@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-__all__ = ["DESKTOP", "PASSWORD", "PHONE", "SHOTS", "browser", "console_errors", "login", "page"]
+__all__ = ["DESKTOP", "PASSWORD", "PHONE", "SHOTS", "browser", "console_errors", "login", "page", "passwords",
+           "shoot"]
 
 CHROMIUM = os.environ.get("CREDERE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -63,3 +64,23 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def passwords(role_users, settings):
+    """The users of every role, able to sign in with :data:`PASSWORD` (a fast hasher for tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for user in role_users.values():
+        user.set_password(PASSWORD)
+        user.save()
+    return role_users
+
+
+def shoot(page: Page, name: str, prefix: str = "credit") -> None:
+    """Screenshots of the whole page at 1366×900 and 390×844 (``desktop-<prefix>-<name>.png``, ``phone-…``)."""
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"desktop-{prefix}-{name}.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(SHOTS / f"phone-{prefix}-{name}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)

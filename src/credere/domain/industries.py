@@ -141,27 +141,32 @@ _SECTION_OF: dict[str, str] = {
 _CODE = re.compile(r"^(?P<section>[A-U])?\s*(?:(?P<division>\d{2})(?:\.\d{1,2}(?:\.\d{1,2})?|\d{3})?)?$")
 
 
-def industry_name(code: str) -> str:
-    """The NACE division (or section) a code names, in words; ``""`` when it names none."""
+def _parts(code: str) -> tuple[str | None, str | None] | None:
+    """A code's NACE section and division, ``None`` when they disagree or it is not NACE."""
     found = _CODE.match(code.strip().upper())
     if found is None:
-        return ""
+        return None
     section, division = found["section"], found["division"]
-    if division is not None:
-        if division not in DIVISIONS or (section is not None and _SECTION_OF[division] != section):
-            return ""
-        return DIVISIONS[division]
-    return SECTIONS.get(section or "", "")
+    if division is not None and (division not in DIVISIONS or (section is not None and _SECTION_OF[division] != section)):
+        return None
+    return section, division
+
+
+def industry_name(code: str) -> str:
+    """The NACE division (or section) a code names, in words; ``""`` when it names none."""
+    parts = _parts(code)
+    if parts is None:
+        return ""
+    section, division = parts
+    return DIVISIONS[division] if division is not None else SECTIONS.get(section or "", "")
 
 
 def section_of(code: str) -> str:
     """The NACE section letter a code belongs to (``G46.1`` and ``46.19`` are both ``G``); ``""`` when none."""
-    found = _CODE.match(code.strip().upper())
-    if found is None:
+    parts = _parts(code)
+    if parts is None:
         return ""
-    section, division = found["section"], found["division"]
+    section, division = parts
     if division is not None:
-        if division not in DIVISIONS or (section is not None and _SECTION_OF[division] != section):
-            return ""
         return _SECTION_OF[division]
     return section if section in SECTIONS else ""
