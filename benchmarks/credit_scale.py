@@ -320,8 +320,9 @@ def _drive(port: int, secret: str, accounts: list[str], total: int, clients: int
 
 def served(env: dict[str, str], workdir: Path, total: int, clients: int) -> list[dict[str, Any]]:
     port = _free_port()
+    log = (workdir / "serve.log").open("w")  # gunicorn's error log (the access log is not kept)
     server = subprocess.Popen([sys.executable, "-m", "credere", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.time() + 60
         while True:
@@ -345,6 +346,7 @@ def served(env: dict[str, str], workdir: Path, total: int, clients: int) -> list
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 # =========================================================================== parent
