@@ -30,7 +30,7 @@ from credere.domain.credit.exposure import Exposure, assemble, currencies_of, he
 from credere.domain.credit.reviews import Candidate, is_overdue
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer, OpenItem
-from credere.ledger.services.fx import rate_table
+from credere.ledger.services.fx import rates_on
 
 #: Orders that count in exposure: open, and not held or rejected by the credit check.
 COUNTING_ORDERS = Q(status=Order.Status.OPEN) & ~Q(credit_status__in=["held", "rejected"])
@@ -84,7 +84,7 @@ def rates_to(currencies: Iterable[str], to: str, on: dt.date) -> dict[str, Decim
     """The rate of each currency to ``to`` at ``on``; a missing rate is named (never a 500)."""
     needed = set(currencies) | {to}
     try:
-        return rate_map(needed, to, rate_table(on, needed), on)
+        return rate_map(needed, to, rates_on(on, needed), on)
     except LookupError as exc:
         raise BusinessError(f"{exc}; load FX rates first", code="no_fx_rate",
                             fields=[{"field": "currency", "message": str(exc)}]) from None

@@ -146,6 +146,11 @@ class OpenItem(models.Model):
                          condition=~Q(open_amount=0), name="item_open_aging"),
             # Credit sales per day (DSO, CEI): index-only scan.
             models.Index(fields=["posting_date", "company", "currency", "amount"], name="item_sales"),
+            # The invoices naming an order (an order's open value falls as it is invoiced): looked up
+            # after every credit check and ledger change, one customer's orders at a time. With the
+            # document type, so that SQLite prefers it to uniq_item_document (company, type) without
+            # statistics, which would read every invoice of the company.
+            models.Index(fields=["order_reference", "company", "document_type"], name="item_order_ref"),
         ]
 
     def __str__(self) -> str:

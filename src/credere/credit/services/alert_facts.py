@@ -41,7 +41,7 @@ from credere.domain.fx import convert_rounded
 from credere.domain.money import from_storage, quantum
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Allocation, Customer
-from credere.ledger.services.fx import rate_table
+from credere.ledger.services.fx import rates_on
 
 #: above this many customers a run reads everyone instead of a list of ids (and evaluates everyone)
 SUBSET_LIMIT = 2000
@@ -104,7 +104,7 @@ class _Rates:
 
     def __init__(self, to: str, on: dt.date, currencies: set[str]) -> None:
         self.to, self.q = to, quantum(to)
-        table = rate_table(on, currencies | {to})
+        table = rates_on(on, currencies | {to})
         self.rate: dict[str, Decimal] = {}
         for c in currencies | {to}:
             with contextlib.suppress(LookupError):  # no rate: amounts in it give no figure

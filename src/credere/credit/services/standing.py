@@ -34,7 +34,7 @@ from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Customer, OpenItem
-from credere.ledger.services.fx import rate_table
+from credere.ledger.services.fx import rates_on
 
 #: above this many customers a ledger change refreshes the standings in the background
 SYNC_LIMIT = 200
@@ -111,7 +111,7 @@ class _Builder:
         self.classes: dict[int, str] = {}
         for cust, rc in classes.order_by("customer_id", "effective_from", "id").values_list("customer_id", "risk_class"):
             self.classes[cust] = rc  # the latest wins
-        self.table = rate_table(on)
+        self.table = rates_on(on)
 
     def _row(self, customer: int, members: list[int], for_group: bool, limit: CreditLimit | None) -> CreditStanding:
         currency = limit.currency if limit is not None else self.policy.currency

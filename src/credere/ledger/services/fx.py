@@ -10,7 +10,7 @@ from django.db import transaction
 
 from credere.audit.services import changes, record, snapshot
 from credere.core.errors import BusinessError
-from credere.domain.fx import RateTable
+from credere.domain.fx import MAX_RATE_AGE_DAYS, RateTable
 from credere.domain.money import quantize
 from credere.identity.authz import authorize
 from credere.ledger.models import FxRate
@@ -39,21 +39,31 @@ def upsert_fx_rate(*, actor: Any, rate_date: dt.date, base: str, quote: str, rat
         return fx, "updated"
 
 
-def rate_table(on: dt.date | None = None, currencies: set[str] | None = None) -> RateTable:
-    """Load FX rates (the latest on or before ``on`` per pair) into a domain rate table."""
+def rate_table(on: dt.date | None = None, currencies: set[str] | None = None, *,
+               since: dt.date | None = None) -> RateTable:
+    """Load FX rates (every rate on or before ``on``, or from ``since``) into a domain rate table."""
     qs = FxRate.objects.all()
     if on is not None:
         qs = qs.filter(rate_date__lte=on)
+    if since is not None:
+        qs = qs.filter(rate_date__gte=since)
     if currencies:
         qs = qs.filter(base__in=currencies | {"EUR"}, quote__in=currencies | {"EUR"})
     rows = qs.order_by("base", "quote", "-rate_date").values_list("base", "quote", "rate_date", "rate")
     return RateTable.from_rows((b, q, d, r) for b, q, d, r in rows)
 
 
+def rates_on(on: dt.date, currencies: set[str] | None = None) -> RateTable:
+    """The rates a conversion *on* ``on`` can use: those of the last ``MAX_RATE_AGE_DAYS`` days up to
+    ``on`` (an older rate is never used), instead of the whole history. Same answers at ``on`` as
+    :func:`rate_table`; a table for converting at other dates needs :func:`rate_table`."""
+    return rate_table(on, currencies, since=on - dt.timedelta(days=MAX_RATE_AGE_DAYS))
+
+
 def convert(*, amount: Decimal, from_currency: str, to_currency: str, on: dt.date) -> Decimal:
     if from_currency == to_currency:
         return amount
-    table = rate_table(on, {from_currency, to_currency})
+    table = rates_on(on, {from_currency, to_currency})
     try:
         return quantize(table.convert(amount, from_currency, to_currency, on), to_currency)
     except LookupError as exc:
