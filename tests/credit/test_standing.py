@@ -165,3 +165,26 @@ def test_a_rolled_back_change_refreshes_nothing_and_one_transaction_refreshes_on
     finally:
         changes._LISTENERS.remove(heard.append)
     assert heard == [{portfolio.h1.pk, portfolio.s1.pk}]
+
+
+def test_a_check_answers_before_the_alert_rules_run_and_the_worker_runs_them(portfolio, role_users, commit):
+    from django_tasks_db.models import DBTaskResult
+
+    from credere.credit.models import Alert
+    from credere.credit.tasks import run_alerts
+
+    commit()
+    _limit(role_users, portfolio.h1, "1000.00")  # 500 of 1,000 used: no alert
+    commit()
+    queued = DBTaskResult.objects.count()
+    released = checks.check(actor=role_users["credit_manager"], company=portfolio.de, customer=portfolio.h1,
+                            order_id="SO-7", amount="450.00", currency="EUR")
+    commit()
+    assert released.outcome == "released"
+    # the standing follows the check at once (95 % used); the rules wait for the worker
+    assert (_row(portfolio.h1).orders, _row(portfolio.h1).utilisation) == (D("450.00"), D("95.00"))
+    assert not Alert.objects.filter(customer=portfolio.h1, kind="utilisation").exists()
+    task = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert DBTaskResult.objects.count() == queued + 1 and task.task_path.endswith("run_alerts")
+    run_alerts.call(*task.args_kwargs["args"])
+    assert Alert.objects.filter(customer=portfolio.h1, kind="utilisation").count() == 1

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from credere.core import background
-from credere.credit.services import standing
+from credere.credit.services import alerts, standing
 from credere.credit.services.daily import daily as daily_run
 from credere.credit.services.reviews import schedule
 
@@ -19,6 +19,13 @@ def refresh_standings(customer_ids: list[int] | None = None) -> str:
     """Reduce invoiced orders and recompute the credit standings of the customers (``None``: everyone)."""
     done = standing.after_ledger_change(customer_ids)
     return f"{done.rows} standings of {done.customers} customers in {done.seconds:.1f} s"
+
+
+@task()
+def run_alerts(customer_ids: list[int] | None = None) -> str:
+    """Evaluate the alert rules for the customers (after an order check: the ERP does not wait for it)."""
+    done = alerts.run(customer_ids)
+    return f"alerts: {done.raised} raised, {done.still_true} still true, {done.cleared} cleared"
 
 
 @task()
@@ -42,5 +49,6 @@ def daily() -> str:
 
 
 background.register("credit.refresh_standings", refresh_standings)
+background.register("credit.run_alerts", run_alerts)
 background.register("credit.schedule_reviews", schedule_reviews)
 background.register("credit.daily", daily)

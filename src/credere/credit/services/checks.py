@@ -132,7 +132,7 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         order.save(update_fields=["credit_status", "updated_at"])
         record(actor=actor, action=f"credit_check.{decision.outcome}", obj=row, after=snapshot(row),
                reason="; ".join(f.text for f in decision.findings)[:300])
-        standing.refresh_after_commit([customer.pk])
+        standing.refresh_after_commit([customer.pk], alerts_later=True)
     return row
 
 
@@ -163,7 +163,7 @@ def decide_hold(*, actor: Any, check_id: int, release: bool, note: str) -> Credi
         row.order.save(update_fields=["credit_status", "updated_at"])
         record(actor=actor, action="credit_check.released" if release else "credit_check.rejected", obj=row,
                before=before, after=snapshot(row), reason=row.decision_note)
-        standing.refresh_after_commit([row.order.customer_id])
+        standing.refresh_after_commit([row.order.customer_id], alerts_later=True)
     return row
 
 
@@ -180,5 +180,5 @@ def cancel_order(*, actor: Any, company: Company, order_id: str, reason: str = "
         order.status, order.open_amount = Order.Status.CANCELLED, Decimal(0)
         order.save(update_fields=["status", "open_amount", "updated_at"])
         record(actor=actor, action="order.cancelled", obj=order, before=before, after=snapshot(order), reason=reason)
-        standing.refresh_after_commit([order.customer_id])
+        standing.refresh_after_commit([order.customer_id], alerts_later=True)
     return order

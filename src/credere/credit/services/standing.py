@@ -192,23 +192,28 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
                      (timezone.now() - started).total_seconds())
 
 
-def after_ledger_change(customer_ids: Iterable[int] | None) -> Refreshed:
+def after_ledger_change(customer_ids: Iterable[int] | None, *, alerts_later: bool = False) -> Refreshed:
     """Orders invoiced meanwhile are reduced, the standings refreshed, then the alert rules evaluated
-    for the same customers (:func:`credere.credit.services.alerts.run`)."""
+    for the same customers (:func:`credere.credit.services.alerts.run`) — now, or by the background
+    worker (``alerts_later``)."""
     from credere.credit.services import alerts  # it reads the standings this module writes
 
     ids = None if customer_ids is None else sorted(set(customer_ids))
     reconcile_invoiced(ids)
     done = refresh(ids)
-    alerts.run(ids)
+    if alerts_later:
+        background.enqueue_on_commit("credit.run_alerts", ids)
+    else:
+        alerts.run(ids)
     return done
 
 
-def refresh_after_commit(customer_ids: Iterable[int] | None) -> None:
+def refresh_after_commit(customer_ids: Iterable[int] | None, *, alerts_later: bool = False) -> None:
     """What a change asks for: a small set now (once the transaction commits), a large one or
-    everyone in the background."""
+    everyone in the background. ``alerts_later``: the order check's path, where an ERP waits for the
+    answer — the standing is refreshed before it gets it, the alert rules run in the background."""
     ids = None if customer_ids is None else sorted(set(customer_ids))
     if ids is not None and len(ids) <= SYNC_LIMIT:
-        transaction.on_commit(lambda: after_ledger_change(ids))
+        transaction.on_commit(lambda: after_ledger_change(ids, alerts_later=alerts_later))
     else:
         background.enqueue_on_commit("credit.refresh_standings", ids)
