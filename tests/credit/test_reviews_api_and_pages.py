@@ -66,7 +66,7 @@ def test_the_api_lists_opens_and_completes_reviews(limited, api, role_users):
     bad = api.post(f"/api/v1/credit/reviews/{rid}/complete", {"outcome": "lower", "new_limit": "9000", "note": "x"},
                    content_type="application/json")
     assert bad.status_code == 422 and bad.json()["error"]["fields"] == [
-        {"field": "new_limit", "message": "to lower the limit, give less than 5000.00"}]
+        {"field": "new_limit", "message": "to lower the limit, give less than 5,000.00"}]
     done = api.post(f"/api/v1/credit/reviews/{rid}/complete", {"outcome": "lower", "new_limit": "3000", "note":
                     "overdue for months"}, content_type="application/json")
     assert done.status_code == 200
@@ -102,7 +102,7 @@ def test_the_worklist_and_review_pages(limited, client_for, role_users):
     r = analyst.post(f"/credit/reviews/{review.pk}/", {"outcome": "raise", "new_limit": "100", "note": "grow"})
     assert r.status_code == 422
     html = r.content.decode()
-    assert '<p class="field-error" id="new_limit-error">to raise the limit, give more than 50000.00</p>' in html
+    assert '<p class="field-error" id="new_limit-error">to raise the limit, give more than 50,000.00</p>' in html
     assert 'name="new_limit" inputmode="decimal" value="100"' in html
     r = analyst.post(f"/credit/reviews/{review.pk}/", {"outcome": "raise", "new_limit": "80000", "note": "grow",
                                                          "new_risk_class": ""})

@@ -60,7 +60,7 @@ def test_a_review_is_opened_completed_and_its_limit_sent_for_approval(limits_in_
     page.get_by_label("New credit limit (to raise or lower it)").fill("100")
     page.get_by_label("What the review found (required)").fill("steady payer, orders growing")
     page.get_by_role("button", name="Complete the review").click()
-    expect(page.locator("#new_limit-error")).to_have_text("to raise the limit, give more than 20000.00")
+    expect(page.locator("#new_limit-error")).to_have_text("to raise the limit, give more than 20,000.00")
     console_errors.remove("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
     shoot(page, "review")
     page.get_by_label("New credit limit (to raise or lower it)").fill("30000")

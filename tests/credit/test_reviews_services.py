@@ -173,7 +173,7 @@ def test_a_bad_decision_names_its_field_and_writes_nothing(limited, people):
     review = reviews.open_review(actor=people["credit_analyst"], customer=limited.h1, reason="growth")
     before = (AuditEvent.objects.count(), ApprovalRequest.objects.count(), RiskClassAssignment.objects.count())
     cases = [
-        ({"outcome": "raise", "new_limit": "40000"}, [("new_limit", "to raise the limit, give more than 50000.00")]),
+        ({"outcome": "raise", "new_limit": "40000"}, [("new_limit", "to raise the limit, give more than 50,000.00")]),
         ({"outcome": "lower"}, [("new_limit", "give the new limit to lower the limit to")]),
         ({"outcome": "lower", "new_limit": "abc"}, None),
         ({"outcome": "keep", "new_risk_class": "Z"}, [("new_risk_class", "choose one of A, B, C, D, E")]),

@@ -113,8 +113,8 @@ def _problems(**kw):
 def test_what_a_review_may_decide():
     assert _problems() == []
     assert _problems(outcome="raise") == [("new_limit", "give the new limit to raise the limit to")]
-    assert _problems(outcome="raise", new_limit=D("1000")) == [("new_limit", "to raise the limit, give more than 1000")]
-    assert _problems(outcome="lower", new_limit=D("1500")) == [("new_limit", "to lower the limit, give less than 1000")]
+    assert _problems(outcome="raise", new_limit=D("1000")) == [("new_limit", "to raise the limit, give more than 1,000.00")]
+    assert _problems(outcome="lower", new_limit=D("1500")) == [("new_limit", "to lower the limit, give less than 1,000.00")]
     assert _problems(outcome="lower", new_limit=D("500"), current_limit=None) == [("new_limit",
                                                                                    "there is no limit to lower")]
     assert _problems(outcome="keep", new_limit=D("5")) == [

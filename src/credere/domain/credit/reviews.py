@@ -123,13 +123,13 @@ def check_outcome(*, outcome: str, note: str, current_limit: Decimal | None, new
         elif new_limit < 0:
             problems.append(Problem("new_limit", "a limit cannot be negative"))
         elif outcome == RAISE and current_limit is not None and new_limit <= current_limit:
-            problems.append(Problem("new_limit", f"to raise the limit, give more than {current_limit}"))
+            problems.append(Problem("new_limit", f"to raise the limit, give more than {current_limit:,.2f}"))
         elif outcome == RAISE and current_limit is None and new_limit <= 0:
             problems.append(Problem("new_limit", "to raise the limit, give more than zero"))
         elif outcome == LOWER and current_limit is None:
             problems.append(Problem("new_limit", "there is no limit to lower"))
         elif outcome == LOWER and current_limit is not None and new_limit >= current_limit:
-            problems.append(Problem("new_limit", f"to lower the limit, give less than {current_limit}"))
+            problems.append(Problem("new_limit", f"to lower the limit, give less than {current_limit:,.2f}"))
     elif new_limit is not None and outcome in OUTCOMES:
         problems.append(Problem("new_limit", f"a new limit goes with raising or lowering it, not '{outcome}'"))
     return problems
