@@ -228,7 +228,7 @@ def test_a_raise_of_a_limit_for_one_company_asks_for_that_companys_limit(portfol
                                currency="EUR", reason="DE01 only", company=portfolio.de)
     approvals.decide(actor=people["credit_manager"], request_id=req.pk, approve=True, note="agreed")
     review = reviews.open_review(actor=people["credit_analyst"], customer=portfolio.s1, reason="growth")
-    with pytest.raises(BusinessError, match="to raise the limit, give more than 4000.00"):
+    with pytest.raises(BusinessError, match="to raise the limit, give more than 4,000.00"):
         reviews.complete(actor=people["credit_analyst"], review=review, outcome="raise", note="more", new_limit="10")
     done = reviews.complete(actor=people["credit_analyst"], review=review, outcome="raise", note="more",
                             new_limit="6000")
