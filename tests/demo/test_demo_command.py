@@ -33,6 +33,13 @@ def test_demo_sets_up_once_and_a_second_run_changes_nothing(capsys):
     assert "http://127.0.0.1:8000/" in out
     counts, users, events = ledger_counts(), User.objects.count(), AuditEvent.objects.count()
     assert counts["customers"] == 15
+    # credit control is set up through its services: classes, limits approved, standings, checks
+    from credere.credit.models import CreditCheck, CreditLimit, CreditStanding, RiskClassAssignment
+
+    assert RiskClassAssignment.objects.count() == 15 and CreditLimit.objects.exists()
+    assert AuditEvent.objects.filter(action="approval.approved").count() == CreditLimit.objects.count()
+    assert CreditStanding.objects.filter(limit_amount__isnull=False).count() == CreditLimit.objects.count()
+    assert CreditCheck.objects.count() == 12 and "limits (approved through the approval matrix)" in out
 
     call_command("demo", *ARGS)
     out = capsys.readouterr().out

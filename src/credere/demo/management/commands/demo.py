@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from credere.core.cli import progress
+from credere.demo.credit import seed_credit
 from credere.demo.loader import has_ledger_data, load
 from credere.identity.roles import ROLES
 from credere.identity.services import create_user
@@ -121,3 +122,13 @@ class Command(BaseCommand):
         c = result.counts
         self.stdout.write(f"  {c.get('customers', 0):,} customers, {c.get('invoices', 0):,} invoices, "
                           f"{c.get('payments', 0):,} payments in {result.seconds:.1f} s")
+        User = get_user_model()
+        analyst = User.objects.filter(username=DEMO_USERNAMES.get("credit_analyst", "credit_analyst")).first()
+        manager = User.objects.filter(username=DEMO_USERNAMES.get("credit_manager", "credit_manager")).first()
+        admin = User.objects.filter(username=DEMO_USERNAMES.get("administrator", "administrator")).first()
+        if analyst is not None and manager is not None and admin is not None:
+            self.stdout.write("Setting up credit control: risk classes, limits, cover, owners, a few order checks...")
+            credit = seed_credit(analyst=analyst, manager=manager, administrator=admin, seed=DEMO_SEED, as_of=as_of)
+            self.stdout.write(f"  {credit.limits:,} limits (approved through the approval matrix), {credit.covers} "
+                              f"insured, {credit.checks} orders checked ({credit.held} held), {credit.alerts} alerts, "
+                              f"{credit.reviews} reviews due")
