@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -132,10 +132,7 @@ def list_standings(request: HttpRequest, filters: Query[StandingFiltersIn]) -> Q
         risk_class=filters.risk_class or "", company=parse_company(filters.company),
         country=(filters.country or "").upper(), with_limit=filters.with_limit, groups=filters.groups,
         expiring_within=filters.expiring_within)
-    key = filters.sort.lstrip("-")
-    order = [F(o).desc(nulls_last=True) if filters.sort.startswith("-") else F(o).asc(nulls_last=True)
-             for o in selectors.STANDING_SORTS[key]]
-    return selectors.standings(f, timezone.localdate()).order_by(*order)
+    return selectors.standings(f, timezone.localdate(), sort=filters.sort)
 
 
 class RefreshOut(Schema):

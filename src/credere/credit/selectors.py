@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from credere.core.errors import BusinessError
@@ -253,8 +253,17 @@ STANDING_SORTS: dict[str, list[str]] = {
 }
 
 
-def standings(f: StandingFilters, on: dt.date) -> QuerySet[CreditStanding]:
-    """Stored standings matching the filters (indexed: utilisation, headroom, risk class, expiry)."""
+def standings(f: StandingFilters, on: dt.date, *, sort: str = "-utilisation") -> QuerySet[CreditStanding]:
+    """Stored standings matching the filters (indexed: utilisation, headroom, risk class, expiry), in the
+    order ``sort`` names (a key of :data:`STANDING_SORTS`, ``-`` for descending); rows whose use could
+    not be computed (a missing FX rate) come last either way."""
+    desc = sort.startswith("-")
+    fields = STANDING_SORTS.get(sort.lstrip("-"), STANDING_SORTS["utilisation"])
+    return _standings(f, on).order_by(*[F(x).desc(nulls_last=True) if desc else F(x).asc(nulls_last=True)
+                                        for x in fields])
+
+
+def _standings(f: StandingFilters, on: dt.date) -> QuerySet[CreditStanding]:
     qs = CreditStanding.objects.select_related("customer", "company")
     if f.with_limit or f.min_utilisation is not None or f.over_limit or f.expiring_within is not None:
         qs = qs.filter(limit_amount__isnull=False)

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,10 +74,8 @@ def limits(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     f = filters_from(p, list(policy.settings["risk_classes"]))
     columns = standing_columns()
-    _wanted, order = DataTable.ordering(request, columns, selectors.STANDING_SORTS, "-utilisation")
-    # rows whose use could not be computed (a missing FX rate) come last in either direction
-    rows = selectors.standings(f, today).order_by(*[F(o[1:]).desc(nulls_last=True) if o.startswith("-")
-                                                    else F(o).asc(nulls_last=True) for o in order])
+    wanted, _order = DataTable.ordering(request, columns, selectors.STANDING_SORTS, "-utilisation")
+    rows = selectors.standings(f, today, sort=wanted)
     table = DataTable(id="main", request=request, rows=rows, caption="Limits and use", export_name="limits-and-use",
                       columns=columns, default_sort="-utilisation",
                       empty="No limit matches these filters.",

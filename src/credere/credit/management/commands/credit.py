@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import F
 from django.utils import timezone
 
 from credere.core.cli import add_actor_argument, resolve_actor
@@ -301,10 +300,7 @@ class Command(BaseCommand):
         f = selectors.StandingFilters(
             min_utilisation=Decimal(o["min_use"]) if o["min_use"] is not None else None, over_limit=o["over"],
             risk_class=o["risk_class"], company=parse_company(o["company"]), expiring_within=o["expiring"])
-        key = o["sort"].lstrip("-")
-        order = [F(x).desc(nulls_last=True) if o["sort"].startswith("-") else F(x).asc(nulls_last=True)
-                 for x in selectors.STANDING_SORTS[key]]
-        qs = selectors.standings(f, timezone.localdate()).order_by(*order)
+        qs = selectors.standings(f, timezone.localdate(), sort=o["sort"])
         total = qs.count()
         self.stdout.write(f"{'account':<12} {'customer':<30} {'limit':<22} {'use':>8} {'headroom':>18} {'class':<5}")
         for r in qs[: max(1, o["limit"])]:
