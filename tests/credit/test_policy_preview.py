@@ -14,7 +14,7 @@ from django.test import Client
 
 from credere.approvals import services as approvals
 from credere.credit.models import CreditCheck, CreditPolicyVersion
-from credere.credit.policy_preview import preview
+from credere.credit.selectors.policy_preview import preview
 from credere.credit.services import checks, limits
 from credere.identity.services import issue_token
 

@@ -19,7 +19,7 @@ from credere.audit.models import AuditEvent
 from credere.core.errors import BusinessError
 from credere.credit.models import StressScenario
 from credere.credit.policy import policy_in_force
-from credere.credit.selectors_portfolio import portfolio, run_stress
+from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import limits, standing, stress
 from credere.identity.authz import NotAllowed
 from credere.identity.services import issue_token

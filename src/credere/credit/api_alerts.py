@@ -18,8 +18,8 @@ from pydantic import StringConstraints
 
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
-from credere.credit import selectors_alerts as reads
 from credere.credit.models import Alert, AlertNote, CustomerOwner
+from credere.credit.selectors import alerts as reads
 from credere.credit.services import alerts as service
 from credere.identity.authz import authorize
 from credere.ledger.params import parse_customer

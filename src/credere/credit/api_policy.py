@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from credere.core.api import acting_user
 from credere.core.errors import BusinessError
 from credere.credit.policy import PolicyError
-from credere.credit.policy_preview import preview
+from credere.credit.selectors.policy_preview import preview
 from credere.domain.credit.check import HOLDING
 from credere.identity.authz import authorize
 

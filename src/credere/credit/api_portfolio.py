@@ -18,7 +18,7 @@ from credere.core.api import acting_user
 from credere.core.errors import BusinessError
 from credere.credit.models import StressScenario
 from credere.credit.policy import policy_in_force
-from credere.credit.selectors_portfolio import portfolio, run_stress
+from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import stress as stress_service
 from credere.domain.credit.portfolio import Slice, Stressed
 from credere.identity.authz import authorize

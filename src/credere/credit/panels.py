@@ -11,9 +11,9 @@ from django.utils import timezone
 from credere.approvals import selectors as approvals
 from credere.core.errors import BusinessError
 from credere.credit import selectors
-from credere.credit import selectors_alerts as alert_reads
 from credere.credit.models import Cover
 from credere.credit.policy import policy_in_force
+from credere.credit.selectors import alerts as alert_reads
 from credere.identity.authz import can
 from credere.web import panels
 

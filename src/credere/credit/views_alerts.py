@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from credere.core.errors import BusinessError
-from credere.credit import selectors_alerts as reads
 from credere.credit.models import Alert
+from credere.credit.selectors import alerts as reads
 from credere.credit.services import alerts as service
 from credere.domain.credit.alerts import KINDS
 from credere.identity.authz import can

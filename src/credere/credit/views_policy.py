@@ -13,7 +13,7 @@ from django.urls import reverse
 from credere.core.errors import BusinessError
 from credere.credit.models import CreditPolicyVersion
 from credere.credit.policy import DEFAULTS, HELP, PolicyError, clean, policy_in_force
-from credere.credit.policy_preview import LAST, preview
+from credere.credit.selectors.policy_preview import LAST, preview
 from credere.credit.services import policy as policy_service
 from credere.domain.credit.check import HOLDING
 from credere.domain.credit.cover import LABELS as COVER_LABELS

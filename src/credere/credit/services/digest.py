@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credere.audit.services import record
-from credere.credit import selectors_alerts
 from credere.credit.models import Alert, AlertDigest
+from credere.credit.selectors import alerts as selectors_alerts
 from credere.identity.authz import can
 
 

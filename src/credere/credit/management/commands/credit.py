@@ -15,11 +15,11 @@ from django.utils import timezone
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.credit import selectors
-from credere.credit import selectors_alerts as alert_reads
 from credere.credit.models import StressScenario
 from credere.credit.policy import HELP, PolicyError, policy_in_force
-from credere.credit.policy_preview import preview
-from credere.credit.selectors_portfolio import portfolio, run_stress
+from credere.credit.selectors import alerts as alert_reads
+from credere.credit.selectors.policy_preview import preview
+from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import alerts, checks, cover, digest, limits, reviews, standing, stress
 from credere.credit.services import policy as policy_service
 from credere.credit.services.daily import daily
