@@ -190,12 +190,13 @@ def outlook_of(pic: CreditPicture, rules: CheckRules, on: dt.date) -> Outlook:
              and pic.group_limit.currency == pic.currency)
     return outlook(CheckCase(
         as_of=on, order_amount=Decimal(0), customer_status=pic.customer.status, risk_class=pic.risk_class,
-        exposure=pic.exposure, limit=_terms(pic.limit), oldest_overdue_days=pic.overdue.oldest_days,
+        exposure=pic.exposure, limit=limit_terms(pic.limit), oldest_overdue_days=pic.overdue.oldest_days,
         overdue_amount=pic.overdue.amount, group_exposure=pic.group_exposure if group else None,
-        group_limit=_terms(pic.group_limit) if group else None), rules)
+        group_limit=limit_terms(pic.group_limit) if group else None), rules)
 
 
-def _terms(limit: CreditLimit | None) -> LimitTerms | None:
+def limit_terms(limit: CreditLimit | None) -> LimitTerms | None:
+    """A stored limit as the check's rules read it."""
     return LimitTerms(limit.amount, limit.currency, limit.expires_on) if limit is not None else None
 
 

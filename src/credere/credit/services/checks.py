@@ -21,7 +21,7 @@ from credere.credit.models import CreditCheck, Order
 from credere.credit.policy import policy_in_force
 from credere.credit.services import standing
 from credere.domain.credit.approvals import route
-from credere.domain.credit.check import CheckCase, LimitTerms, check_order
+from credere.domain.credit.check import CheckCase, check_order
 from credere.domain.money import MoneyError, check_currency, parse_amount
 from credere.identity.authz import authorize
 from credere.identity.services import roles_of
@@ -32,10 +32,6 @@ from credere.ledger.services.fx import convert
 
 def _field(name: str, message: str, code: str = "invalid") -> BusinessError:
     return BusinessError(f"{name}: {message}", code=code, fields=[{"field": name, "message": message}])
-
-
-def _terms(limit: Any) -> LimitTerms | None:
-    return LimitTerms(limit.amount, limit.currency, limit.expires_on) if limit is not None else None
 
 
 def _order(company: Company, customer: Customer, order_id: str, version: int, currency: str,
@@ -107,9 +103,9 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         in_limit_currency = convert(amount=value, from_currency=currency, to_currency=limit_currency, on=today)
         decision = check_order(CheckCase(
             as_of=today, order_amount=in_limit_currency, customer_status=customer.status, risk_class=risk_class,
-            exposure=exposure, limit=_terms(limit), oldest_overdue_days=overdue.oldest_days,
+            exposure=exposure, limit=selectors.limit_terms(limit), oldest_overdue_days=overdue.oldest_days,
             overdue_amount=overdue.amount, group_exposure=group_exposure if group_limit else None,
-            group_limit=_terms(group_limit)), policy.rules())
+            group_limit=selectors.limit_terms(group_limit)), policy.rules())
         facts = {"receivables": str(exposure.receivables), "open_orders": str(exposure.orders),
                  "cover": str(exposure.cover), "exposure_after": str(decision.exposure_after),
                  "limit": str(limit.amount) if limit else None,
