@@ -55,6 +55,9 @@ class CreditLimit(models.Model):
     valid_from = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    #: the day it stopped being in force (superseded): in force on day D when valid_from <= D < ended_on;
+    #: a scheduled limit superseded before its day never was
+    ended_on = models.DateField(null=True, blank=True)
     #: the approval request it came from
     approval_id = models.BigIntegerField(null=True, blank=True)
     approved_by = models.CharField(max_length=150, blank=True, default="")
@@ -102,6 +105,35 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.order_id}"
+
+    @property
+    def counts_in_exposure(self) -> bool:
+        """What ``credere.credit.selectors.sums.COUNTING_ORDERS`` says in SQL: open, not held or rejected."""
+        return self.status == self.Status.OPEN and self.credit_status not in ("held", "rejected")
+
+
+class OrderState(models.Model):
+    """An order's open value and whether it counted in exposure, from a day on.
+
+    Written at every change of an order (received, new version, checked, released, rejected,
+    invoiced, cancelled), so exposure can be computed as of any past day: on day D an order counts
+    as its latest state recorded on or before D. States are appended in time order, never changed.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="states")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    open_amount = AmountField()
+    counts = models.BooleanField()
+    on = models.DateField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "on"]), models.Index(fields=["on", "order"])]
+
+    def __str__(self) -> str:
+        return f"Order state from {self.on}"
 
 
 class CreditCheck(models.Model):

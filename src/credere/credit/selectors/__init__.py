@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from credere.core.errors import BusinessError
@@ -23,6 +23,13 @@ from credere.credit.models import (
     Order,
     RiskClassAssignment,
 )
+from credere.credit.selectors.sums import (
+    add,
+    order_sums,
+    overdue_sums,
+    receivable_sums,
+    scoped,
+)
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.check import CheckCase, CheckRules, LimitTerms, Outlook, outlook
 from credere.domain.credit.cover import CoverTerms
@@ -32,9 +39,6 @@ from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer, OpenItem
 from credere.ledger.services.fx import rates_on
 
-#: Orders that count in exposure: open, and not held or rejected by the credit check.
-COUNTING_ORDERS = Q(status=Order.Status.OPEN) & ~Q(credit_status__in=["held", "rejected"])
-
 
 def risk_class_of(customer: Customer, on: dt.date, default: str) -> str:
     row = (RiskClassAssignment.objects.filter(customer=customer, effective_from__lte=on)
@@ -42,15 +46,17 @@ def risk_class_of(customer: Customer, on: dt.date, default: str) -> str:
     return row or default
 
 
-#: Limits that may be in force: the active one, and those approved for a day that has come (the
-#: daily run makes those active; until it does, their day decides).
-IN_FORCE = Q(status__in=[CreditLimit.Status.ACTIVE, CreditLimit.Status.SCHEDULED])
+def in_force(on: dt.date) -> Q:
+    """Limits in force on ``on``: started by then and not yet ended (superseded). Of several for one
+    scope the latest to have started applies (approved for a day that has come, a limit applies
+    before the daily run makes it the active one)."""
+    return Q(valid_from__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
 def limit_for(customer: Customer, company: Company | None, on: dt.date, *, for_group: bool = False) -> CreditLimit | None:
     """The limit in force on ``on``: the latest to have started of those approved, for ``company`` if
     there is one, else for all companies."""
-    qs = (CreditLimit.objects.filter(IN_FORCE, customer=customer, for_group=for_group, valid_from__lte=on)
+    qs = (CreditLimit.objects.filter(in_force(on), customer=customer, for_group=for_group)
           .order_by("-valid_from", "-id"))
     if company is not None:
         own = qs.filter(company=company).first()
@@ -97,27 +103,27 @@ def _convert(per_currency: dict[str, Decimal], to: str, on: dt.date) -> Decimal:
     return convert_with(per_currency, rates_to(per_currency, to, on), to)
 
 
+def cover_in_force(on: dt.date) -> Q:
+    """Cover in force on ``on``: started, not ended (lapsed, cancelled, released) and not expired."""
+    return (Q(valid_from__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+            & (Q(expires_on__isnull=True) | Q(expires_on__gte=on)))
+
+
 def cover_terms(customer_ids: Iterable[int], on: dt.date) -> list[tuple[str, CoverTerms]]:
     """The customers' cover in force on ``on``, each in its own currency."""
-    rows = (Cover.objects.filter(customer_id__in=list(customer_ids), valid_from__lte=on)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on)))
+    rows = Cover.objects.filter(cover_in_force(on), customer_id__in=list(customer_ids))
     return [(c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)) for c in rows]
 
 
 def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company: Company | None = None,
              exclude_order: int | None = None, cover_kinds: Iterable[str] = ()) -> Exposure:
-    """Open receivables and counting orders of the customers, converted to ``currency`` at ``on``, less
-    their cover of the kinds ``cover_kinds`` (the policy's ``cover_counts``)."""
+    """Open receivables and counting orders of the customers at the end of ``on`` (a past day's from
+    history: :mod:`credere.credit.selectors.sums`), converted to ``currency`` at ``on``, less their
+    cover of the kinds ``cover_kinds`` (the policy's ``cover_counts``)."""
     ids = list(customer_ids)
-    items = OpenItem.objects.filter(customer_id__in=ids).exclude(open_amount=0)
-    orders = Order.objects.filter(COUNTING_ORDERS, customer_id__in=ids).exclude(open_amount=0)
-    if company is not None:
-        items, orders = items.filter(company=company), orders.filter(company=company)
-    if exclude_order is not None:
-        orders = orders.exclude(pk=exclude_order)
-    receivables = {c: s for c, s in items.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s")}
-    open_orders = {c: s for c, s in orders.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s")}
+    scope = company.pk if company is not None else None
+    receivables = scoped(receivable_sums(ids, on), ids, scope)
+    open_orders = scoped(order_sums(ids, on, exclude_order=exclude_order), ids, scope)
     kinds = list(cover_kinds)
     covers = cover_terms(ids, on) if kinds else []
     return assemble(currency, receivables, open_orders, covers,
@@ -131,10 +137,14 @@ class Overdue:
 
 
 def overdue(customer_ids: Iterable[int], currency: str, on: dt.date) -> Overdue:
-    """What is overdue (invoices and debit notes due before ``on``) and the oldest such item's age."""
-    qs = OpenItem.objects.filter(customer_id__in=list(customer_ids), due_date__lt=on, open_amount__gt=0)
-    per = {c: s for c, s in qs.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s")}
-    oldest = qs.aggregate(m=Min("due_date"))["m"]
+    """What is overdue at the end of ``on`` (invoices and debit notes due before it) and the oldest
+    such item's age."""
+    ids = list(customer_ids)
+    per_customer, oldest_of = overdue_sums(ids, on)
+    per: dict[str, Decimal] = {}
+    for c in ids:
+        add(per, per_customer.get(c, {}))
+    oldest = min((oldest_of[c] for c in ids if c in oldest_of), default=None)
     return Overdue(_convert(per, currency, on), (on - oldest).days if oldest else 0)
 
 
@@ -359,9 +369,9 @@ def review_candidates(on: dt.date, default_class: str) -> list[Candidate]:
     """Customers with a limit in force on ``on`` (their own or their group's), with the latest limit's
     start, the earliest expiry and the last completed review; those with an open review are left out."""
     limits: dict[int, tuple[dt.date, dt.date | None]] = {}
-    in_force = latest_in_force(CreditLimit.objects.filter(IN_FORCE, valid_from__lte=on)
-                               .only("pk", "customer_id", "for_group", "company_id", "valid_from", "expires_on"))
-    for cid, start, expires in ((x.customer_id, x.valid_from, x.expires_on) for x in in_force):
+    current = latest_in_force(CreditLimit.objects.filter(in_force(on))
+                              .only("pk", "customer_id", "for_group", "company_id", "valid_from", "expires_on"))
+    for cid, start, expires in ((x.customer_id, x.valid_from, x.expires_on) for x in current):
         first, soonest = limits.get(cid, (start, expires))
         ends = [d for d in (soonest, expires) if d is not None]
         limits[cid] = (max(first, start), min(ends) if ends else None)

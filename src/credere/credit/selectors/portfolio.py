@@ -18,7 +18,8 @@ from django.db.models import Sum
 
 from credere.credit.models import CreditStanding, Order
 from credere.credit.policy import PolicyInForce
-from credere.credit.selectors import COUNTING_ORDERS, last_refreshed, rates_to
+from credere.credit.selectors import last_refreshed, rates_to
+from credere.credit.selectors.sums import COUNTING_ORDERS
 from credere.domain.credit.portfolio import (
     Position,
     RiskTable,

@@ -20,6 +20,7 @@ from credere.credit import selectors
 from credere.credit.models import CreditCheck, Order
 from credere.credit.policy import policy_in_force
 from credere.credit.services import standing
+from credere.credit.services.orders import record_states
 from credere.domain.credit.approvals import route
 from credere.domain.credit.check import CheckCase, check_order
 from credere.domain.money import MoneyError, check_currency, parse_amount
@@ -126,6 +127,7 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
             checked_by=actor_name(actor))
         order.credit_status = decision.outcome
         order.save(update_fields=["credit_status", "updated_at"])
+        record_states([order])
         record(actor=actor, action=f"credit_check.{decision.outcome}", obj=row, after=snapshot(row),
                reason="; ".join(f.text for f in decision.findings)[:300])
         standing.refresh_after_commit([customer.pk], alerts_later=True)
@@ -157,6 +159,7 @@ def decide_hold(*, actor: Any, check_id: int, release: bool, note: str) -> Credi
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         row.order.credit_status = "released" if release else "rejected"
         row.order.save(update_fields=["credit_status", "updated_at"])
+        record_states([row.order])
         record(actor=actor, action="credit_check.released" if release else "credit_check.rejected", obj=row,
                before=before, after=snapshot(row), reason=row.decision_note)
         standing.refresh_after_commit([row.order.customer_id], alerts_later=True)
@@ -175,6 +178,7 @@ def cancel_order(*, actor: Any, company: Company, order_id: str, reason: str = "
         before = snapshot(order)
         order.status, order.open_amount = Order.Status.CANCELLED, Decimal(0)
         order.save(update_fields=["status", "open_amount", "updated_at"])
+        record_states([order])
         record(actor=actor, action="order.cancelled", obj=order, before=before, after=snapshot(order), reason=reason)
         standing.refresh_after_commit([order.customer_id], alerts_later=True)
     return order

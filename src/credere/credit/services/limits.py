@@ -105,8 +105,10 @@ def apply_approved_limit(request: Any, actor: Any) -> None:
         replaced = [CreditLimit.Status.SCHEDULED] if starts > today else [CreditLimit.Status.ACTIVE,
                                                                          CreditLimit.Status.SCHEDULED]
         for limit in CreditLimit.objects.select_for_update().filter(status__in=replaced, **scope):
+            # one in force ends where the new one starts; one scheduled for a later day never was in force
             limit.status = CreditLimit.Status.SUPERSEDED
-            limit.save(update_fields=["status"])
+            limit.ended_on = starts if limit.valid_from <= today else today
+            limit.save(update_fields=["status", "ended_on"])
         new = CreditLimit.objects.create(
             **scope, currency=p["currency"], amount=Decimal(p["amount"]), valid_from=starts,
             status=CreditLimit.Status.SCHEDULED if starts > today else CreditLimit.Status.ACTIVE,
@@ -128,8 +130,8 @@ def activate_scheduled(*, on: dt.date | None = None) -> list[CreditLimit]:
         for limit in due:
             scope = {"customer_id": limit.customer_id, "for_group": limit.for_group, "company_id": limit.company_id}
             for old in CreditLimit.objects.select_for_update().filter(status=CreditLimit.Status.ACTIVE, **scope):
-                old.status = CreditLimit.Status.SUPERSEDED
-                old.save(update_fields=["status"])
+                old.status, old.ended_on = CreditLimit.Status.SUPERSEDED, limit.valid_from
+                old.save(update_fields=["status", "ended_on"])
             before = snapshot(limit)
             limit.status = CreditLimit.Status.ACTIVE
             limit.save(update_fields=["status"])

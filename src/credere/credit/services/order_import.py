@@ -37,6 +37,7 @@ from credere.core.import_entities import Column, Outcome, Row, Sink
 from credere.credit.models import CreditCheck, Order
 from credere.credit.selectors import rates_to
 from credere.credit.services import standing
+from credere.credit.services.orders import record_states
 from credere.domain.aging import convert_with
 from credere.domain.money import MoneyError, check_currency, parse_amount, quantize
 from credere.ledger.models import Company, Customer, OpenItem
@@ -317,6 +318,7 @@ def write_orders(sink: Sink, rows: list[Row]) -> None:
     for chunk_u in chunks(updates, BATCH):
         update_rows(Order, [o for _, o, _b, _a in chunk_u], UPDATE_FIELDS)
         sink.advance(len(chunk_u))
+    record_states([o for _, o in creates] + [o for _, o, _b, _a in updates])
     _report(sink, creates, updates, middle, reduced, companies, account_of)
     touched = sorted({o.customer_id for _, o in creates} | {o.customer_id for _, o, _b, _a in updates})
     if touched:

@@ -15,10 +15,20 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from credere.audit.services import record, snapshot
-from credere.credit.models import Order
+from credere.credit.models import Order, OrderState
 from credere.credit.selectors import rates_to
 from credere.domain.aging import convert_with
 from credere.ledger.models import OpenItem
+
+
+def record_states(orders: Iterable[Order]) -> None:
+    """Each order's value as it counts in exposure from today on (:class:`OrderState`): call it
+    after every change of an order, in the same transaction."""
+    today, now = timezone.localdate(), timezone.now()
+    OrderState.objects.bulk_create([
+        OrderState(order_id=o.pk, customer_id=o.customer_id, company_id=o.company_id, currency=o.currency,
+                   open_amount=o.open_amount, counts=o.counts_in_exposure, on=today, recorded_at=now)
+        for o in orders], batch_size=1000)
 
 
 def reconcile_invoiced(customer_ids: Iterable[int] | None = None) -> int:
@@ -54,6 +64,7 @@ def reconcile_invoiced(customer_ids: Iterable[int] | None = None) -> int:
             if left == 0:
                 order.status = Order.Status.INVOICED
             order.save(update_fields=["open_amount", "status", "updated_at"])
+            record_states([order])
             record(actor=None, action="order.invoiced", obj=order, before=before, after=snapshot(order),
                    reason=f"invoiced {billed} {order.currency} under order {order.order_id}")
             changed += 1

@@ -1,0 +1,131 @@
+"""Standings computed: every customer's (and corporate group's) exposure against its limits on a day.
+
+In bulk — a handful of grouped queries and one pass in Python. Today's are stored by
+:mod:`credere.credit.services.standing` (so "everyone over 90 %" is an indexed query); a past
+day's are computed here when asked for (the Limits and use page, ``GET /credit/standings`` and
+``credere credit limits`` with an as-of date) and stored nowhere.
+
+A past day's figures are exact as of the end of that day: the receivables as the aging reports
+them (today's open amounts corrected by the allocations applied or reversed since:
+:func:`credere.ledger.selectors.with_open_as_of`), the orders as their recorded states say
+(:class:`credere.credit.models.OrderState`), the limits in force then (:func:`in_force`), the
+cover in force then, the risk class assigned by then, converted at that day's reference rates.
+The figures are the customer page's (:func:`credere.credit.selectors.picture`): the same sums,
+the same conversion rule (:func:`credere.domain.credit.exposure.assemble`), the same cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils import timezone
+
+from credere.credit.models import Cover, CreditLimit, CreditStanding, RiskClassAssignment
+from credere.credit.policy import PolicyInForce
+from credere.credit.selectors import cover_in_force, in_force, latest_in_force
+from credere.credit.selectors.sums import add, order_sums, overdue_sums, receivable_sums, scoped
+from credere.domain.aging import convert_with, rate_map
+from credere.domain.credit.cover import CoverTerms
+from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
+from credere.ledger import selectors as ledger
+from credere.ledger.models import Customer
+from credere.ledger.services.fx import rates_on
+
+#: above this many customers a computation reads the whole ledger instead of a list of ids
+SUBSET_LIMIT = 2000
+
+class Builder:
+    """Everything one computation reads, loaded once; :meth:`rows` makes the standings of a customer."""
+
+    def __init__(self, policy: PolicyInForce, on: dt.date, needed: set[int] | None, now: dt.datetime) -> None:
+        self.policy, self.on, self.now = policy, on, now
+        self.kinds = list(policy.settings["cover_counts"])
+        self.default_class = str(policy.settings["default_risk_class"])
+        self.receivables = receivable_sums(needed, on)
+        self.orders = order_sums(needed, on)
+        self.overdue, self.oldest = overdue_sums(needed, on)
+        limits = CreditLimit.objects.filter(in_force(on))
+        covers = Cover.objects.filter(cover_in_force(on))
+        classes = RiskClassAssignment.objects.filter(effective_from__lte=on)
+        if needed is not None:
+            limits, covers, classes = (limits.filter(customer_id__in=needed), covers.filter(customer_id__in=needed),
+                                       classes.filter(customer_id__in=needed))
+        self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
+        for limit in sorted(latest_in_force(limits), key=lambda x: (x.customer_id, x.company_id or 0)):
+            self.limits[(limit.customer_id, limit.for_group)].append(limit)
+        self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
+        for c in covers:
+            self.covers[c.customer_id].append(
+                (c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)))
+        self.classes: dict[int, str] = {}
+        for cust, rc in classes.order_by("customer_id", "effective_from", "id").values_list("customer_id", "risk_class"):
+            self.classes[cust] = rc  # the latest wins
+        self.table = rates_on(on)
+
+    def _row(self, customer: int, members: list[int], for_group: bool, limit: CreditLimit | None) -> CreditStanding:
+        currency = limit.currency if limit is not None else self.policy.currency
+        company = limit.company_id if limit is not None else None
+        receivables = scoped(self.receivables, members, company)
+        orders = scoped(self.orders, members, company)
+        covers = [c for m in members for c in self.covers.get(m, [])] if self.kinds else []
+        overdue: dict[str, Decimal] = {}
+        for m in members:
+            add(overdue, self.overdue.get(m, {}))
+        oldest = min((self.oldest[m] for m in members if m in self.oldest), default=None)
+        row = CreditStanding(
+            key=f"{customer}:{'g' if for_group else 'c'}:{company or '*'}", customer_id=customer, for_group=for_group,
+            company_id=company, limit=limit, currency=currency, limit_amount=limit.amount if limit else None,  # type: ignore[misc]
+            expires_on=limit.expires_on if limit else None, risk_class=self.classes.get(customer, self.default_class),
+            oldest_overdue_days=(self.on - oldest).days if oldest else 0, as_of=self.on, refreshed_at=self.now)
+        try:
+            rate = rate_map(currencies_of(receivables, orders, covers) | set(overdue) | {currency}, currency,
+                            self.table, self.on)
+        except LookupError as exc:
+            row.problem = f"{exc}; load FX rates first"[:300]
+            return row
+        e = assemble(currency, receivables, orders, covers, rate, self.on, self.kinds)
+        row.receivables, row.orders, row.cover, row.exposure, row.uncovered = (
+            e.receivables, e.orders, e.cover, e.total, e.uncovered)
+        row.overdue = convert_with(overdue, rate, currency)
+        if limit is not None:
+            row.utilisation = utilisation(e.uncovered, limit.amount)
+            row.headroom = headroom(e.uncovered, limit.amount)
+        return row
+
+    def rows(self, customer: int, members_of: dict[int, list[int]]) -> list[CreditStanding]:
+        """The customer's row for all companies (with its all-companies limit, if any: so every
+        customer has exactly one row covering all its exposure), one per company-only limit, and
+        its group pools when it is a group's top."""
+        own = self.limits.get((customer, False), [])
+        everywhere = next((limit for limit in own if limit.company_id is None), None)
+        out = [self._row(customer, [customer], False, everywhere)]
+        out += [self._row(customer, [customer], False, limit) for limit in own if limit.company_id is not None]
+        for limit in self.limits.get((customer, True), []):
+            out.append(self._row(customer, members_of.get(customer, [customer]), True, limit))
+        return out
+
+
+def compute(policy: PolicyInForce, on: dt.date, customer_ids: Iterable[int] | None = None,
+            *, now: dt.datetime | None = None) -> tuple[list[CreditStanding], set[int]]:
+    """The standings of the customers (and of their groups' tops), or of everyone, on ``on``: the
+    rows (not stored) and the customers they are for."""
+    needed: set[int] | None = None
+    if customer_ids is None:
+        roots = ledger.group_root_ids()
+        members_of: dict[int, list[int]] = defaultdict(list)
+        for c, r in roots.items():
+            members_of[r].append(c)
+        subjects = set(roots)
+    else:
+        asked = set(Customer.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
+        tops = {ledger.group_root_id(c) for c in asked}
+        members_of = {r: [m.customer.pk for m in ledger.group_members(Customer(pk=r))] for r in tops}
+        subjects = asked | tops
+        needed = subjects | {m for ms in members_of.values() for m in ms}
+        if len(needed) > SUBSET_LIMIT:
+            needed = None
+    builder = Builder(policy, on, needed, now or timezone.now())
+    return [row for c in sorted(subjects) for row in builder.rows(c, members_of)], subjects
