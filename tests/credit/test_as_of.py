@@ -5,18 +5,26 @@ ended) and risk classes — and the customer's picture as of that day says the s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
+from operator import attrgetter
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
+from django.test import Client
 
 from credere.approvals import services as approvals
 from credere.credit import selectors
 from credere.credit.models import CreditStanding
 from credere.credit.policy import policy_in_force
-from credere.credit.selectors.computed import compute
+from credere.credit.selectors import STANDING_SORTS, StandingFilters, standings, totals
+from credere.credit.selectors.computed import compute, standings_on, totals_on
 from credere.credit.services import checks, cover, limits, standing
+from credere.identity.services import issue_token
 from credere.ledger.services.allocations import allocate, reverse_allocation
 from credere.ledger.services.documents import record_payment, upsert_item
 from credere.ledger.services.master_data import upsert_customer
@@ -41,7 +49,9 @@ def _limit(people, customer, amount, **kw):
     approvals.decide(actor=people["administrator"], request_id=req.pk, approve=True, note="ok")
 
 
-def test_a_past_day_shows_exactly_what_was_stored_that_day(portfolio, role_users, commit):
+@pytest.fixture
+def history(portfolio, role_users, commit):
+    """Four weeks of March 2026 for the Nordwind group (N1 > N2), each day's stored standings kept."""
     admin, erp, de = role_users["administrator"], role_users["credit_manager"], portfolio.de
     days = [dt.date(2026, 3, d) for d in (2, 9, 16, 23, 31)]
     seen: dict[dt.date, dict] = {}
@@ -89,6 +99,11 @@ def test_a_past_day_shows_exactly_what_was_stored_that_day(portfolio, role_users
             commit()
             standing.refresh()
             seen[day] = _figures(CreditStanding.objects.all(), ids)
+    return SimpleNamespace(days=days, seen=seen, sub=sub, top=top, ids=ids)
+
+
+def test_a_past_day_shows_exactly_what_was_stored_that_day(history):
+    days, seen, sub, ids = history.days, history.seen, history.sub, history.ids
     # the days differ from each other: each change shows
     assert len({repr(v) for v in seen.values()}) == len(days)
     policy = policy_in_force()
@@ -110,3 +125,68 @@ def test_a_past_day_shows_exactly_what_was_stored_that_day(portfolio, role_users
     assert seen[days[3]][n2][4] == D("2500.00") and seen[days[3]][n2][1] == D("12000.00")
     assert seen[days[4]][n2][1] == D("12000.00")
     assert selectors.limit_for(sub, None, dt.date(2026, 5, 1)).amount == D("15000.00")
+
+
+def _keys(rows):
+    return [r.key for r in rows]
+
+
+def test_a_computed_day_filters_and_sorts_as_the_stored_standings_do(history, portfolio):
+    """The Python filters of a past day's list give the SQL filters' answers (on today's figures)."""
+    policy, today = policy_in_force(), dt.date(2026, 3, 31)
+    cases = [StandingFilters(), StandingFilters(with_limit=False), StandingFilters(min_utilisation=D("10")),
+             StandingFilters(over_limit=True), StandingFilters(risk_class="C", with_limit=False),
+             StandingFilters(company=portfolio.de), StandingFilters(country="DE", with_limit=False),
+             StandingFilters(groups=True), StandingFilters(expiring_within=30),
+             StandingFilters(q="nordwind", with_limit=False), StandingFilters(q="N2", with_limit=False)]
+    for f in cases:
+        for sort in ("-utilisation", "headroom", "name", "-exposure", "expires"):
+            stored = list(standings(f, today, sort=sort))
+            computed = standings_on(f, today, policy, sort=sort)
+            assert sorted(_keys(computed)) == sorted(_keys(stored)), (f, sort)
+            field = STANDING_SORTS[sort.lstrip("-")][0].replace("__", ".")
+            value = attrgetter(field)
+            assert [value(r) for r in computed] == [value(r) for r in stored], (f, sort)
+    stored_totals = totals("EUR", today)
+    rows, _ = compute(policy, today)
+    assert dataclasses.replace(totals_on(rows, "EUR", today), refreshed_at=stored_totals.refreshed_at) == stored_totals
+
+
+def test_the_api_the_cli_and_the_pages_answer_as_of_a_past_day(history, role_users, client_for):
+    _token, secret = issue_token(actor=None, user=role_users["credit_analyst"], name="reader")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    n2 = f"{history.sub.pk}:c:*"
+    then = history.seen[dt.date(2026, 3, 9)][n2]
+    rows = api.get("/api/v1/credit/standings?as_of=2026-03-09&q=N2").json()["items"]
+    assert [(r["customer_account"], r["limit"], r["open_orders"], r["exposure"], r["as_of"]) for r in rows] == [
+        ("N2", "5000.00", str(then[5]), str(then[7]), "2026-03-09")]
+    assert api.get("/api/v1/credit/standings?q=N2").json()["items"][0]["limit"] == "12000.00"
+    later = api.get("/api/v1/credit/standings?as_of=2026-04-01")
+    assert later.status_code == 422 and later.json()["error"]["fields"][0]["field"] == "as_of"
+    t = api.get("/api/v1/credit/totals?as_of=2026-03-09").json()
+    assert (t["as_of"], t["held_orders"], t["refreshed_at"]) == ("2026-03-09", 1, None)  # NO-2, released on 16 March
+    assert api.get("/api/v1/credit/totals?as_of=2026-03-16").json()["held_orders"] == 0
+    pic = api.get("/api/v1/credit/customers/N2?as_of=2026-03-23").json()
+    own = history.seen[dt.date(2026, 3, 23)][n2]
+    assert (pic["limit"]["amount"], pic["receivables"], pic["overdue"], pic["can_order"]) == (
+        "12000.00", str(own[4]), str(own[11]), None)
+    assert api.get("/api/v1/credit/customers/N2").json()["can_order"] is not None
+    out = StringIO()
+    call_command("credit", "limits", "--as-of", "2026-03-09", "--user", "analyst", stdout=out)
+    assert "At the end of 2026-03-09" in out.getvalue() and "5,000.00 EUR" in out.getvalue()
+    out = StringIO()
+    call_command("credit", "totals", "--as-of", "2026-03-09", "--user", "analyst", stdout=out)
+    assert "the end of 2026-03-09" in out.getvalue()
+    out = StringIO()
+    call_command("credit", "customer", "N2", "--as-of", "2026-03-02", "--user", "analyst", stdout=out)
+    assert "at the end of 2026-03-02" in out.getvalue() and "5000.00 EUR" in out.getvalue()
+    assert "new orders" not in out.getvalue()
+    with pytest.raises(CommandError, match="--as-of"):
+        call_command("credit", "totals", "--as-of", "9 March", "--user", "analyst")
+    page = client_for("credit_analyst").get("/credit/limits/?as_of=2026-03-09&q=N2").content.decode()
+    assert "At the end of" in page and "5,000.00" in page and "12,000.00" not in page
+    customer = client_for("credit_analyst").get(f"/customers/{history.sub.pk}/?as_of=2026-03-09").content.decode()
+    assert 'data-testid="credit-as-of"' in customer and 'data-testid="order-outlook"' not in customer
+    assert 'data-testid="order-outlook"' in client_for("credit_analyst").get(f"/customers/{history.sub.pk}/").content.decode()
+    dashboard = client_for("credit_analyst").get("/dashboard/?as_of=2026-03-09").content.decode()
+    assert "at the end of" in dashboard and "as_of=2026-03-09" in dashboard

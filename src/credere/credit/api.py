@@ -5,13 +5,15 @@
 * ``POST /credit/checks/{id}/release|reject`` — credit staff decide a held order.
 * ``GET /credit/orders/{company}/{order_id}`` — the order's latest check (what the ERP reads back);
   ``POST /credit/orders/{company}/{order_id}/cancel``.
-* ``GET /credit/customers/{account}`` — the customer's credit picture; ``POST …/risk-class``.
+* ``GET /credit/customers/{account}`` — the customer's credit picture (``?as_of=``: at the end of a past
+  day); ``POST …/risk-class``.
 * ``POST /credit/limit-requests`` — ask for a limit (approved under ``/approvals``).
 * ``GET/PUT /credit/policy`` — the credit policy (versioned; a change needs a note).
 * ``GET /credit/reviews`` — the review worklist; ``GET …/{id}``; ``POST /credit/reviews`` (start one by
   hand); ``POST …/{id}/complete``; ``POST /credit/reviews/schedule`` (open those due).
 """
 
+import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -45,6 +47,7 @@ from credere.credit.schemas import (
     ReviewScheduleIn,
     RiskClassIn,
 )
+from credere.credit.selectors import computed
 from credere.credit.services import checks, limits, reviews
 from credere.credit.services import policy as policy_service
 from credere.identity.authz import authorize
@@ -139,15 +142,17 @@ def _limit(limit: CreditLimit | None) -> dict[str, Any] | None:
 
 
 @router.get("/customers/{account_number}", response=CreditPictureOut, summary="A customer's credit picture")
-def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]:
+def customer_credit(request: HttpRequest, account_number: str, as_of: dt.date | None = None) -> dict[str, Any]:
     authorize(acting_user(request), "view_credit")
     customer = _customer(account_number, status=404)
     policy = policy_in_force()
-    p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+    on = computed.as_of_day(as_of)
+    p = selectors.picture(customer, on, policy_currency=policy.currency,
                           default_class=policy.settings["default_risk_class"],
                           cover_kinds=policy.settings["cover_counts"])
-    outlook = selectors.outlook_of(p, policy.rules(), timezone.localdate())
-    return {"account_number": customer.account_number, "name": customer.name, "status": customer.status,
+    past = on != timezone.localdate()
+    outlook = None if past else selectors.outlook_of(p, policy.rules(), on)
+    return {"as_of": on, "account_number": customer.account_number, "name": customer.name, "status": customer.status,
             "risk_class": p.risk_class, "currency": p.currency, "limit": _limit(p.limit),
             "receivables": str(p.exposure.receivables), "open_orders": str(p.exposure.orders),
             "cover": str(p.exposure.cover), "exposure": str(p.exposure.uncovered),
@@ -156,10 +161,10 @@ def customer_credit(request: HttpRequest, account_number: str) -> dict[str, Any]
             "overdue": str(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
             "group_limit": _limit(p.group_limit),
             "group_exposure": str(p.group_exposure.uncovered) if p.group_exposure else None,
-            "held_orders": selectors.checks_of(customer).filter(status="held").count(),
-            "can_order": outlook.can_order,
-            "order_up_to": None if outlook.up_to is None else str(outlook.up_to),
-            "order_holds": [{"code": f.code, "text": f.text} for f in outlook.holds]}
+            "held_orders": None if past else selectors.checks_of(customer).filter(status="held").count(),
+            "can_order": None if outlook is None else outlook.can_order,
+            "order_up_to": None if outlook is None or outlook.up_to is None else str(outlook.up_to),
+            "order_holds": None if outlook is None else [{"code": f.code, "text": f.text} for f in outlook.holds]}
 
 
 @router.post("/customers/{account_number}/risk-class", response={201: None}, summary="Set the risk class")

@@ -1,8 +1,9 @@
 """Limits and use, cover and credit totals over the API (part of /api/v1/credit).
 
 * ``GET /credit/standings`` — every limit with its exposure, use and headroom (stored, indexed:
-  ``?min_utilisation=90`` is one query); ``POST /credit/standings/refresh`` recomputes them.
-* ``GET /credit/totals`` — limits, exposure and use in the policy currency, held orders.
+  ``?min_utilisation=90`` is one query; ``?as_of=`` a past day's, computed from history);
+  ``POST /credit/standings/refresh`` recomputes them.
+* ``GET /credit/totals`` — limits, exposure and use in the policy currency, held orders (``?as_of=``).
 * ``GET|POST /credit/customers/{account}/cover`` and ``POST /credit/cover/{id}/end`` — insurance
   and securities.
 """
@@ -14,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import StringConstraints
@@ -24,6 +24,7 @@ from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.models import Cover, CreditStanding
 from credere.credit.policy import policy_in_force
+from credere.credit.selectors import computed
 from credere.credit.services import cover as cover_service
 from credere.credit.services import standing
 from credere.identity.authz import authorize
@@ -43,6 +44,8 @@ class StandingFiltersIn(Schema):
     groups: bool = Field(False, description="Only corporate groups' pooled limits")
     with_limit: bool = Field(True, description="false: also customers without a limit (their exposure)")
     expiring_within: int | None = Field(None, ge=0, le=3650, description="Limits expiring within N days (or expired)")
+    as_of: dt.date | None = Field(None, description="A past day: the standings at its end, computed from history "
+                                                    "(default: today's, stored)")
     sort: Literal["utilisation", "-utilisation", "headroom", "-headroom", "exposure", "-exposure", "name", "-name",
                   "expires", "-expires", "overdue", "-overdue"] = "-utilisation"
 
@@ -125,14 +128,15 @@ class StandingOut(Schema):
 
 @router.get("/standings", response=list[StandingOut], summary="Limits and use (stored; fast filters and sorts)")
 @paginate(Page)
-def list_standings(request: HttpRequest, filters: Query[StandingFiltersIn]) -> QuerySet[CreditStanding]:
+def list_standings(request: HttpRequest, filters: Query[StandingFiltersIn]
+                   ) -> QuerySet[CreditStanding] | list[CreditStanding]:
     authorize(acting_user(request), "view_credit")
     f = selectors.StandingFilters(
         q=(filters.q or "").strip(), min_utilisation=filters.min_utilisation, over_limit=filters.over_limit,
         risk_class=filters.risk_class or "", company=parse_company(filters.company),
         country=(filters.country or "").upper(), with_limit=filters.with_limit, groups=filters.groups,
         expiring_within=filters.expiring_within)
-    return selectors.standings(f, timezone.localdate(), sort=filters.sort)
+    return computed.standings_for(f, computed.as_of_day(filters.as_of), policy_in_force(), sort=filters.sort)
 
 
 class RefreshOut(Schema):
@@ -161,19 +165,22 @@ class TotalsOut(Schema):
     held_orders: int
     held_amount: str
     not_computed: int
-    refreshed_at: dt.datetime | None
+    as_of: dt.date = Field(description="The day the figures are for: today's are stored, a past day's computed")
+    refreshed_at: dt.datetime | None = Field(description="When today's standings were last computed (null for "
+                                                         "a past day)")
 
 
 @router.get("/totals", response=TotalsOut, summary="Credit control's headline figures (policy currency)")
-def totals(request: HttpRequest) -> dict[str, Any]:
+def totals(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     authorize(acting_user(request), "view_credit")
     policy = policy_in_force()
-    t = selectors.totals(policy.currency, timezone.localdate())
+    on = computed.as_of_day(as_of)
+    t = computed.totals_for(policy, on)
     return {"currency": t.currency, "limits": str(t.limits), "exposure": str(t.exposure),
             "uncovered_of_limited": str(t.uncovered), "utilisation": None if t.utilisation is None else str(t.utilisation),
             "customers_with_limit": t.limited, "over_90_percent": t.over_90, "over_limit": t.over_limit,
             "expired_limits": t.expired, "held_orders": t.held, "held_amount": str(t.held_amount),
-            "not_computed": t.problems, "refreshed_at": t.refreshed_at}
+            "not_computed": t.problems, "as_of": on, "refreshed_at": t.refreshed_at}
 
 
 class CoverIn(Schema):

@@ -3,6 +3,7 @@ exposure and its use of the limit, held orders, limit requests and credit review
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,10 +11,12 @@ from django.utils import timezone
 
 from credere.approvals import selectors as approvals
 from credere.core.errors import BusinessError
+from credere.core.params import parse_date
 from credere.credit import selectors
 from credere.credit.models import Cover
 from credere.credit.policy import policy_in_force
 from credere.credit.selectors import alerts as alert_reads
+from credere.credit.selectors import computed
 from credere.identity.authz import can
 from credere.web import panels
 
@@ -22,7 +25,8 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
     if not can(request.user, "view_credit"):
         return None
     policy = policy_in_force()
-    on = timezone.localdate()
+    today = timezone.localdate()
+    on = _as_of(request, today)
     common = {"risk_classes": policy.settings["risk_classes"], "may_request": can(request.user, "request_limits"),
               "policy_currency": policy.currency}
     try:
@@ -31,6 +35,9 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
                                 cover_kinds=policy.settings["cover_counts"])
     except BusinessError as exc:  # a missing FX rate: say so instead of figures
         return {**common, "credit": None, "credit_error": str(exc)}
+    if on != today:  # the customer page as of a past day: the figures then, no actions
+        return {**common, "credit": pic, "past": on, "may_request": False,
+                "bar": min(int(pic.utilisation or 0), 100)}
     return {**common, "credit": pic, "risk_classes": policy.settings["risk_classes"], "today": on,
             "outlook": selectors.outlook_of(pic, policy.rules(), on),
             "scheduled": list(selectors.scheduled_limits(customer, on)[:5]),
@@ -43,6 +50,14 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
             "bar": min(int(pic.utilisation or 0), 100), **_alerts_of(request, customer)}
 
 
+def _as_of(request: HttpRequest, today: dt.date) -> dt.date:
+    """The customer page's ``?as_of=`` (the page itself names a bad one); a later day is today."""
+    try:
+        return min(parse_date(request.GET.get("as_of"), default=today), today)
+    except BusinessError:
+        return today
+
+
 def _alerts_of(request: HttpRequest, customer: Any) -> dict[str, Any]:
     """The customer's open alerts and who looks after it (and, for those who may, whom to choose)."""
     owner = alert_reads.owner_of(customer)
@@ -52,18 +67,20 @@ def _alerts_of(request: HttpRequest, customer: Any) -> dict[str, Any]:
 
 
 def dashboard_credit(request: HttpRequest, *, scope: Any) -> dict[str, Any] | None:
-    """Credit control's figures on the dashboard: today's, from the stored standings."""
+    """Credit control's figures on the dashboard: today's from the stored standings, a past day's
+    (the dashboard's as-of date) computed from history."""
     if not can(request.user, "view_credit"):
         return None
     policy = policy_in_force()
     today = timezone.localdate()
+    on = min(scope.as_of, today)
     try:
-        totals = selectors.totals(policy.currency, today)
+        totals = computed.totals_for(policy, on)
     except BusinessError as exc:
         return {"credit_totals": None, "credit_error": str(exc)}
-    if totals.refreshed_at is None and not totals.held:
+    if not totals.limited and not totals.held and not totals.exposure:
         return None  # nothing to show before any limit or check exists
-    return {"credit_totals": totals, "today": today, "past": scope.as_of != today,
+    return {"credit_totals": totals, "today": today, "on": on, "past": on != today,
             "alert_counts": alert_reads.counts(request.user)}
 
 

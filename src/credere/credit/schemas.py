@@ -101,6 +101,9 @@ class LimitOut(Schema):
 
 
 class CreditPictureOut(Schema):
+    as_of: dt.date = Field(description="The day the figures are for (the end of it): today, or a past day asked "
+                                       "for with ?as_of= (then the limit in force, what was owed and ordered then; "
+                                       "held_orders, can_order, order_up_to and order_holds are today's only, null)")
     account_number: str
     name: str
     status: str
@@ -117,11 +120,11 @@ class CreditPictureOut(Schema):
     oldest_overdue_days: int
     group_limit: LimitOut | None
     group_exposure: str | None
-    held_orders: int
-    can_order: bool = Field(description="Whether a new order of up to order_up_to would be released now")
+    held_orders: int | None
+    can_order: bool | None = Field(description="Whether a new order of up to order_up_to would be released now")
     order_up_to: str | None = Field(description="The largest new order the limits (customer's and group's, with "
                                                 "the policy's tolerance) still release; null without a limit")
-    order_holds: list[ReasonOut] = Field(description="What would hold any new order, whatever its size")
+    order_holds: list[ReasonOut] | None = Field(description="What would hold any new order, whatever its size")
 
 
 class PolicyOut(Schema):

@@ -19,6 +19,7 @@ from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.models import Cover, CreditStanding
 from credere.credit.policy import policy_in_force
+from credere.credit.selectors import computed
 from credere.credit.services import cover, standing
 from credere.identity.authz import can
 from credere.ledger import selectors as ledger
@@ -72,11 +73,23 @@ def limits(request: HttpRequest) -> HttpResponse:
     p = Params(request)
     policy = policy_in_force()
     today = timezone.localdate()
+    try:
+        on = computed.as_of_day(p.date("as_of", None, "as_of"))
+    except BusinessError as exc:
+        p.errors.append(str(exc))
+        on = today
     f = filters_from(p, list(policy.settings["risk_classes"]))
     columns = standing_columns()
     wanted, _order = DataTable.ordering(request, columns, selectors.STANDING_SORTS, "-utilisation")
-    rows = selectors.standings(f, today, sort=wanted)
-    table = DataTable(id="main", request=request, rows=rows, caption="Limits and use", export_name="limits-and-use",
+    try:
+        rows: Any = computed.standings_for(f, on, policy, sort=wanted)
+    except BusinessError as exc:  # a past day without FX rates
+        p.errors.append(str(exc))
+        rows = []
+    past = on != today
+    table = DataTable(id="main", request=request, rows=rows,
+                      caption="Limits and use" + (f" at the end of {on:%d %b %Y}" if past else ""),
+                      export_name="limits-and-use" + (f"-{on.isoformat()}" if past else ""),
                       columns=columns, default_sort="-utilisation",
                       empty="No limit matches these filters.",
                       empty_hint="Clear a filter. Limits are requested on a customer's page and approved in Approvals.")
@@ -86,7 +99,7 @@ def limits(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {
         "table": table, "f": f, "errors": p.errors, "companies": ledger.companies(),
         "risk_classes": policy.settings["risk_classes"], "refreshed_at": selectors.last_refreshed(),
-        "may_refresh": can(request.user, "request_limits"),
+        "may_refresh": can(request.user, "request_limits"), "on": on, "past": past, "today": today,
     }
     return render(request, "credit/limits.html", ctx)
 

@@ -20,18 +20,31 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import attrgetter
 
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from credere.credit.models import Cover, CreditLimit, CreditStanding, RiskClassAssignment
+from credere.core.params import bad_parameter
+from credere.credit.models import Cover, CreditCheck, CreditLimit, CreditStanding, RiskClassAssignment
 from credere.credit.policy import PolicyInForce
-from credere.credit.selectors import cover_in_force, in_force, latest_in_force
-from credere.credit.selectors.sums import add, order_sums, overdue_sums, receivable_sums, scoped
+from credere.credit.selectors import (
+    STANDING_SORTS,
+    CreditTotals,
+    StandingFilters,
+    cover_in_force,
+    in_force,
+    latest_in_force,
+    rates_to,
+    standings,
+    totals,
+)
+from credere.credit.selectors.sums import add, historical, order_sums, overdue_sums, receivable_sums, scoped
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
 from credere.ledger import selectors as ledger
-from credere.ledger.models import Customer
+from credere.ledger.models import Company, Customer
 from credere.ledger.services.fx import rates_on
 
 #: above this many customers a computation reads the whole ledger instead of a list of ids
@@ -129,3 +142,110 @@ def compute(policy: PolicyInForce, on: dt.date, customer_ids: Iterable[int] | No
             needed = None
     builder = Builder(policy, on, needed, now or timezone.now())
     return [row for c in sorted(subjects) for row in builder.rows(c, members_of)], subjects
+
+
+# --------------------------------------------------------------------------- a past day's standings, read
+
+
+def _matches(row: CreditStanding, f: StandingFilters, on: dt.date) -> bool:
+    """:func:`credere.credit.selectors.standings`' filters, on a computed row (the same rules; a
+    test holds the two to the same answers on today's figures)."""
+    customer = row.customer
+    if (f.with_limit or f.min_utilisation is not None or f.over_limit or f.expiring_within is not None) \
+            and row.limit_amount is None:
+        return False
+    if f.min_utilisation is not None and (row.utilisation is None or row.utilisation < f.min_utilisation):
+        return False
+    if f.over_limit and (row.headroom is None or row.headroom >= 0):
+        return False
+    if f.risk_class and row.risk_class != f.risk_class:
+        return False
+    if f.company is not None and row.company_id not in (None, f.company.pk):
+        return False
+    if f.country and customer.country != f.country:
+        return False
+    if f.groups and not row.for_group:
+        return False
+    if f.expiring_within is not None and (row.expires_on is None
+                                          or row.expires_on > on + dt.timedelta(days=f.expiring_within)):
+        return False
+    if f.q:
+        q = f.q.casefold()
+        return q in customer.name.casefold() or q == customer.account_number.casefold()
+    return True
+
+
+def standings_on(f: StandingFilters, on: dt.date, policy: PolicyInForce, *, sort: str = "-utilisation"
+                 ) -> list[CreditStanding]:
+    """Every standing at the end of a past day ``on``, computed from history (nothing stored), with
+    the filters and the order of :func:`credere.credit.selectors.standings`: rows whose use could not
+    be computed come last either way."""
+    rows, _subjects = compute(policy, on)
+    customers = Customer.objects.in_bulk({r.customer_id for r in rows})
+    companies = Company.objects.in_bulk({r.company_id for r in rows if r.company_id})
+    for r in rows:
+        r.customer = customers[r.customer_id]
+        r.company = companies.get(r.company_id) if r.company_id else None
+    kept = [r for r in rows if _matches(r, f, on)]
+    desc = sort.startswith("-")
+    kept.sort(key=lambda r: (r.customer_id, r.for_group, r.company_id or 0), reverse=desc)
+    for name in reversed([x for x in STANDING_SORTS.get(sort.lstrip("-"), STANDING_SORTS["utilisation"])
+                          if x != "id"]):
+        get = attrgetter(name.replace("__", "."))
+        present = sorted((r for r in kept if get(r) is not None), key=get, reverse=desc)
+        kept = present + [r for r in kept if get(r) is None]
+    return kept
+
+
+def totals_on(rows: list[CreditStanding], currency: str, on: dt.date) -> CreditTotals:
+    """:func:`credere.credit.selectors.totals` from computed rows (a past day's): the same figures,
+    and the orders held at the end of ``on`` (checked by then, not yet released or rejected)."""
+    own = [r for r in rows if not r.for_group]
+    limited = [r for r in own if r.limit_amount is not None]
+    per: dict[str, dict[str, Decimal]] = {"limits": {}, "exposure": {}, "uncovered": {}}
+    for r in limited:
+        add(per["limits"], {r.currency: r.limit_amount or Decimal(0)})
+        add(per["uncovered"], {r.currency: r.uncovered})
+    for r in own:
+        if r.company_id is None:
+            add(per["exposure"], {r.currency: r.exposure})
+    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone())
+    held = CreditCheck.objects.filter(outcome="held", checked_at__lt=end).filter(
+        Q(decided_at__isnull=True) | Q(decided_at__gte=end))
+    held_per = {c: s for c, s in held.values("currency").annotate(s=Sum("amount")).values_list("currency", "s")}
+    rates = rates_to(set(per["exposure"]) | set(per["limits"]) | set(held_per), currency, on)
+    return CreditTotals(
+        currency, convert_with(per["limits"], rates, currency), convert_with(per["exposure"], rates, currency),
+        convert_with(per["uncovered"], rates, currency), len(limited),
+        sum(1 for r in limited if r.utilisation is not None and r.utilisation >= 90),
+        sum(1 for r in limited if r.headroom is not None and r.headroom < 0),
+        sum(1 for r in limited if r.expires_on is not None and r.expires_on < on), held.count(),
+        convert_with(held_per, rates, currency), sum(1 for r in rows if r.problem), None)
+
+
+def as_of_day(on: dt.date | None) -> dt.date:
+    """The day a credit read is for: today (``None``) or a past day; a later day is refused (its
+    figures are not known yet), naming the parameter."""
+    today = timezone.localdate()
+    if on is None:
+        return today
+    if on > today:
+        raise bad_parameter("as_of", f"{on.isoformat()} is after today: credit figures are known up to today",
+                            "bad_date")
+    return on
+
+
+def standings_for(f: StandingFilters, on: dt.date, policy: PolicyInForce, *, sort: str = "-utilisation"
+                  ) -> QuerySet[CreditStanding] | list[CreditStanding]:
+    """Today's standings (stored, indexed) or a past day's (computed from history)."""
+    if historical(on):
+        return standings_on(f, on, policy, sort=sort)
+    return standings(f, on, sort=sort)
+
+
+def totals_for(policy: PolicyInForce, on: dt.date) -> CreditTotals:
+    """Credit control's headline figures: today's from the stored standings, a past day's computed."""
+    if historical(on):
+        rows, _subjects = compute(policy, on)
+        return totals_on(rows, policy.currency, on)
+    return totals(policy.currency, on)

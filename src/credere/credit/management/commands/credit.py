@@ -18,6 +18,7 @@ from credere.credit import selectors
 from credere.credit.models import StressScenario
 from credere.credit.policy import HELP, PolicyError, policy_in_force
 from credere.credit.selectors import alerts as alert_reads
+from credere.credit.selectors import computed
 from credere.credit.selectors.policy_preview import preview
 from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import alerts, checks, cover, digest, limits, reviews, standing, stress
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             p.add_argument("--note", required=True, help="Why (kept with the decision)")
         p = add("customer", "A customer's credit picture: limit, exposure, use of the limit, overdue")
         p.add_argument("account", metavar="ACCOUNT")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", help="At the end of a past day (default today)")
         p = add("limit", "Ask for a credit limit (an approver decides it: credere approvals)")
         p.add_argument("account", metavar="ACCOUNT")
         p.add_argument("--amount", required=True)
@@ -111,8 +113,10 @@ class Command(BaseCommand):
         p.add_argument("--sort", default="-utilisation", choices=sorted(
             [k for k in selectors.STANDING_SORTS] + [f"-{k}" for k in selectors.STANDING_SORTS]))
         p.add_argument("--limit", type=int, default=100, help="At most this many rows (default 100)")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", help="At the end of a past day (default today)")
         add("refresh", "Recompute every customer's credit standing now (the daily run does it too)")
-        add("totals", "Credit control's headline figures in the policy currency")
+        p = add("totals", "Credit control's headline figures in the policy currency")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", help="At the end of a past day (default today)")
         p = add("cover", "A customer's cover: credit insurance and securities")
         p.add_argument("account", metavar="ACCOUNT")
         p = add("cover-add", "Record credit insurance or a security for a customer")
@@ -220,11 +224,14 @@ class Command(BaseCommand):
         authorize(actor, "view_credit")
         customer = parse_customer(o["account"])
         policy = policy_in_force()
-        p = selectors.picture(customer, timezone.localdate(), policy_currency=policy.currency,
+        on = computed.as_of_day(_date(o.get("as_of"), "--as-of"))
+        p = selectors.picture(customer, on, policy_currency=policy.currency,
                               default_class=policy.settings["default_risk_class"],
                               cover_kinds=policy.settings["cover_counts"])
         cur = p.currency
-        lines = [f"{customer.account_number} {customer.name} · risk class {p.risk_class} · {customer.status}",
+        past = on != timezone.localdate()
+        lines = [f"{customer.account_number} {customer.name} · risk class {p.risk_class} · {customer.status}"
+                 + (f" · at the end of {on.isoformat()}" if past else ""),
                  f"  credit limit    {f'{p.limit.amount} {p.limit.currency}' if p.limit else 'none'}",
                  f"  receivables     {p.exposure.receivables} {cur}",
                  f"  open orders     {p.exposure.orders} {cur}",
@@ -232,7 +239,10 @@ class Command(BaseCommand):
                  f"  headroom        {'—' if p.headroom is None else f'{p.headroom} {cur}'}",
                  f"  limit used      {'—' if p.utilisation is None else f'{p.utilisation} %'}",
                  f"  overdue         {p.overdue.amount} {cur} (oldest {p.overdue.oldest_days} days past due)"]
-        o_ = selectors.outlook_of(p, policy.rules(), timezone.localdate())
+        if past:
+            self.stdout.write("\n".join(lines))
+            return
+        o_ = selectors.outlook_of(p, policy.rules(), on)
         if o_.can_order:
             lines.append(f"  new orders      released up to {o_.up_to} {o_.currency}")
         else:
@@ -300,8 +310,11 @@ class Command(BaseCommand):
         f = selectors.StandingFilters(
             min_utilisation=Decimal(o["min_use"]) if o["min_use"] is not None else None, over_limit=o["over"],
             risk_class=o["risk_class"], company=parse_company(o["company"]), expiring_within=o["expiring"])
-        qs = selectors.standings(f, timezone.localdate(), sort=o["sort"])
-        total = qs.count()
+        on = computed.as_of_day(_date(o.get("as_of"), "--as-of"))
+        qs = computed.standings_for(f, on, policy_in_force(), sort=o["sort"])
+        total = len(qs) if isinstance(qs, list) else qs.count()
+        if on != timezone.localdate():
+            self.stdout.write(f"At the end of {on.isoformat()} (computed from history)")
         self.stdout.write(f"{'account':<12} {'customer':<30} {'limit':<22} {'use':>8} {'headroom':>18} {'class':<5}")
         for r in qs[: max(1, o["limit"])]:
             scope = ("group " if r.for_group else "") + (r.company.code if r.company else "all")
@@ -321,14 +334,17 @@ class Command(BaseCommand):
     def _totals(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
         policy = policy_in_force()
-        t = selectors.totals(policy.currency, timezone.localdate())
+        on = computed.as_of_day(_date(o.get("as_of"), "--as-of"))
+        t = computed.totals_for(policy, on)
         cur = t.currency
         for label, value in (("limits", f"{t.limits:,.2f} {cur}"), ("exposure", f"{t.exposure:,.2f} {cur}"),
                              ("use of limits", "—" if t.utilisation is None else f"{t.utilisation} %"),
                              ("customers with a limit", t.limited), ("over 90 %", t.over_90),
                              ("over the limit", t.over_limit), ("expired limits", t.expired),
                              ("held orders", f"{t.held} ({t.held_amount:,.2f} {cur})"),
-                             ("as of", t.refreshed_at.isoformat(timespec="seconds") if t.refreshed_at else "never")):
+                             ("as of", t.refreshed_at.isoformat(timespec="seconds") if t.refreshed_at
+                              else f"the end of {on.isoformat()} (computed from history)" if on != timezone.localdate()
+                              else "never")):
             self.stdout.write(f"  {label:<24} {value}")
 
     def _cover(self, actor: Any, o: dict[str, Any]) -> None:
