@@ -111,7 +111,8 @@ def test_a_past_day_shows_exactly_what_was_stored_that_day(history):
         rows, _ = compute(policy, day)
         assert _figures(rows, ids) == seen[day], day
         pic = selectors.picture(sub, day, policy_currency="EUR", default_class="C",
-                                cover_kinds=policy.settings["cover_counts"])
+                                cover_kinds=policy.settings["cover_counts"],
+                                commitment_kinds=policy.settings["commitment_counts"])
         own = seen[day][f"{sub.pk}:c:*"]
         assert (pic.limit.amount, pic.risk_class, pic.exposure.total, pic.exposure.cover, pic.overdue.amount) == (
             own[1], own[3], own[7], own[6], own[11]), day

@@ -130,9 +130,11 @@ def test_status_group_limit_versions_and_cancellations(portfolio, people):
     with pytest.raises(Conflict, match="out of date"):
         checks.check(actor=erp, company=portfolio.de, customer=portfolio.h1a, order_id="G-1", amount="1.00",
                      currency="EUR", version=1)
-    before = selectors.exposure([portfolio.h1a.pk], "EUR", timezone.localdate()).orders
+    before = selectors.exposure([portfolio.h1a.pk], "EUR", timezone.localdate(), cover_kinds=(),
+                                 commitment_kinds=()).orders
     checks.cancel_order(actor=erp, company=portfolio.de, order_id="G-1", reason="customer cancelled")
-    assert before == D("5000.00") and selectors.exposure([portfolio.h1a.pk], "EUR", timezone.localdate()).orders == 0
+    assert before == D("5000.00") and selectors.exposure([portfolio.h1a.pk], "EUR", timezone.localdate(), cover_kinds=(),
+                                 commitment_kinds=()).orders == 0
     upsert_customer(actor=people["administrator"], account_number="H1A", name="Helios Trading GmbH",
                     parent_account="H1", status="blocked")
     blocked = checks.check(actor=erp, company=portfolio.de, customer=portfolio.h1a, order_id="G-2", amount="1.00",

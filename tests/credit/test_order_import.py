@@ -212,7 +212,8 @@ def test_imported_orders_count_in_exposure_and_the_standings(portfolio, role_use
     commit()
     policy = policy_in_force()
     picture = selectors.picture(portfolio.s1, ON, policy_currency=policy.currency, default_class="C",
-                                cover_kinds=policy.settings["cover_counts"])
+                                cover_kinds=policy.settings["cover_counts"],
+                                commitment_kinds=policy.settings["commitment_counts"])
     assert (picture.exposure.receivables, picture.exposure.orders) == (D("840.00"), D("200.00"))  # 125 USD = 100 EUR
     s1 = CreditStanding.objects.get(customer=portfolio.s1, for_group=False)
     assert (s1.receivables, s1.orders) == (D("840.00"), D("200.00"))

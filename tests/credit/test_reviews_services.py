@@ -86,7 +86,7 @@ def test_an_expired_limit_opens_a_review_due_on_its_expiry(portfolio, people):
     assert [(r.customer.account_number, r.due_on, r.trigger) for r in opened] == [
         ("S1", dt.date(2026, 3, 20), "limit_expired")]
     assert selectors.reviews(selectors.ReviewFilters(overdue=True), on=TODAY, policy_currency="EUR",
-                             default_class="C", cover_kinds=())[0].overdue_review
+                             default_class="C", cover_kinds=(), commitment_kinds=())[0].overdue_review
 
 
 def test_a_customer_never_has_two_open_reviews(limited, people):
@@ -128,7 +128,8 @@ def test_completing_records_the_facts_of_that_moment_and_the_next_review_counts_
                             note="pays a little later than before; keep")
     assert done.facts == {
         "on": "2026-03-31", "currency": "EUR", "risk_class": "C", "limit": "20000.00",
-        "limit_expires_on": "2026-04-10", "receivables": "400.00", "open_orders": "0.00", "exposure": "400.00",
+        "limit_expires_on": "2026-04-10", "receivables": "400.00", "open_orders": "0.00", "commitments": "0.00",
+        "exposure": "400.00",
         "headroom": "19600.00", "utilisation": "2.00", "overdue": "400.00", "oldest_overdue_days": 55,
         "days_late_last_90": "5.0", "days_late_previous_90": "7.0", "customer_status": "active"}
     # keeping a limit that expires within the lead days requests its renewal at the same amount

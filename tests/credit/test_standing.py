@@ -34,7 +34,8 @@ def _limit(people, customer, amount, currency="EUR", **kw):
 def _picture(customer):
     p = policy_in_force()
     return selectors.picture(customer, ON, policy_currency=p.currency, default_class="C",
-                             cover_kinds=p.settings["cover_counts"])
+                             cover_kinds=p.settings["cover_counts"],
+                             commitment_kinds=p.settings["commitment_counts"])
 
 
 def _row(customer, group=False):

@@ -149,7 +149,8 @@ def customer_credit(request: HttpRequest, account_number: str, as_of: dt.date | 
     on = computed.as_of_day(as_of)
     p = selectors.picture(customer, on, policy_currency=policy.currency,
                           default_class=policy.settings["default_risk_class"],
-                          cover_kinds=policy.settings["cover_counts"])
+                          cover_kinds=policy.settings["cover_counts"],
+                          commitment_kinds=policy.settings["commitment_counts"])
     past = on != timezone.localdate()
     outlook = None if past else selectors.outlook_of(p, policy.rules(), on)
     return {"as_of": on, "account_number": customer.account_number, "name": customer.name, "status": customer.status,
@@ -217,7 +218,8 @@ def _review_rows(f: selectors.ReviewFilters) -> list[selectors.ReviewRow]:
     policy = policy_in_force()
     return selectors.reviews(f, on=timezone.localdate(), policy_currency=policy.currency,
                              default_class=policy.settings["default_risk_class"],
-                             cover_kinds=policy.settings["cover_counts"])
+                             cover_kinds=policy.settings["cover_counts"],
+                             commitment_kinds=policy.settings["commitment_counts"])
 
 
 def _review_row(review_id: int) -> selectors.ReviewRow:

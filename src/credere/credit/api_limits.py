@@ -6,6 +6,8 @@
 * ``GET /credit/totals`` — limits, exposure and use in the policy currency, held orders (``?as_of=``).
 * ``GET|POST /credit/customers/{account}/cover`` and ``POST /credit/cover/{id}/end`` — insurance
   and securities.
+* ``GET|POST /credit/customers/{account}/commitments`` and ``POST /credit/commitments/{id}/end`` —
+  goods shipped and not invoiced, other commitments.
 """
 
 
@@ -22,9 +24,10 @@ from pydantic import StringConstraints
 from credere.core.api import Currency, Page, PositiveAmountText, acting_user, amount_text
 from credere.core.errors import BusinessError
 from credere.credit import selectors
-from credere.credit.models import Cover, CreditStanding
+from credere.credit.models import Commitment, Cover, CreditStanding
 from credere.credit.policy import policy_in_force
 from credere.credit.selectors import computed
+from credere.credit.services import commitments as commitment_service
 from credere.credit.services import cover as cover_service
 from credere.credit.services import standing
 from credere.identity.authz import authorize
@@ -61,6 +64,7 @@ class StandingOut(Schema):
     expires_on: dt.date | None
     receivables: str
     open_orders: str
+    commitments: str = Field(description="Shipped not invoiced and other commitments the policy counts")
     cover: str
     exposure: str
     uncovered: str
@@ -107,6 +111,10 @@ class StandingOut(Schema):
     @staticmethod
     def resolve_receivables(obj: CreditStanding) -> str:
         return amount_text(obj.receivables, obj.currency)
+
+    @staticmethod
+    def resolve_commitments(obj: CreditStanding) -> str:
+        return amount_text(obj.commitments, obj.currency)
 
     @staticmethod
     def resolve_cover(obj: CreditStanding) -> str:
@@ -250,3 +258,64 @@ def end_cover(request: HttpRequest, cover_id: int, data: EndCoverIn) -> Cover:
     return cover_service.end_cover(actor=acting_user(request), cover_id=cover_id, note=data.note,
                                    ended_on=data.ended_on)
 
+
+
+class CommitmentIn(Schema):
+    kind: Literal["shipped", "other"] = Field(description="shipped: goods shipped, not yet invoiced; other: a "
+                                                          "contract, consignment stock, a guarantee given…")
+    company: str = Field(max_length=40, description="Our company that shipped or committed (its code)")
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    amount: PositiveAmountText
+    currency: Currency
+    valid_from: dt.date | None = Field(None, description="Since when it counts (default today; not later)")
+    note: Note
+
+
+class CommitmentOut(Schema):
+    id: int
+    kind: str
+    company: str
+    reference: str
+    amount: str
+    currency: str
+    valid_from: dt.date
+    ended_on: dt.date | None
+    note: str
+    recorded_by: str
+
+    @staticmethod
+    def resolve_company(obj: Commitment) -> str:
+        return obj.company.code
+
+    @staticmethod
+    def resolve_amount(obj: Commitment) -> str:
+        return amount_text(obj.amount, obj.currency)
+
+
+class EndCommitmentIn(Schema):
+    note: Note
+    ended_on: dt.date | None = None
+
+
+@router.get("/customers/{account_number}/commitments", response=list[CommitmentOut],
+            summary="A customer's commitments: shipped not invoiced, and others")
+def list_commitments(request: HttpRequest, account_number: str) -> QuerySet[Commitment]:
+    authorize(acting_user(request), "view_credit")
+    return selectors.commitments_of(_customer(account_number))
+
+
+@router.post("/customers/{account_number}/commitments", response={200: CommitmentOut, 201: CommitmentOut},
+             summary="Record goods shipped and not invoiced, or another commitment (the same again: 200)")
+def add_commitment(request: HttpRequest, account_number: str, data: CommitmentIn) -> tuple[int, Commitment]:
+    row, created = commitment_service.record_commitment(
+        actor=acting_user(request), customer=_customer(account_number), company=parse_company(data.company),
+        kind=data.kind, reference=data.reference, amount=data.amount, currency=data.currency, note=data.note,
+        valid_from=data.valid_from)
+    return (201 if created else 200), row
+
+
+@router.post("/commitments/{commitment_id}/end", response=CommitmentOut,
+             summary="End a commitment (invoiced, returned or released)")
+def end_commitment(request: HttpRequest, commitment_id: int, data: EndCommitmentIn) -> Commitment:
+    return commitment_service.end_commitment(actor=acting_user(request), commitment_id=commitment_id,
+                                             note=data.note, ended_on=data.ended_on)

@@ -234,6 +234,38 @@ class Cover(models.Model):
         return f"{self.get_kind_display()} {self.amount} {self.currency} by {self.provider}"
 
 
+class Commitment(models.Model):
+    """Exposure that is neither an invoice nor an open order: goods shipped and not yet invoiced
+    (when the ERP sends deliveries, not orders), or another commitment to the customer (a contract
+    signed, consignment stock, a guarantee given for it). It counts from ``valid_from`` until it
+    ends (invoiced, delivered back, released), for the kinds the credit policy counts."""
+
+    class Kind(models.TextChoices):
+        SHIPPED = "shipped", "Shipped, not invoiced"
+        OTHER = "other", "Other commitment"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reference = models.CharField(max_length=100, help_text="The delivery note, contract or document")
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    valid_from = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500)
+    recorded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        indexes = [models.Index(fields=["customer", "valid_from"])]
+        constraints = [models.UniqueConstraint(fields=["company", "kind", "reference"],
+                                               condition=Q(ended_on__isnull=True), name="one_open_commitment")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
 class CreditStanding(models.Model):
     """A customer's (or a corporate group's) exposure against one of its limits, stored when something
     changes (an order checked, a limit approved, an import, a statement, the daily run) so that
@@ -256,6 +288,7 @@ class CreditStanding(models.Model):
     receivables = AmountField(default=0)
     orders = AmountField(default=0)
     cover = AmountField(default=0)
+    commitments = AmountField(default=0)
     exposure = AmountField(default=0)
     uncovered = AmountField(default=0)
     #: uncovered exposure as a percentage of the limit (None without a positive limit)

@@ -13,11 +13,12 @@ from credere.approvals import selectors as approvals
 from credere.core.errors import BusinessError
 from credere.core.params import parse_date
 from credere.credit import selectors
-from credere.credit.models import Cover
+from credere.credit.models import Commitment, Cover
 from credere.credit.policy import policy_in_force
 from credere.credit.selectors import alerts as alert_reads
 from credere.credit.selectors import computed
 from credere.identity.authz import can
+from credere.ledger import selectors as ledger
 from credere.web import panels
 
 
@@ -32,7 +33,8 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
     try:
         pic = selectors.picture(customer, on, policy_currency=policy.currency,
                                 default_class=policy.settings["default_risk_class"],
-                                cover_kinds=policy.settings["cover_counts"])
+                                cover_kinds=policy.settings["cover_counts"],
+                                commitment_kinds=policy.settings["commitment_counts"])
     except BusinessError as exc:  # a missing FX rate: say so instead of figures
         return {**common, "credit": None, "credit_error": str(exc)}
     if on != today:  # the customer page as of a past day: the figures then, no actions
@@ -44,6 +46,8 @@ def customer_credit(request: HttpRequest, *, customer: Any) -> dict[str, Any] | 
             "held": list(selectors.checks_of(customer).filter(status="held")[:5]),
             "requests": list(approvals.of_subject("ledger.customer", str(customer.pk))[:5]),
             "covers": list(selectors.covers_of(customer)[:8]), "cover_kinds": Cover.Kind.choices,
+            "commitments": list(selectors.commitments_of(customer)[:8]),
+            "commitment_kinds": Commitment.Kind.choices, "companies": ledger.companies(),
             "reviews": (reviews := list(selectors.reviews_of(customer)[:5])),
             "open_review": next((r for r in reviews if r.status == "open"), None),
             "may_request": can(request.user, "request_limits"), "policy_currency": policy.currency,

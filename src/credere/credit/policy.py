@@ -18,6 +18,7 @@ from credere.domain.credit.alerts import Thresholds as AlertThresholds
 from credere.domain.credit.approvals import ApprovalMatrix, authorities_from
 from credere.domain.credit.check import CheckRules
 from credere.domain.credit.cover import KINDS as COVER_KINDS
+from credere.domain.credit.exposure import COMMITMENT_KINDS
 from credere.domain.credit.portfolio import RiskTable
 from credere.domain.credit.reviews import ReviewSchedule
 from credere.domain.money import MoneyError, check_currency
@@ -35,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
                         ["administrator", None, []]],
     "approval_sla_hours": 48,
     "cover_counts": ["insurance", "guarantee", "letter_of_credit", "deposit"],
+    "commitment_counts": ["shipped", "other"],
     "pd_pct": {"A": "0.5", "B": "1", "C": "2.5", "D": "6", "E": "20"},
     "lgd_pct": {"A": "45", "B": "45", "C": "45", "D": "50", "E": "60"},
     "review_months": {"A": 12, "B": 12, "C": 6, "D": 3, "E": 1},
@@ -64,6 +66,8 @@ HELP: dict[str, str] = {
     "approval_sla_hours": "A request waiting longer than this is escalated.",
     "cover_counts": "The kinds of cover that reduce exposure against limits and in the risk figures "
                     "(insurance, guarantee, letter_of_credit, deposit).",
+    "commitment_counts": "The kinds of commitment that count in exposure besides receivables and open orders: "
+                         "shipped (goods shipped, not yet invoiced) and other (contracts, consignment stock…).",
     "pd_pct": "By risk class: the probability of default within a year, in percent (for expected loss).",
     "lgd_pct": "By risk class: the share of the uncovered exposure lost in a default, in percent.",
     "review_months": "By risk class: months between periodic credit reviews (a class not listed: 12).",
@@ -132,6 +136,8 @@ def clean(settings: dict[str, Any]) -> dict[str, Any]:
         problems["approval_sla_hours"] = "give a whole number of hours"
     if not isinstance(out["cover_counts"], list) or set(out["cover_counts"]) - set(COVER_KINDS):
         problems["cover_counts"] = f"give a list of kinds among {', '.join(COVER_KINDS)}"
+    if not isinstance(out["commitment_counts"], list) or set(out["commitment_counts"]) - set(COMMITMENT_KINDS):
+        problems["commitment_counts"] = f"give a list of kinds among {', '.join(COMMITMENT_KINDS)}"
     _clean_reviews(out, problems, classes)
     _clean_alerts(out, problems)
     if problems:

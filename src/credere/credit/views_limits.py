@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 
 from credere.core.errors import BusinessError
 from credere.credit import selectors
-from credere.credit.models import Cover, CreditStanding
+from credere.credit.models import Commitment, Cover, CreditStanding
 from credere.credit.policy import policy_in_force
 from credere.credit.selectors import computed
+from credere.credit.services import commitments as commitment_service
 from credere.credit.services import cover, standing
 from credere.identity.authz import can
 from credere.ledger import selectors as ledger
-from credere.ledger.params import Params
+from credere.ledger.params import Params, parse_company
 from credere.web.access import page
 from credere.web.datatable import DETAIL, NORMAL, PRIMARY, Col, DataTable, respond_export
 
@@ -49,6 +50,7 @@ def standing_columns() -> list[Col]:
         Col("currency", "Currency", "code", show=False),
         Col("limit_amount", "Limit", "money", currency_key="currency", sort="limit"),
         Col("exposure", "Exposure", "money", currency_key="currency", sort="exposure", priority=DETAIL),
+        Col("commitments", "Commitments", "money", currency_key="currency", priority=DETAIL, show=False),
         Col("cover", "Cover", "money", currency_key="currency", priority=DETAIL),
         Col("uncovered", "Uncovered", "money", currency_key="currency"),
         Col("utilisation", "Used", "pct", sort="utilisation", tone=use_tone, priority=PRIMARY),
@@ -150,6 +152,42 @@ def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
         found = Cover.objects.filter(pk=pk).values_list("customer_id", flat=True).first()
         return _back_to(found) if found else redirect("web:credit-limits")
     messages.success(request, f"The {row.get_kind_display().lower()} by {row.provider} ended on {row.ended_on}.")
+    return _back_to(row.customer_id)
+
+
+@require_POST
+@page("request_limits")
+def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = ledger.customer(pk)
+    if customer is None:
+        return render(request, "web/404.html", {"message": f"There is no customer with id {pk}."}, status=404)
+    post = request.POST
+    try:
+        company = parse_company(post.get("company") or "") if post.get("company") else None
+        row, created = commitment_service.record_commitment(
+            actor=request.user, customer=customer, company=company, kind=post.get("kind") or "",
+            reference=post.get("reference") or "", amount=(post.get("amount") or "").strip(),
+            currency=post.get("currency") or "", note=post.get("note") or "",
+            valid_from=_day((post.get("valid_from") or "").strip(), "valid_from"))
+    except BusinessError as exc:
+        messages.error(request, f"The commitment was not recorded: {exc}")
+    else:
+        messages.success(request, f"{'Recorded' if created else 'Already recorded'}: "
+                                  f"{row.get_kind_display().lower()} {row.reference}, {row.amount:,.2f} {row.currency}.")
+    return _back_to(customer.pk)
+
+
+@require_POST
+@page("request_limits")
+def commitment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        row = commitment_service.end_commitment(actor=request.user, commitment_id=pk,
+                                                note=request.POST.get("note") or "")
+    except BusinessError as exc:
+        messages.error(request, f"The commitment was not ended: {exc}")
+        found = Commitment.objects.filter(pk=pk).values_list("customer_id", flat=True).first()
+        return _back_to(found) if found else redirect("web:credit-limits")
+    messages.success(request, f"{row.get_kind_display()} {row.reference} ended on {row.ended_on}.")
     return _back_to(row.customer_id)
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from credere.core.errors import BusinessError
-from credere.credit.models import CreditPolicyVersion
+from credere.credit.models import Commitment, CreditPolicyVersion
 from credere.credit.policy import DEFAULTS, HELP, PolicyError, clean, policy_in_force
 from credere.credit.selectors.policy_preview import LAST, preview
 from credere.credit.services import policy as policy_service
@@ -28,8 +28,12 @@ LABELS: dict[str, str] = {
     "held_risk_classes": "Classes whose orders always wait", "overdue_days": "Overdue days allowed, by class",
     "overdue_amount": "Overdue amount allowed, by class", "approval_matrix": "Approval matrix",
     "approval_sla_hours": "Approval SLA (hours)", "cover_counts": "Cover that reduces exposure",
+    "commitment_counts": "Commitments that count in exposure",
     "pd_pct": "Probability of default (%), by class", "lgd_pct": "Loss given default (%), by class",
 }
+#: settings chosen from a list of kinds (checkboxes), and the kinds' labels
+KIND_CHOICES: dict[str, dict[str, str]] = {
+    "cover_counts": dict(COVER_LABELS), "commitment_counts": dict(Commitment.Kind.choices)}
 #: how a setting is written in this form, where it differs from the API's JSON
 FORM_HELP: dict[str, str] = {
     "approval_matrix": "Who approves limits up to which amount, lowest first, one line each: role=ceiling (nothing "
@@ -99,12 +103,12 @@ def _fields(settings: dict[str, Any], posted: Any = None) -> list[dict[str, Any]
     out = []
     for key in DEFAULTS:
         value = settings.get(key, DEFAULTS[key])
-        kind = ("select" if key == "expired_limit" else "kinds" if key == "cover_counts" else
+        kind = ("select" if key == "expired_limit" else "kinds" if key in KIND_CHOICES else
                 "lines" if isinstance(DEFAULTS[key], dict) or key == "approval_matrix" else "text")
         text = posted.get(key, "") if posted is not None else _to_text(key, value)
         chosen = posted.getlist(key) if posted is not None and kind == "kinds" else value
         out.append({"key": key, "label": label(key), "help": FORM_HELP.get(key, HELP.get(key, "")), "kind": kind, "text": text,
-                    "chosen": chosen, "rows": max(3, len(_lines(str(text))) + 1)})
+                    "chosen": chosen, "choices": KIND_CHOICES.get(key, {}), "rows": max(3, len(_lines(str(text))) + 1)})
     return out
 
 
@@ -112,8 +116,8 @@ def settings_from(post: Any) -> tuple[dict[str, Any], FormErrors]:
     errors = FormErrors()
     out: dict[str, Any] = {}
     for key in DEFAULTS:
-        if key == "cover_counts":
-            if post.get("cover_counts_shown"):  # unticked boxes send nothing: the marker says the form had them
+        if key in KIND_CHOICES:
+            if post.get(f"{key}_shown"):  # unticked boxes send nothing: the marker says the form had them
                 out[key] = post.getlist(key)
             continue
         if key not in post:  # a setting the form did not show keeps its value
@@ -162,7 +166,7 @@ def policy_page(request: HttpRequest) -> HttpResponse:
     may_edit = can(request.user, "edit_credit_policy")
     errors = FormErrors()
     ctx: dict[str, Any] = {"policy": current, "may_edit": may_edit, "versions": _versions(request),
-                           "last": LAST, "last_text": f"{LAST:,}", "cover_labels": COVER_LABELS, "expired_choices": EXPIRED_CHOICES,
+                           "last": LAST, "last_text": f"{LAST:,}", "expired_choices": EXPIRED_CHOICES,
                            "note": ""}
     if request.method == "POST":
         action = request.POST.get("action")

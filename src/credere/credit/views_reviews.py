@@ -32,6 +32,7 @@ FACTS: tuple[tuple[str, str, str], ...] = (
     ("risk_class", "Risk class", "text"), ("limit", "Credit limit", "money"),
     ("limit_expires_on", "Limit expires", "date"), ("exposure", "Exposure", "money"),
     ("receivables", "Receivables", "money"), ("open_orders", "Open orders", "money"),
+    ("commitments", "Shipped not invoiced and other commitments", "money"),
     ("headroom", "Headroom", "money"), ("utilisation", "Limit used", "pct"), ("overdue", "Overdue", "money"),
     ("oldest_overdue_days", "Oldest overdue item", "days"),
     ("days_late_last_90", "Average days late, paid in the last 90 days", "days"),
@@ -62,7 +63,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
         policy.settings["risk_classes"] else "")
     rows = selectors.reviews(f, on=timezone.localdate(), policy_currency=policy.currency,
                              default_class=policy.settings["default_risk_class"],
-                             cover_kinds=policy.settings["cover_counts"])
+                             cover_kinds=policy.settings["cover_counts"],
+                             commitment_kinds=policy.settings["commitment_counts"])
     table = DataTable(
         id="main", request=request, rows=rows, caption="Credit reviews", export_name="credit-reviews",
         empty="No review matches." if (f.overdue or f.trigger or f.risk_class or status != "open")

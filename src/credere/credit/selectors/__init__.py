@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from credere.core.errors import BusinessError
 from credere.credit.models import (
+    Commitment,
     Cover,
     CreditCheck,
     CreditLimit,
@@ -25,6 +26,7 @@ from credere.credit.models import (
 )
 from credere.credit.selectors.sums import (
     add,
+    commitment_sums,
     order_sums,
     overdue_sums,
     receivable_sums,
@@ -116,18 +118,21 @@ def cover_terms(customer_ids: Iterable[int], on: dt.date) -> list[tuple[str, Cov
 
 
 def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company: Company | None = None,
-             exclude_order: int | None = None, cover_kinds: Iterable[str] = ()) -> Exposure:
-    """Open receivables and counting orders of the customers at the end of ``on`` (a past day's from
-    history: :mod:`credere.credit.selectors.sums`), converted to ``currency`` at ``on``, less their
-    cover of the kinds ``cover_kinds`` (the policy's ``cover_counts``)."""
+             exclude_order: int | None = None, cover_kinds: Iterable[str], commitment_kinds: Iterable[str]) -> Exposure:
+    """Open receivables, counting orders and the commitments of the kinds ``commitment_kinds`` (the
+    policy's ``commitment_counts``) of the customers at the end of ``on`` (a past day's from history:
+    :mod:`credere.credit.selectors.sums`), converted to ``currency`` at ``on``, less their cover of the
+    kinds ``cover_kinds`` (the policy's ``cover_counts``)."""
     ids = list(customer_ids)
     scope = company.pk if company is not None else None
     receivables = scoped(receivable_sums(ids, on), ids, scope)
     open_orders = scoped(order_sums(ids, on, exclude_order=exclude_order), ids, scope)
+    committed = scoped(commitment_sums(ids, on, commitment_kinds), ids, scope)
     kinds = list(cover_kinds)
     covers = cover_terms(ids, on) if kinds else []
     return assemble(currency, receivables, open_orders, covers,
-                    rates_to(currencies_of(receivables, open_orders, covers), currency, on), on, kinds)
+                    rates_to(currencies_of(receivables, open_orders, covers, committed), currency, on), on, kinds,
+                    committed)
 
 
 @dataclass(frozen=True)
@@ -178,18 +183,19 @@ class CreditPicture:
 
 
 def picture(customer: Customer, on: dt.date, *, policy_currency: str, default_class: str,
-            cover_kinds: Iterable[str], company: Company | None = None) -> CreditPicture:
+            cover_kinds: Iterable[str], commitment_kinds: Iterable[str], company: Company | None = None
+            ) -> CreditPicture:
     limit = limit_for(customer, company, on)
     currency = limit.currency if limit is not None else policy_currency
     root = ledger.group_root(customer)
     group_limit = limit_for(root, company, on, for_group=True)
     group_exposure = (exposure(members(root), group_limit.currency, on, company=group_limit.company,
-                               cover_kinds=cover_kinds)
+                               cover_kinds=cover_kinds, commitment_kinds=commitment_kinds)
                       if group_limit is not None else None)
     return CreditPicture(customer, risk_class_of(customer, on, default_class), limit,
                          root if root.pk != customer.pk or group_limit else None, group_limit, currency,
                          exposure([customer.pk], currency, on, company=limit.company if limit is not None else None,
-                                  cover_kinds=cover_kinds),
+                                  cover_kinds=cover_kinds, commitment_kinds=commitment_kinds),
                          overdue([customer.pk], currency, on), group_exposure)
 
 
@@ -351,6 +357,12 @@ def totals(currency: str, on: dt.date) -> CreditTotals:
 def covers_of(customer: Customer) -> QuerySet[Cover]:
     """A customer's cover, in force and ended, the newest first."""
     return Cover.objects.filter(customer=customer).order_by("-valid_from", "-id")
+
+
+def commitments_of(customer: Customer) -> QuerySet[Commitment]:
+    """A customer's commitments (shipped not invoiced, other), open and ended, the newest first."""
+    return Commitment.objects.filter(customer=customer).select_related("company").order_by("-valid_from", "-id")
+
 # ------------------------------------------------------------------------------------------ reviews
 def risk_classes_of(customer_ids: Iterable[int], on: dt.date, default: str) -> dict[int, str]:
     """Each customer's risk class on ``on`` in one read (``default`` for those nobody classified)."""
@@ -405,9 +417,10 @@ class ReviewRow:
     shows 50 rows, so only those are computed)."""
 
     def __init__(self, review: CreditReview, risk_class: str, on: dt.date, policy_currency: str,
-                 default_class: str, cover_kinds: Iterable[str]) -> None:
+                 default_class: str, cover_kinds: Iterable[str], commitment_kinds: Iterable[str]) -> None:
         self.review, self.risk_class, self.on = review, risk_class, on
         self._currency, self._default, self._cover_kinds = policy_currency, default_class, list(cover_kinds)
+        self._commitment_kinds = list(commitment_kinds)
         self._picture: CreditPicture | None = None
         self.error = ""
 
@@ -430,7 +443,8 @@ class ReviewRow:
         if self._picture is None and not self.error:
             try:
                 self._picture = picture(self.review.customer, self.on, policy_currency=self._currency,
-                                        default_class=self._default, cover_kinds=self._cover_kinds)
+                                        default_class=self._default, cover_kinds=self._cover_kinds,
+                                        commitment_kinds=self._commitment_kinds)
             except BusinessError as exc:  # a missing FX rate: the row says so
                 self.error = str(exc)
         return self._picture
@@ -454,7 +468,7 @@ class ReviewRow:
 
 
 def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_class: str,
-            cover_kinds: Iterable[str]) -> list[ReviewRow]:
+            cover_kinds: Iterable[str], commitment_kinds: Iterable[str]) -> list[ReviewRow]:
     """The review worklist: due date first (then customer), with the filters applied."""
     qs = CreditReview.objects.select_related("customer").order_by("due_on", "customer__name", "id")
     if f.status:
@@ -467,7 +481,8 @@ def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_clas
         qs = qs.filter(customer=f.customer)
     rows = list(qs)
     classes = risk_classes_of({r.customer_id for r in rows}, on, default_class)
-    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class, cover_kinds) for r in rows]
+    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class, cover_kinds, commitment_kinds)
+           for r in rows]
     return [r for r in out if r.risk_class == f.risk_class] if f.risk_class else out
 
 

@@ -39,7 +39,15 @@ from credere.credit.selectors import (
     standings,
     totals,
 )
-from credere.credit.selectors.sums import add, historical, order_sums, overdue_sums, receivable_sums, scoped
+from credere.credit.selectors.sums import (
+    add,
+    commitment_sums,
+    historical,
+    order_sums,
+    overdue_sums,
+    receivable_sums,
+    scoped,
+)
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
@@ -59,6 +67,7 @@ class Builder:
         self.default_class = str(policy.settings["default_risk_class"])
         self.receivables = receivable_sums(needed, on)
         self.orders = order_sums(needed, on)
+        self.commitments = commitment_sums(needed, on, policy.settings["commitment_counts"])
         self.overdue, self.oldest = overdue_sums(needed, on)
         limits = CreditLimit.objects.filter(in_force(on))
         covers = Cover.objects.filter(cover_in_force(on))
@@ -83,6 +92,7 @@ class Builder:
         company = limit.company_id if limit is not None else None
         receivables = scoped(self.receivables, members, company)
         orders = scoped(self.orders, members, company)
+        committed = scoped(self.commitments, members, company)
         covers = [c for m in members for c in self.covers.get(m, [])] if self.kinds else []
         overdue: dict[str, Decimal] = {}
         for m in members:
@@ -94,14 +104,14 @@ class Builder:
             expires_on=limit.expires_on if limit else None, risk_class=self.classes.get(customer, self.default_class),
             oldest_overdue_days=(self.on - oldest).days if oldest else 0, as_of=self.on, refreshed_at=self.now)
         try:
-            rate = rate_map(currencies_of(receivables, orders, covers) | set(overdue) | {currency}, currency,
-                            self.table, self.on)
+            rate = rate_map(currencies_of(receivables, orders, covers, committed) | set(overdue) | {currency},
+                            currency, self.table, self.on)
         except LookupError as exc:
             row.problem = f"{exc}; load FX rates first"[:300]
             return row
-        e = assemble(currency, receivables, orders, covers, rate, self.on, self.kinds)
-        row.receivables, row.orders, row.cover, row.exposure, row.uncovered = (
-            e.receivables, e.orders, e.cover, e.total, e.uncovered)
+        e = assemble(currency, receivables, orders, covers, rate, self.on, self.kinds, committed)
+        row.receivables, row.orders, row.commitments, row.cover, row.exposure, row.uncovered = (
+            e.receivables, e.orders, e.commitments, e.cover, e.total, e.uncovered)
         row.overdue = convert_with(overdue, rate, currency)
         if limit is not None:
             row.utilisation = utilisation(e.uncovered, limit.amount)

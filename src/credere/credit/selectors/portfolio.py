@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from django.db.models import Sum
 from credere.credit.models import CreditStanding, Order
 from credere.credit.policy import PolicyInForce
 from credere.credit.selectors import last_refreshed, rates_to
-from credere.credit.selectors.sums import COUNTING_ORDERS
+from credere.credit.selectors.sums import COUNTING_ORDERS, counting_commitments
 from credere.domain.credit.portfolio import (
     Position,
     RiskTable,
@@ -66,7 +67,7 @@ def positions(policy: PolicyInForce, on: dt.date, *, currencies: bool = False, s
         "customer__industry_code", "problem"))
     rate = rates_to({r[1] for r in rows if not r[8]}, to, on)
     roots = ledger.group_root_ids()
-    per_currency = _per_currency(to, on) if currencies else {}
+    per_currency = _per_currency(policy, on) if currencies else {}
     daily = _daily_sales(to, on) if sales else {}
     out: list[Position] = []
     skipped = 0
@@ -82,13 +83,22 @@ def positions(policy: PolicyInForce, on: dt.date, *, currencies: bool = False, s
     return Positions(to, out, skipped, last_refreshed())
 
 
-def _per_currency(to: str, on: dt.date) -> dict[int, dict[str, Decimal]]:
-    """Receivables and counting orders per customer and currency owed, each converted once."""
+def _owed(policy: PolicyInForce, on: dt.date, *fields: str) -> Iterator[tuple[Any, ...]]:
+    """Today's receivables, counting orders and the commitments the policy counts, summed by
+    ``fields`` and currency: ``(*fields, currency, sum)`` rows, several per key (one per source)."""
+    committed = counting_commitments(on, policy.settings["commitment_counts"])
+    for qs, amount in ((OpenItem.objects.exclude(open_amount=0), "open_amount"),
+                       (Order.objects.filter(COUNTING_ORDERS).exclude(open_amount=0), "open_amount"),
+                       (committed, "amount")):
+        yield from qs.values(*fields, "currency").annotate(s=Sum(amount)).values_list(*fields, "currency", "s")
+
+
+def _per_currency(policy: PolicyInForce, on: dt.date) -> dict[int, dict[str, Decimal]]:
+    """What each customer owes and has ordered or committed per currency, each converted once."""
+    to = policy.currency
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for qs in (OpenItem.objects.exclude(open_amount=0), Order.objects.filter(COUNTING_ORDERS).exclude(open_amount=0)):
-        for cid, cur, total in (qs.values("customer_id", "currency").annotate(s=Sum("open_amount"))
-                                .values_list("customer_id", "currency", "s")):
-            sums[cid][cur] = sums[cid].get(cur, ZERO) + total
+    for cid, cur, total in _owed(policy, on, "customer_id"):
+        sums[cid][cur] = sums[cid].get(cur, ZERO) + total
     rate = rates_to({c for per in sums.values() for c in per}, to, on)
     tq = quantum(to)
     return {cid: {c: convert_rounded(a, rate[c], tq) for c, a in per.items()} for cid, per in sums.items()}
@@ -145,7 +155,7 @@ def portfolio(policy: PolicyInForce, on: dt.date) -> Portfolio:
         _ordered_classes(slices(ps.positions, lambda p: p.risk_class, risk), policy.settings["risk_classes"]),
         slices(ps.positions, lambda p: p.country or "—", risk),
         slices(ps.positions, lambda p: section_of(p.industry) or "—", risk),
-        _by_company(ps.currency, on), _by_currency(ps.currency, on),
+        _by_company(policy, on), _by_currency(policy, on),
         [(names[g], groups[g], (groups[g] * 100 / ead).quantize(Decimal("0.01")) if ead else ZERO)
          for g in top_ids if g in names],
         ps.not_computed, ps.refreshed_at, risk)
@@ -156,13 +166,12 @@ def _ordered_classes(parts: list[Slice], classes: list[str]) -> list[Slice]:
     return sorted(parts, key=lambda s: (order.get(s.key, len(order)), s.key))
 
 
-def _by_company(to: str, on: dt.date) -> list[tuple[str, str, Decimal]]:
+def _by_company(policy: PolicyInForce, on: dt.date) -> list[tuple[str, str, Decimal]]:
     """(code, name, exposure before cover) per company of ours, the largest first."""
+    to = policy.currency
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for qs in (OpenItem.objects.exclude(open_amount=0), Order.objects.filter(COUNTING_ORDERS).exclude(open_amount=0)):
-        for comp, cur, total in (qs.values("company_id", "currency").annotate(s=Sum("open_amount"))
-                                 .values_list("company_id", "currency", "s")):
-            sums[comp][cur] = sums[comp].get(cur, ZERO) + total
+    for comp, cur, total in _owed(policy, on, "company_id"):
+        sums[comp][cur] = sums[comp].get(cur, ZERO) + total
     rate = rates_to({c for per in sums.values() for c in per}, to, on)
     tq = quantum(to)
     companies = {c.pk: c for c in Company.objects.filter(pk__in=list(sums))}
@@ -171,12 +180,12 @@ def _by_company(to: str, on: dt.date) -> list[tuple[str, str, Decimal]]:
     return sorted(out, key=lambda r: (-r[2], r[0]))
 
 
-def _by_currency(to: str, on: dt.date) -> list[tuple[str, Decimal, Decimal]]:
+def _by_currency(policy: PolicyInForce, on: dt.date) -> list[tuple[str, Decimal, Decimal]]:
     """(currency, amount owed in it, converted) — the portfolio's FX exposure, the largest first."""
+    to = policy.currency
     sums: dict[str, Decimal] = {}
-    for qs in (OpenItem.objects.exclude(open_amount=0), Order.objects.filter(COUNTING_ORDERS).exclude(open_amount=0)):
-        for cur, total in qs.values("currency").annotate(s=Sum("open_amount")).values_list("currency", "s"):
-            sums[cur] = sums.get(cur, ZERO) + total
+    for cur, total in _owed(policy, on):
+        sums[cur] = sums.get(cur, ZERO) + total
     rate = rates_to(set(sums), to, on)
     tq = quantum(to)
     out = [(c, a, convert_rounded(a, rate[c], tq)) for c, a in sums.items()]

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from credere.credit.models import Order, OrderState
+from credere.credit.models import Commitment, Order, OrderState
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Allocation, OpenItem
 
@@ -87,6 +87,25 @@ def order_sums(needed: Iterable[int] | None, on: dt.date, *, exclude_order: int 
         states = states.exclude(order_id=exclude_order)
     latest = states.values("order_id").annotate(m=Max("id")).values("m")
     return _into(out, _grouped(OrderState.objects.filter(id__in=latest, counts=True), "", "open_amount"))
+
+
+def counting_commitments(on: dt.date, kinds: Iterable[str]) -> QuerySet[Commitment]:
+    """Commitments of the ``kinds`` (the policy's ``commitment_counts``) in force at the end of ``on``."""
+    return Commitment.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), valid_from__lte=on,
+                                     kind__in=list(kinds))
+
+
+def commitment_sums(needed: Iterable[int] | None, on: dt.date, kinds: Iterable[str]) -> Sums:
+    """Commitments of the ``kinds`` (the policy's ``commitment_counts``) in force at the end of
+    ``on``, per customer, company and currency."""
+    wanted = list(kinds)
+    out: Sums = defaultdict(lambda: defaultdict(dict))
+    if not wanted:
+        return out
+    qs = counting_commitments(on, wanted)
+    if needed is not None:
+        qs = qs.filter(customer_id__in=list(needed))
+    return _into(out, _grouped(qs, "", "amount"))
 
 
 def overdue_sums(needed: Iterable[int] | None, on: dt.date) -> tuple[dict[int, dict[str, Decimal]], dict[int, dt.date]]:

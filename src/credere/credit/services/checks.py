@@ -92,13 +92,15 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         # exposure is counted where the limit applies: its own company, or all companies
         group_exposure = (selectors.exposure(selectors.members(root), group_limit.currency, today,
                                              company=group_limit.company, exclude_order=order.pk,
-                                             cover_kinds=policy.settings["cover_counts"])
+                                             cover_kinds=policy.settings["cover_counts"],
+                                             commitment_kinds=policy.settings["commitment_counts"])
                           if group_limit is not None else None)
         if group_limit is not None and group_limit.currency != limit_currency:
             group_limit = None  # a group limit in another currency is checked in its own currency below
         exposure = selectors.exposure([customer.pk], limit_currency, today,
                                       company=limit.company if limit is not None else None, exclude_order=order.pk,
-                                      cover_kinds=policy.settings["cover_counts"])
+                                      cover_kinds=policy.settings["cover_counts"],
+                                      commitment_kinds=policy.settings["commitment_counts"])
         overdue = selectors.overdue([customer.pk], limit_currency, today)
         risk_class = selectors.risk_class_of(customer, today, policy.settings["default_risk_class"])
         in_limit_currency = convert(amount=value, from_currency=currency, to_currency=limit_currency, on=today)
@@ -108,6 +110,7 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
             overdue_amount=overdue.amount, group_exposure=group_exposure if group_limit else None,
             group_limit=selectors.limit_terms(group_limit)), policy.rules())
         facts = {"receivables": str(exposure.receivables), "open_orders": str(exposure.orders),
+                 "commitments": str(exposure.commitments),
                  "cover": str(exposure.cover), "exposure_after": str(decision.exposure_after),
                  "limit": str(limit.amount) if limit else None,
                  "utilisation_after": str(decision.utilisation_after) if decision.utilisation_after else None,

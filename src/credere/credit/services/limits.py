@@ -74,7 +74,8 @@ def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str,
     routed_amount = convert(amount=value, from_currency=currency, to_currency=policy.currency, on=today)
     current = selectors.limit_for(customer, company, today, for_group=for_group)
     ids = selectors.members(customer) if for_group else [customer.pk]
-    exposure = selectors.exposure(ids, currency, today, company=company, cover_kinds=policy.settings["cover_counts"])
+    exposure = selectors.exposure(ids, currency, today, company=company, cover_kinds=policy.settings["cover_counts"],
+                                                                         commitment_kinds=policy.settings["commitment_counts"])
     scope = ("Group limit of " if for_group else "Credit limit of ") + customer.name
     before = f"{current.amount} {current.currency}" if current else "none"
     starts = f" from {valid_from.isoformat()}" if valid_from is not None and valid_from > today else ""

@@ -52,7 +52,8 @@ def facts_of(customer: Customer, on: dt.date, policy: PolicyInForce) -> dict[str
     """The figures a review looks at, as of ``on`` (amounts in the limit's currency, as strings)."""
     p = selectors.picture(customer, on, policy_currency=policy.currency,
                           default_class=policy.settings["default_risk_class"],
-                             cover_kinds=policy.settings["cover_counts"])
+                             cover_kinds=policy.settings["cover_counts"],
+                             commitment_kinds=policy.settings["commitment_counts"])
     recent, earlier = payment_windows(selectors.paid_items(customer, on - dt.timedelta(days=180), on), on)
     cur = p.currency
 
@@ -64,6 +65,7 @@ def facts_of(customer: Customer, on: dt.date, policy: PolicyInForce) -> dict[str
         "limit": money(p.limit.amount) if p.limit else None,
         "limit_expires_on": p.limit.expires_on.isoformat() if p.limit and p.limit.expires_on else None,
         "receivables": money(p.exposure.receivables), "open_orders": money(p.exposure.orders),
+        "commitments": money(p.exposure.commitments),
         "exposure": money(p.exposure.uncovered), "headroom": money(p.headroom), "utilisation": _text(p.utilisation),
         "overdue": money(p.overdue.amount), "oldest_overdue_days": p.overdue.oldest_days,
         "days_late_last_90": _text(recent), "days_late_previous_90": _text(earlier),

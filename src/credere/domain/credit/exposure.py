@@ -16,6 +16,8 @@ from credere.domain.fx import convert_rounded
 from credere.domain.money import quantum
 
 ZERO = Decimal(0)
+#: commitments besides receivables and orders: goods shipped and not invoiced, other commitments
+COMMITMENT_KINDS = ("shipped", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +29,20 @@ class Exposure:
     orders: Decimal = ZERO
     #: insurance and securities in force that the policy lets count against exposure
     cover: Decimal = ZERO
+    #: goods shipped and not yet invoiced, and other commitments to the customer, of the kinds the
+    #: policy counts
+    commitments: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.receivables + self.orders
+        return self.receivables + self.orders + self.commitments
 
     @property
     def uncovered(self) -> Decimal:
         return max(self.total - self.cover, ZERO)
 
     def plus_order(self, amount: Decimal) -> Exposure:
-        return Exposure(self.currency, self.receivables, self.orders + amount, self.cover)
+        return Exposure(self.currency, self.receivables, self.orders + amount, self.cover, self.commitments)
 
 
 def utilisation(exposure: Decimal, limit: Decimal) -> Decimal | None:
@@ -54,7 +59,7 @@ def headroom(exposure: Decimal, limit: Decimal) -> Decimal:
 
 def assemble(currency: str, receivables: Mapping[str, Decimal], orders: Mapping[str, Decimal],
              covers: Iterable[tuple[str, CoverTerms]], rate: Mapping[str, Decimal], on: dt.date,
-             counting: Iterable[str]) -> Exposure:
+             counting: Iterable[str], commitments: Mapping[str, Decimal] | None = None) -> Exposure:
     """Exposure in ``currency`` from per-currency sums and the covers (each in its own currency).
 
     ``rate[c]`` converts ``c`` to ``currency``. Each per-currency sum and each cover amount is
@@ -63,12 +68,15 @@ def assemble(currency: str, receivables: Mapping[str, Decimal], orders: Mapping[
     tq = quantum(currency)
     r = convert_with(receivables, rate, currency)
     o = convert_with(orders, rate, currency)
-    terms = [CoverTerms(t.kind, t.amount if c == currency else convert_rounded(t.amount, rate[c], tq), t.coverage_pct,
-                        t.valid_from, t.expires_on) for c, t in covers]
-    return Exposure(currency, r, o, covered(r + o, terms, on, currency, counting))
+    c = convert_with(commitments, rate, currency) if commitments else ZERO
+    terms = [CoverTerms(t.kind, t.amount if cur == currency else convert_rounded(t.amount, rate[cur], tq),
+                        t.coverage_pct, t.valid_from, t.expires_on) for cur, t in covers]
+    return Exposure(currency, r, o, covered(r + o + c, terms, on, currency, counting), c)
 
 
 def currencies_of(receivables: Mapping[str, Decimal], orders: Mapping[str, Decimal],
-                  covers: Iterable[tuple[str, CoverTerms]]) -> set[str]:
+                  covers: Iterable[tuple[str, CoverTerms]], commitments: Mapping[str, Decimal] | None = None
+                  ) -> set[str]:
     """The currencies :func:`assemble` needs a rate for."""
-    return {c for c, a in receivables.items() if a} | {c for c, a in orders.items() if a} | {c for c, _ in covers}
+    return ({c for c, a in receivables.items() if a} | {c for c, a in orders.items() if a}
+            | {c for c, a in (commitments or {}).items() if a} | {c for c, _ in covers})

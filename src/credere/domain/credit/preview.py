@@ -52,7 +52,8 @@ def case_from(facts: Mapping[str, Any], *, on: dt.date, amount: Decimal, currenc
              if group_limit is not None else None)
     return CheckCase(
         as_of=on, order_amount=amount, customer_status=status, risk_class=risk_class,
-        exposure=Exposure(currency, _d(facts.get("receivables")), _d(facts.get("open_orders")), _d(facts.get("cover"))),
+        exposure=Exposure(currency, _d(facts.get("receivables")), _d(facts.get("open_orders")), _d(facts.get("cover")),
+                          _d(facts.get("commitments"))),
         limit=limit, oldest_overdue_days=int(facts.get("oldest_overdue_days") or 0),
         overdue_amount=_d(facts.get("overdue")), group_exposure=group, group_limit=group_limit)
 

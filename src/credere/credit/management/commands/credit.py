@@ -21,7 +21,7 @@ from credere.credit.selectors import alerts as alert_reads
 from credere.credit.selectors import computed
 from credere.credit.selectors.policy_preview import preview
 from credere.credit.selectors.portfolio import portfolio, run_stress
-from credere.credit.services import alerts, checks, cover, digest, limits, reviews, standing, stress
+from credere.credit.services import alerts, checks, commitments, cover, digest, limits, reviews, standing, stress
 from credere.credit.services import policy as policy_service
 from credere.credit.services.daily import daily
 from credere.identity.authz import NotAllowed, authorize
@@ -42,6 +42,8 @@ EPILOG = """examples:
   credere credit stress-run "Construction slump" --user anna
   credere credit cover-add C1000 --kind insurance --provider "Allianz Trade" --amount 100000 --currency EUR \
       --coverage 90 --expires 2027-06-30 --note "policy 4711" --user anna
+  credere credit commitment-add C1000 --kind shipped --company DE01 --reference DN-88121 --amount 8400 \
+      --currency EUR --note "delivery of 28 Nov, invoice follows" --user anna
   credere credit review-schedule --user anna
   credere credit reviews --due --user anna
   credere credit review-start C1000 --reason "large new order expected" --user anna
@@ -59,7 +61,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True,
                                     metavar="{check,holds,release,reject,customer,limit,risk-class,policy,"
-                                            "limits,refresh,totals,cover,cover-add,cover-end,portfolio,stress-list,"
+                                            "limits,refresh,totals,cover,cover-add,cover-end,commitments,commitment-add,"
+                                            "commitment-end,portfolio,stress-list,"
                                             "stress-save,stress-run,reviews,review-schedule,review-start,"
                                             "review-complete,alerts,alert,alert-ack,alert-assign,alert-resolve,"
                                             "alerts-run,owner,digest,daily}")
@@ -132,6 +135,20 @@ class Command(BaseCommand):
         p.add_argument("--note", required=True)
         p = add("cover-end", "End cover (lapsed, cancelled or released)")
         p.add_argument("cover_id", type=int, metavar="COVER")
+        p.add_argument("--note", required=True)
+        p = add("commitments", "A customer's commitments: goods shipped and not invoiced, and others")
+        p.add_argument("account", metavar="ACCOUNT")
+        p = add("commitment-add", "Record goods shipped and not invoiced, or another commitment, for a customer")
+        p.add_argument("account", metavar="ACCOUNT")
+        p.add_argument("--kind", required=True, choices=["shipped", "other"])
+        p.add_argument("--company", required=True, help="Our company that shipped or committed")
+        p.add_argument("--reference", required=True, help="The delivery note, contract or document")
+        p.add_argument("--amount", required=True)
+        p.add_argument("--currency", required=True)
+        p.add_argument("--from", dest="valid_from", metavar="YYYY-MM-DD", help="Since when (default today)")
+        p.add_argument("--note", required=True)
+        p = add("commitment-end", "End a commitment (invoiced, returned or released)")
+        p.add_argument("commitment_id", type=int, metavar="COMMITMENT")
         p.add_argument("--note", required=True)
         add("portfolio", "The credit portfolio: exposure, expected loss, concentration, by risk class")
         add("stress-list", "Saved stress scenarios")
@@ -227,7 +244,8 @@ class Command(BaseCommand):
         on = computed.as_of_day(_date(o.get("as_of"), "--as-of"))
         p = selectors.picture(customer, on, policy_currency=policy.currency,
                               default_class=policy.settings["default_risk_class"],
-                              cover_kinds=policy.settings["cover_counts"])
+                              cover_kinds=policy.settings["cover_counts"],
+                              commitment_kinds=policy.settings["commitment_counts"])
         cur = p.currency
         past = on != timezone.localdate()
         lines = [f"{customer.account_number} {customer.name} · risk class {p.risk_class} · {customer.status}"
@@ -235,6 +253,7 @@ class Command(BaseCommand):
                  f"  credit limit    {f'{p.limit.amount} {p.limit.currency}' if p.limit else 'none'}",
                  f"  receivables     {p.exposure.receivables} {cur}",
                  f"  open orders     {p.exposure.orders} {cur}",
+                 f"  commitments     {p.exposure.commitments} {cur}",
                  f"  exposure        {p.exposure.uncovered} {cur}",
                  f"  headroom        {'—' if p.headroom is None else f'{p.headroom} {cur}'}",
                  f"  limit used      {'—' if p.utilisation is None else f'{p.utilisation} %'}",
@@ -420,6 +439,28 @@ class Command(BaseCommand):
         c = cover.end_cover(actor=actor, cover_id=o["cover_id"], note=o["note"])
         self.stdout.write(f"Cover {c.pk} ended on {c.ended_on}.")
 
+    def _commitments(self, actor: Any, o: dict[str, Any]) -> None:
+        authorize(actor, "view_credit")
+        rows = list(selectors.commitments_of(parse_customer(o["account"])))
+        for c in rows:
+            state = f"ended {c.ended_on}" if c.ended_on else "open"
+            self.stdout.write(f"{c.pk:>6} {c.get_kind_display():<22} {c.amount:,.2f} {c.currency} · {c.company.code} "
+                              f"{c.reference} · from {c.valid_from} {state} · {c.note}")
+        if not rows:
+            self.stdout.write("No commitment recorded.")
+
+    def _commitment_add(self, actor: Any, o: dict[str, Any]) -> None:
+        c, created = commitments.record_commitment(
+            actor=actor, customer=parse_customer(o["account"]), company=parse_company(o["company"]), kind=o["kind"],
+            reference=o["reference"], amount=o["amount"], currency=o["currency"], note=o["note"],
+            valid_from=_date(o.get("valid_from"), "--from"))
+        self.stdout.write(f"{'Recorded' if created else 'Already recorded'}: {c.get_kind_display().lower()} "
+                          f"{c.reference} {c.amount} {c.currency} (commitment {c.pk}).")
+
+    def _commitment_end(self, actor: Any, o: dict[str, Any]) -> None:
+        c = commitments.end_commitment(actor=actor, commitment_id=o["commitment_id"], note=o["note"])
+        self.stdout.write(f"Commitment {c.pk} ended on {c.ended_on}.")
+
     def _alerts(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
         f = alert_reads.AlertFilters(mine=not o["all"], status=o["status"], kind=o["kind"],
@@ -505,7 +546,8 @@ class Command(BaseCommand):
         rows = selectors.reviews(selectors.ReviewFilters(status="" if o["all"] else "open", overdue=o["due"]),
                                  on=timezone.localdate(), policy_currency=policy.currency,
                                  default_class=policy.settings["default_risk_class"],
-                             cover_kinds=policy.settings["cover_counts"])
+                             cover_kinds=policy.settings["cover_counts"],
+                             commitment_kinds=policy.settings["commitment_counts"])
         if not rows:
             self.stdout.write("No review is due." if not o["due"] else "No review is past its due date.")
         for r in rows[:500]:
