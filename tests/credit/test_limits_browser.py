@@ -93,3 +93,49 @@ def test_a_policy_change_is_previewed_then_saved(limited, role_users, page: Page
     page.get_by_role("button", name="Save as a new version").click()
     expect(page.get_by_text("Credit policy version 1 is in force.")).to_be_visible()
     expect(page.get_by_test_id("credit-policy-version")).to_contain_text("Version 1")
+
+
+def test_a_commitment_raises_exposure_and_a_past_day_shows_its_own_figures(portfolio, passwords, page: Page):
+    """Limits approved on 2 March; a delivery not invoiced recorded from 20 March raises Helios's
+    exposure; the Limits and use page and the customer page at the end of 15 March show that day."""
+    import datetime as dt
+
+    import time_machine
+
+    from credere.approvals import services as approvals
+    from credere.credit.services import limits
+
+    with time_machine.travel(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), tick=False):
+        for customer, amount in ((portfolio.h1, "1000.00"), (portfolio.s1, "900.00")):
+            req = limits.request_limit(actor=passwords["credit_analyst"], customer=customer, amount=amount,
+                                       currency="EUR", reason="annual review")
+            approvals.decide(actor=passwords["credit_manager"], request_id=req.pk, approve=True, note="agreed")
+    login(page, "manager")
+    page.goto(f"/customers/{portfolio.h1.pk}/")
+    expect(page.get_by_test_id("credit-exposure")).to_contain_text("500.00")
+    page.get_by_test_id("credit-panel").get_by_text("Request a limit, change the risk class").click()
+    form = page.get_by_test_id("commitment-form")
+    form.get_by_label("Kind of commitment").select_option("shipped")
+    form.get_by_label("Delivery note, contract or document").fill("DN-4711")
+    form.get_by_label("Amount").fill("300")
+    form.get_by_label("Since (optional: today)").fill("2026-03-20")
+    form.get_by_label("Note", exact=True).fill("pallets delivered, invoice follows")
+    form.get_by_role("button", name="Record commitment").click()
+    expect(page.get_by_text("Recorded: shipped, not invoiced DN-4711, 300.00 EUR.")).to_be_visible()
+    expect(page.get_by_test_id("credit-exposure")).to_contain_text("800.00")
+    expect(page.get_by_test_id("commitment-list")).to_contain_text("DN-4711")
+    shoot(page, "customer-commitment")
+    page.goto("/credit/limits/")
+    page.get_by_label("At the end of").fill("2026-03-15")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_test_id("limits-as-of")).to_contain_text("15")
+    table = page.locator("table").first
+    # 15 March: Helios owed 500 (no delivery yet); Solo 640 + 300, its credit note came on 20 March
+    expect(table).to_contain_text("50.0%")
+    expect(table).to_contain_text("104.4%")
+    shoot(page, "limits-as-of")
+    page.goto(f"/customers/{portfolio.h1.pk}/?as_of=2026-03-25")
+    expect(page.get_by_test_id("credit-as-of")).to_be_visible()
+    expect(page.get_by_test_id("credit-exposure")).to_contain_text("800.00")
+    expect(page.get_by_test_id("order-outlook")).to_have_count(0)
+    shoot(page, "customer-as-of")
