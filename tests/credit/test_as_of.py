@@ -23,6 +23,7 @@ from credere.credit.models import CreditStanding
 from credere.credit.policy import policy_in_force
 from credere.credit.selectors import STANDING_SORTS, StandingFilters, standings, totals
 from credere.credit.selectors.computed import compute, standings_on, totals_on
+from credere.credit.selectors.portfolio import portfolio as portfolio_on
 from credere.credit.services import checks, cover, limits, standing
 from credere.identity.services import issue_token
 from credere.ledger.services.allocations import allocate, reverse_allocation
@@ -55,6 +56,7 @@ def history(portfolio, role_users, commit):
     admin, erp, de = role_users["administrator"], role_users["credit_manager"], portfolio.de
     days = [dt.date(2026, 3, d) for d in (2, 9, 16, 23, 31)]
     seen: dict[dt.date, dict] = {}
+    portfolios: dict[dt.date, object] = {}
     ids: set[int] = set()
     for day in days:
         with _on(day):
@@ -99,7 +101,8 @@ def history(portfolio, role_users, commit):
             commit()
             standing.refresh()
             seen[day] = _figures(CreditStanding.objects.all(), ids)
-    return SimpleNamespace(days=days, seen=seen, sub=sub, top=top, ids=ids)
+            portfolios[day] = portfolio_on(policy_in_force(), day)
+    return SimpleNamespace(days=days, seen=seen, sub=sub, top=top, ids=ids, portfolios=portfolios)
 
 
 def test_a_past_day_shows_exactly_what_was_stored_that_day(history):
@@ -116,6 +119,11 @@ def test_a_past_day_shows_exactly_what_was_stored_that_day(history):
         own = seen[day][f"{sub.pk}:c:*"]
         assert (pic.limit.amount, pic.risk_class, pic.exposure.total, pic.exposure.cover, pic.overdue.amount) == (
             own[1], own[3], own[7], own[6], own[11]), day
+    # the whole portfolio too, on a day when the shared portfolio's own items (posted up to 20 March,
+    # a payment of 10 March, all written on 31 March) were already as history says
+    past = history.portfolios[days[3]]
+    assert dataclasses.replace(portfolio_on(policy, days[3]), refreshed_at=past.refreshed_at) == past
+    assert past.refreshed_at is not None and portfolio_on(policy, days[3]).refreshed_at is None
     # spot checks in words: on 9 March the held order did not count, on 16 March the invoice had
     # taken NO-1's 1,500 off it, on 23 March the payment was undone and the 12,000 limit in force;
     # the 20,000 scheduled from 30 March was replaced before its day by the 15,000 from 30 April:
@@ -189,5 +197,13 @@ def test_the_api_the_cli_and_the_pages_answer_as_of_a_past_day(history, role_use
     customer = client_for("credit_analyst").get(f"/customers/{history.sub.pk}/?as_of=2026-03-09").content.decode()
     assert 'data-testid="credit-as-of"' in customer and 'data-testid="order-outlook"' not in customer
     assert 'data-testid="order-outlook"' in client_for("credit_analyst").get(f"/customers/{history.sub.pk}/").content.decode()
+    pf = api.get("/api/v1/credit/portfolio?as_of=2026-03-23").json()
+    assert (pf["as_of"], pf["exposure"], pf["refreshed_at"]) == (
+        "2026-03-23", str(history.portfolios[dt.date(2026, 3, 23)].exposure), None)
+    page = client_for("credit_analyst").get("/credit/portfolio/?as_of=2026-03-23").content.decode()
+    assert 'data-testid="portfolio-as-of"' in page
+    out = StringIO()
+    call_command("credit", "portfolio", "--as-of", "2026-03-23", "--user", "analyst", stdout=out)
+    assert "at the end of 2026-03-23" in out.getvalue()
     dashboard = client_for("credit_analyst").get("/dashboard/?as_of=2026-03-09").content.decode()
     assert "at the end of" in dashboard and "as_of=2026-03-09" in dashboard

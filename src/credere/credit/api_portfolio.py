@@ -18,6 +18,7 @@ from credere.core.api import acting_user
 from credere.core.errors import BusinessError
 from credere.credit.models import StressScenario
 from credere.credit.policy import policy_in_force
+from credere.credit.selectors import computed
 from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import stress as stress_service
 from credere.domain.credit.portfolio import Slice, Stressed
@@ -56,6 +57,7 @@ class TopOut(Schema):
 
 
 class PortfolioOut(Schema):
+    as_of: dt.date
     currency: str
     customers: int
     limits: str
@@ -80,11 +82,13 @@ def _slice(s: Slice) -> dict[str, Any]:
             "cover": str(s.cover), "uncovered": str(s.ead), "expected_loss": str(s.expected_loss)}
 
 
-@router.get("/portfolio", response=PortfolioOut, summary="The credit portfolio today (policy currency)")
-def get_portfolio(request: HttpRequest) -> dict[str, Any]:
+@router.get("/portfolio", response=PortfolioOut,
+            summary="The credit portfolio today, or at the end of a past day (?as_of=; policy currency)")
+def get_portfolio(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     authorize(acting_user(request), "view_credit")
-    pf = portfolio(policy_in_force(), timezone.localdate())
-    return {
+    on = computed.as_of_day(as_of)
+    pf = portfolio(policy_in_force(), on)
+    return {"as_of": on,
         "currency": pf.currency, "customers": pf.customers, "limits": str(pf.limits), "exposure": str(pf.exposure),
         "cover": str(pf.cover), "uncovered": str(pf.ead), "expected_loss": str(pf.expected_loss), "hhi": str(pf.hhi),
         "top20_share_pct": str(pf.top20_share), "by_risk_class": [_slice(s) for s in pf.by_risk_class],

@@ -17,11 +17,13 @@ from django.utils import timezone
 from credere.core.errors import BusinessError
 from credere.credit.models import StressScenario
 from credere.credit.policy import policy_in_force
+from credere.credit.selectors import computed
 from credere.credit.selectors.portfolio import portfolio, run_stress
 from credere.credit.services import stress as stress_service
 from credere.domain.credit.portfolio import Slice, Stressed
 from credere.domain.industries import SECTIONS
 from credere.identity.authz import can
+from credere.ledger.params import Params
 from credere.web.access import page
 from credere.web.datatable import DETAIL, NORMAL, PRIMARY, Col, DataTable, respond_export
 from credere.web.forms import FormErrors
@@ -68,10 +70,13 @@ def _chart(labels: list[str], datasets: list[dict[str, Any]], currency: str, **e
 @page("view_credit")
 def portfolio_page(request: HttpRequest) -> HttpResponse:
     policy = policy_in_force()
+    today = timezone.localdate()
+    p = Params(request)
     try:
-        pf = portfolio(policy, timezone.localdate())
+        on = computed.as_of_day(p.date("as_of", None, "as_of"))
+        pf = portfolio(policy, on)
     except BusinessError as exc:
-        return render(request, "credit/portfolio.html", {"error": str(exc)})
+        return render(request, "credit/portfolio.html", {"error": str(exc), "today": today})
     cur = pf.currency
     risk = pf.risk
     by_class = _slice_rows(pf.by_risk_class, lambda k: f"Class {k}", pf.ead)
@@ -114,6 +119,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
         "pf": pf, "tables": tables, "company_table": company_table, "currency_table": currency_table,
         "top_table": top_table, "chart": chart, "hhi_words": concentration_words(pf.hhi),
         "el_share": (pf.expected_loss * 100 / pf.ead).quantize(Decimal("0.01")) if pf.ead else None,
+        "on": on, "today": today, "past": on != today, "errors": p.errors,
     })
 
 

@@ -1,9 +1,11 @@
 """Reads of the credit portfolio (one answer for its page, its API and its CLI): every customer's
-position from the stored standings, in the policy currency, and the figures of the domain.
+position in the policy currency, and the figures of the domain.
 
-The standings are today's (they follow every change and the daily run), so the portfolio is
-today's too: the page says when it was computed. By company, the exposure is read from the
-ledger and the orders directly (cover belongs to a customer, not to one of our companies).
+Today's portfolio reads the stored standings (they follow every change and the daily run): the
+page says when they were computed. A past day's is computed from history
+(:mod:`credere.credit.selectors.computed`), with the corporate groups as they are today. By
+company and by currency, the exposure is summed from the ledger, the orders and the commitments
+directly (cover belongs to a customer, not to one of our companies). Stress tests run on today's.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 
 from django.db.models import Sum
 
-from credere.credit.models import CreditStanding, Order
+from credere.credit.models import CreditStanding
 from credere.credit.policy import PolicyInForce
 from credere.credit.selectors import last_refreshed, rates_to
-from credere.credit.selectors.sums import COUNTING_ORDERS, counting_commitments
+from credere.credit.selectors.computed import compute
+from credere.credit.selectors.sums import commitment_sums, historical, order_sums, receivable_sums
 from credere.domain.credit.portfolio import (
     Position,
     RiskTable,
@@ -62,9 +65,7 @@ def positions(policy: PolicyInForce, on: dt.date, *, currencies: bool = False, s
     """
     to = policy.currency
     tq = quantum(to)
-    rows = list(CreditStanding.objects.filter(for_group=False, company__isnull=True).values_list(
-        "customer_id", "currency", "exposure", "cover", "limit_amount", "risk_class", "customer__country",
-        "customer__industry_code", "problem"))
+    rows = _rows(policy, on)
     rate = rates_to({r[1] for r in rows if not r[8]}, to, on)
     roots = ledger.group_root_ids()
     per_currency = _per_currency(policy, on) if currencies else {}
@@ -80,24 +81,39 @@ def positions(policy: PolicyInForce, on: dt.date, *, currencies: bool = False, s
             cid, roots.get(cid, cid), rc, country or "", industry or "", convert_rounded(exposure, r, tq),
             convert_rounded(cover, r, tq), None if limit is None else convert_rounded(limit, r, tq),
             per_currency.get(cid, {}), daily.get(cid, ZERO)))
-    return Positions(to, out, skipped, last_refreshed())
+    return Positions(to, out, skipped, None if historical(on) else last_refreshed())
 
 
-def _owed(policy: PolicyInForce, on: dt.date, *fields: str) -> Iterator[tuple[Any, ...]]:
-    """Today's receivables, counting orders and the commitments the policy counts, summed by
-    ``fields`` and currency: ``(*fields, currency, sum)`` rows, several per key (one per source)."""
-    committed = counting_commitments(on, policy.settings["commitment_counts"])
-    for qs, amount in ((OpenItem.objects.exclude(open_amount=0), "open_amount"),
-                       (Order.objects.filter(COUNTING_ORDERS).exclude(open_amount=0), "open_amount"),
-                       (committed, "amount")):
-        yield from qs.values(*fields, "currency").annotate(s=Sum(amount)).values_list(*fields, "currency", "s")
+def _rows(policy: PolicyInForce, on: dt.date) -> list[tuple[Any, ...]]:
+    """(customer, currency, exposure, cover, limit, risk class, country, industry, problem) of every
+    customer for all companies: today's stored standings, or a past day's computed from history."""
+    if not historical(on):
+        return list(CreditStanding.objects.filter(for_group=False, company__isnull=True).values_list(
+            "customer_id", "currency", "exposure", "cover", "limit_amount", "risk_class", "customer__country",
+            "customer__industry_code", "problem"))
+    rows = [r for r in compute(policy, on)[0] if not r.for_group and r.company_id is None]
+    about = {pk: (country, industry) for pk, country, industry in
+             Customer.objects.values_list("pk", "country", "industry_code")}
+    return [(r.customer_id, r.currency, r.exposure, r.cover, r.limit_amount, r.risk_class, *about[r.customer_id],
+             r.problem) for r in rows]
+
+
+def _owed(policy: PolicyInForce, on: dt.date) -> Iterator[tuple[int, int, str, Decimal]]:
+    """Receivables, counting orders and the commitments the policy counts at the end of ``on``:
+    ``(customer, company, currency, sum)``, several rows per key (one per source)."""
+    for sums in (receivable_sums(None, on), order_sums(None, on),
+                 commitment_sums(None, on, policy.settings["commitment_counts"])):
+        for cid, per_company in sums.items():
+            for comp, per in per_company.items():
+                for cur, total in per.items():
+                    yield cid, comp, cur, total
 
 
 def _per_currency(policy: PolicyInForce, on: dt.date) -> dict[int, dict[str, Decimal]]:
     """What each customer owes and has ordered or committed per currency, each converted once."""
     to = policy.currency
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for cid, cur, total in _owed(policy, on, "customer_id"):
+    for cid, _comp, cur, total in _owed(policy, on):
         sums[cid][cur] = sums[cid].get(cur, ZERO) + total
     rate = rates_to({c for per in sums.values() for c in per}, to, on)
     tq = quantum(to)
@@ -170,7 +186,7 @@ def _by_company(policy: PolicyInForce, on: dt.date) -> list[tuple[str, str, Deci
     """(code, name, exposure before cover) per company of ours, the largest first."""
     to = policy.currency
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for comp, cur, total in _owed(policy, on, "company_id"):
+    for _cid, comp, cur, total in _owed(policy, on):
         sums[comp][cur] = sums[comp].get(cur, ZERO) + total
     rate = rates_to({c for per in sums.values() for c in per}, to, on)
     tq = quantum(to)
@@ -184,7 +200,7 @@ def _by_currency(policy: PolicyInForce, on: dt.date) -> list[tuple[str, Decimal,
     """(currency, amount owed in it, converted) — the portfolio's FX exposure, the largest first."""
     to = policy.currency
     sums: dict[str, Decimal] = {}
-    for cur, total in _owed(policy, on):
+    for _cid, _comp, cur, total in _owed(policy, on):
         sums[cur] = sums.get(cur, ZERO) + total
     rate = rates_to(set(sums), to, on)
     tq = quantum(to)

@@ -150,7 +150,8 @@ class Command(BaseCommand):
         p = add("commitment-end", "End a commitment (invoiced, returned or released)")
         p.add_argument("commitment_id", type=int, metavar="COMMITMENT")
         p.add_argument("--note", required=True)
-        add("portfolio", "The credit portfolio: exposure, expected loss, concentration, by risk class")
+        p = add("portfolio", "The credit portfolio: exposure, expected loss, concentration, by risk class")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", help="At the end of a past day (default today)")
         add("stress-list", "Saved stress scenarios")
         p = add("stress-save", "Save a stress scenario (a new one, or change the one with that name)")
         p.add_argument("name", metavar="NAME")
@@ -389,9 +390,11 @@ class Command(BaseCommand):
 
     def _portfolio(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
-        pf = portfolio(policy_in_force(), timezone.localdate())
+        on = computed.as_of_day(_date(o.get("as_of"), "--as-of"))
+        pf = portfolio(policy_in_force(), on)
         cur = pf.currency
-        self.stdout.write(f"Portfolio today, {cur}: {pf.customers} customers")
+        when = "today" if on == timezone.localdate() else f"at the end of {on.isoformat()} (computed from history)"
+        self.stdout.write(f"Portfolio {when}, {cur}: {pf.customers} customers")
         for label, value in (("exposure", pf.exposure), ("covered", pf.cover), ("uncovered", pf.ead),
                              ("limits", pf.limits), ("expected loss", pf.expected_loss)):
             self.stdout.write(f"  {label:<16} {value:>18,.2f}")
