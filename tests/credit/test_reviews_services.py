@@ -249,3 +249,23 @@ def test_the_review_settings_of_the_policy_are_checked(people):
     v = policy_service.set_policy(actor=people["credit_manager"], note="quarterly for C",
                                   settings={"review_months": {"C": "3"}, "review_lead_days": "14"})
     assert (v.settings["review_months"], v.settings["review_lead_days"]) == ({"C": 3}, 14)
+
+
+def test_the_worklist_reads_stored_standings_and_agrees_with_each_customers_picture(limited, people,
+                                                                                  django_assert_max_num_queries):
+    from credere.credit.policy import policy_in_force
+    from credere.credit.services import standing
+
+    for c in (limited.h1, limited.h1a, limited.s1):
+        reviews.open_review(actor=people["credit_analyst"], customer=c, reason="portfolio review")
+    standing.refresh()
+    p = policy_in_force()
+    kinds = {"cover_kinds": p.settings["cover_counts"], "commitment_kinds": p.settings["commitment_counts"]}
+    with django_assert_max_num_queries(4):  # the reviews, the risk classes, the standings: not per row
+        rows = selectors.reviews(selectors.ReviewFilters(), on=TODAY, policy_currency="EUR", default_class="C",
+                                 **kinds)
+        figures = [(r.currency, r.limit, r.utilisation, r.overdue) for r in rows]
+    for row, got in zip(rows, figures, strict=True):
+        pic = selectors.picture(row.customer, TODAY, policy_currency="EUR", default_class="C", **kinds)
+        assert got == (pic.currency, pic.limit.amount if pic.limit else None, pic.utilisation, pic.overdue.amount)
+    assert sorted(f[1] for f in figures) == [D("5000.00"), D("20000.00"), D("50000.00")]

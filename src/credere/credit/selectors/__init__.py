@@ -413,16 +413,18 @@ class ReviewFilters:
 
 
 class ReviewRow:
-    """One review in the worklist with the customer's figures, computed when first shown (a page
-    shows 50 rows, so only those are computed)."""
+    """One review in the worklist with the customer's figures: from its stored standing (all
+    companies), or — before one is stored — computed when first shown."""
 
     def __init__(self, review: CreditReview, risk_class: str, on: dt.date, policy_currency: str,
-                 default_class: str, cover_kinds: Iterable[str], commitment_kinds: Iterable[str]) -> None:
+                 default_class: str, cover_kinds: Iterable[str], commitment_kinds: Iterable[str],
+                 standing: CreditStanding | None = None) -> None:
         self.review, self.risk_class, self.on = review, risk_class, on
         self._currency, self._default, self._cover_kinds = policy_currency, default_class, list(cover_kinds)
         self._commitment_kinds = list(commitment_kinds)
         self._picture: CreditPicture | None = None
-        self.error = ""
+        self._standing = standing
+        self.error = standing.problem if standing is not None else ""
 
     def __getattr__(self, name: str) -> Any:
         """The review's own fields (``due_on``, ``status``…) read through the row."""
@@ -449,22 +451,27 @@ class ReviewRow:
                 self.error = str(exc)
         return self._picture
 
+    def _figure(self, stored: str, live: Any) -> Any:
+        if self._standing is not None:
+            return None if self.error else getattr(self._standing, stored)
+        p = self.picture
+        return live(p) if p is not None else None
+
     @property
     def currency(self) -> str | None:
-        return self.picture.currency if self.picture else None
+        return self._figure("currency", lambda p: p.currency)  # type: ignore[no-any-return]
 
     @property
     def limit(self) -> Decimal | None:
-        p = self.picture
-        return p.limit.amount if p is not None and p.limit is not None else None
+        return self._figure("limit_amount", lambda p: p.limit.amount if p.limit is not None else None)  # type: ignore[no-any-return]
 
     @property
     def utilisation(self) -> Decimal | None:
-        return self.picture.utilisation if self.picture else None
+        return self._figure("utilisation", lambda p: p.utilisation)  # type: ignore[no-any-return]
 
     @property
     def overdue(self) -> Decimal | None:
-        return self.picture.overdue.amount if self.picture else None
+        return self._figure("overdue", lambda p: p.overdue.amount)  # type: ignore[no-any-return]
 
 
 def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_class: str,
@@ -481,8 +488,12 @@ def reviews(f: ReviewFilters, *, on: dt.date, policy_currency: str, default_clas
         qs = qs.filter(customer=f.customer)
     rows = list(qs)
     classes = risk_classes_of({r.customer_id for r in rows}, on, default_class)
-    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class, cover_kinds, commitment_kinds)
-           for r in rows]
+    # today's worklist reads the stored standings (one query); another day's computes each row shown
+    stored = ({s.customer_id: s for s in CreditStanding.objects.filter(
+        customer_id__in=qs.values("customer_id"), for_group=False, company__isnull=True)}
+        if on == timezone.localdate() else {})
+    out = [ReviewRow(r, classes[r.customer_id], on, policy_currency, default_class, cover_kinds, commitment_kinds,
+                     stored.get(r.customer_id)) for r in rows]
     return [r for r in out if r.risk_class == f.risk_class] if f.risk_class else out
 
 
