@@ -86,7 +86,7 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         if done is not None:
             return done
         customer.status = status[customer.pk]
-        # what the check reads is read once
+        # what the check reads is read once, and the customer's standing after it is made from it
         limits = selectors.limits_in_force({customer.pk, root_id}, today)
         limit = selectors.pick_limit(limits, customer.pk, company.pk)
         limit_currency = limit.currency if limit is not None else policy.currency
@@ -134,7 +134,8 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         order.save(update_fields=["credit_status", "updated_at"])
         record(actor=actor, action=f"credit_check.{decision.outcome}", obj=row, after=snapshot(row),
                reason="; ".join(f.text for f in decision.findings)[:300])
-        standing.refresh_after_commit([customer.pk], alerts_later=True)
+        standing.refresh_after_check(figures, group_top=root_id, credit_status={order.pk: decision.outcome},
+                                     limits=limits, risk_class=risk_class, rates=rates, policy=policy)
     return row
 
 

@@ -21,17 +21,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Sum
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from credere.core import background
 from credere.credit.models import Cover, CreditLimit, CreditStanding, Order, RiskClassAssignment
 from credere.credit.policy import PolicyInForce, policy_in_force
-from credere.credit.selectors import COUNTING_ORDERS, IN_FORCE, latest_in_force
+from credere.credit.selectors import COUNTING_ORDERS, IN_FORCE, CustomerFigures, Rates, latest_in_force
 from credere.credit.services.orders import reconcile_invoiced
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
+from credere.domain.fx import RateTable
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Customer, OpenItem
 from credere.ledger.services.fx import rates_on
@@ -77,41 +78,73 @@ def _scoped(sums: Sums, customers: Iterable[int], company: int | None) -> dict[s
 
 
 class _Builder:
-    """Everything one refresh reads, loaded once; :meth:`rows` makes the standings of a customer."""
+    """Everything one refresh reads, loaded once (:meth:`load`, or :meth:`of_customer` from what an
+    order check read); :meth:`rows` makes the standings of a customer."""
 
-    def __init__(self, policy: PolicyInForce, on: dt.date, needed: set[int] | None, now: dt.datetime) -> None:
+    def __init__(self, policy: PolicyInForce, on: dt.date, now: dt.datetime) -> None:
         self.policy, self.on, self.now = policy, on, now
         self.kinds = list(policy.settings["cover_counts"])
         self.default_class = str(policy.settings["default_risk_class"])
+        self.receivables: Sums = {}
+        self.orders: Sums = {}
+        self.overdue: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        self.oldest: dict[int, dt.date] = {}
+        self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
+        self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
+        self.classes: dict[int, str] = {}
+        self.table = RateTable()
+
+    @classmethod
+    def load(cls, policy: PolicyInForce, on: dt.date, needed: set[int] | None, now: dt.datetime) -> _Builder:
+        self = cls(policy, on, now)
         self.receivables = _sums(OpenItem.objects.all(), needed)
         self.orders = _sums(Order.objects.filter(COUNTING_ORDERS), needed)
         overdue_qs = OpenItem.objects.filter(due_date__lt=on, open_amount__gt=0)
         if needed is not None:
             overdue_qs = overdue_qs.filter(customer_id__in=needed)
-        self.overdue: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for cust, cur, total in (overdue_qs.values("customer_id", "currency").annotate(s=Sum("open_amount"))
                                  .values_list("customer_id", "currency", "s")):
             self.overdue[cust][cur] = total
-        self.oldest: dict[int, dt.date] = dict(overdue_qs.values("customer_id").annotate(m=Min("due_date"))
-                                               .values_list("customer_id", "m"))
+        self.oldest = dict(overdue_qs.values("customer_id").annotate(m=Min("due_date"))
+                           .values_list("customer_id", "m"))
         limits = CreditLimit.objects.filter(IN_FORCE, valid_from__lte=on)
         covers = Cover.objects.filter(valid_from__lte=on, ended_on__isnull=True)
         classes = RiskClassAssignment.objects.filter(effective_from__lte=on)
         if needed is not None:
             limits, covers, classes = (limits.filter(customer_id__in=needed), covers.filter(customer_id__in=needed),
                                        classes.filter(customer_id__in=needed))
-        self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
-        for limit in sorted(latest_in_force(limits), key=lambda x: (x.customer_id, x.company_id or 0)):
-            self.limits[(limit.customer_id, limit.for_group)].append(limit)
-        self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
-        for c in covers:
-            if c.expires_on is None or c.expires_on >= on:
-                self.covers[c.customer_id].append(
-                    (c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)))
-        self.classes: dict[int, str] = {}
+        self._index(latest_in_force(limits), covers)
         for cust, rc in classes.order_by("customer_id", "effective_from", "id").values_list("customer_id", "risk_class"):
             self.classes[cust] = rc  # the latest wins
         self.table = rates_on(on)
+        return self
+
+    @classmethod
+    def of_customer(cls, policy: PolicyInForce, now: dt.datetime, figures: CustomerFigures,
+                    credit_status: dict[int, str], limits: list[CreditLimit], risk_class: str,
+                    rates: Rates) -> _Builder:
+        """What :meth:`load` would read for the one customer, from what its order check read (the
+        orders named in ``credit_status`` have that status now)."""
+        c = figures.customer_id
+        self = cls(policy, figures.on, now)
+        self.receivables = {c: figures.items}
+        self.orders = {c: figures.orders_by_company(credit_status)}
+        self.overdue[c] = dict(figures.overdue)
+        if figures.oldest_overdue is not None:
+            self.oldest[c] = figures.oldest_overdue
+        # the check reads cover ended after today as still in force; a refresh does not
+        self._index(limits, [x for x in figures.covers if x.ended_on is None])
+        self.classes[c] = risk_class
+        self.table = rates.table
+        return self
+
+    def _index(self, limits: Iterable[CreditLimit], covers: Iterable[Cover]) -> None:
+        for limit in sorted(limits, key=lambda x: (x.customer_id, x.company_id or 0)):
+            self.limits[(limit.customer_id, limit.for_group)].append(limit)
+        for c in covers:
+            if c.expires_on is None or c.expires_on >= self.on:
+                self.covers[c.customer_id].append(
+                    (c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)))
 
     def _row(self, customer: int, members: list[int], for_group: bool, limit: CreditLimit | None) -> CreditStanding:
         currency = limit.currency if limit is not None else self.policy.currency
@@ -178,7 +211,7 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
         needed = subjects | {m for ms in members_of.values() for m in ms}
         if len(needed) > SUBSET_LIMIT:
             needed = None
-    builder = _Builder(policy_in_force(), on, needed, started)
+    builder = _Builder.load(policy_in_force(), on, needed, started)
     rows = [row for c in sorted(subjects) for row in builder.rows(c, members_of)]
     with transaction.atomic():
         for i in range(0, len(rows), 1000):
@@ -190,6 +223,31 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
         stale.delete()
     return Refreshed(len(rows), len(subjects), sum(1 for r in rows if r.problem),
                      (timezone.now() - started).total_seconds())
+
+
+def refresh_after_check(figures: CustomerFigures, *, group_top: int, credit_status: dict[int, str],
+                        limits: list[CreditLimit], risk_class: str, rates: Rates, policy: PolicyInForce) -> None:
+    """The customer's standings after an order check, in the check's transaction, from the figures
+    the check read (``limits``: those in force of the customer and its group's top,
+    :func:`~credere.credit.selectors.limits_in_force`; ``credit_status``: the check's word on its
+    order): the rows :func:`refresh` of the customer would store, without reading everything again.
+    The alert rules are queued for the background worker, as :func:`refresh_after_commit` does.
+
+    Where the figures do not suffice, the full way after the commit: an open order that an invoice
+    names (its open value may fall first, :func:`reconcile_invoiced`), and a group limit of the
+    customer or its top (the pool counts every member). The top's own rows, which a member's order
+    does not change, are left as they are."""
+    customer = figures.customer_id
+    if any(o.invoiced for o in figures.orders) or any(x.for_group for x in limits):
+        refresh_after_commit([customer], alerts_later=True)
+        return
+    builder = _Builder.of_customer(policy, timezone.now(), figures, credit_status, limits, risk_class, rates)
+    rows = builder.rows(customer, {})
+    CreditStanding.objects.bulk_create(rows, update_conflicts=True, unique_fields=["key"], update_fields=_FIELDS)
+    # rows of limits no longer in force, and the top's pools (it has no group limit)
+    (CreditStanding.objects.filter((Q(customer_id=customer) & ~Q(key__in=[r.key for r in rows]))
+                                   | Q(customer_id=group_top, for_group=True)).delete())
+    background.enqueue_on_commit("credit.run_alerts", [customer])
 
 
 def after_ledger_change(customer_ids: Iterable[int] | None, *, alerts_later: bool = False) -> Refreshed:
