@@ -1,5 +1,6 @@
 """Four processes check orders for the same customer at once on PostgreSQL: the orders released never
-add up to more than the limit (the check locks the customer, so each sees the ones before it)."""
+add up to more than the limit (the check locks the customer, so each sees the ones before it), and
+the standing the last check leaves is what a refresh computes."""
 
 import os
 import subprocess
@@ -11,7 +12,8 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from credere.credit.models import CreditCheck, CreditLimit, Order
+from credere.credit.models import CreditCheck, CreditLimit, CreditStanding, Order
+from credere.credit.services import standing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,3 +39,8 @@ def test_concurrent_checks_never_over_commit(make_user, company, customer):
     assert released == 33 and sum(h for _, h in results) == 27
     total = Order.objects.filter(credit_status="released").aggregate(s=Sum("open_amount"))["s"]
     assert total == Decimal("990.00") and CreditCheck.objects.count() == 60
+    fields = [f for f in standing._FIELDS if f != "refreshed_at"]
+    left = list(CreditStanding.objects.filter(customer=customer).values(*fields))
+    assert left[0]["orders"] == Decimal("990.00")
+    standing.refresh([customer.pk], on=left[0]["as_of"])  # the workers' day (this test's clock stands still)
+    assert left == list(CreditStanding.objects.filter(customer=customer).values(*fields))

@@ -5,12 +5,14 @@ limit in force, exposure and overdue in the limit's currency, the hold queue, a 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from django.db.models import F, Max, Q, QuerySet, Sum
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from credere.core.errors import BusinessError
@@ -27,6 +29,7 @@ from credere.credit.models import (
 from credere.credit.selectors.sums import (
     add,
     commitment_sums,
+    historical,
     order_sums,
     overdue_sums,
     receivable_sums,
@@ -37,9 +40,10 @@ from credere.domain.credit.check import CheckCase, CheckRules, LimitTerms, Outlo
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import Exposure, assemble, currencies_of, headroom, utilisation
 from credere.domain.credit.reviews import Candidate, is_overdue
+from credere.domain.fx import RateTable
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer, OpenItem
-from credere.ledger.services.fx import rates_on
+from credere.ledger.services.fx import convert, rates_on
 
 
 def risk_class_of(customer: Customer, on: dt.date, default: str) -> str:
@@ -67,6 +71,22 @@ def limit_for(customer: Customer, company: Company | None, on: dt.date, *, for_g
     return qs.filter(company__isnull=True).first()
 
 
+def limits_in_force(customer_ids: Iterable[int], on: dt.date) -> list[CreditLimit]:
+    """Every limit of the customers in force on ``on`` (their own and their groups', per company and
+    for all companies), in one read: :func:`pick_limit` answers what :func:`limit_for` would."""
+    return latest_in_force(CreditLimit.objects.filter(in_force(on), customer_id__in=sorted(set(customer_ids))))
+
+
+def pick_limit(limits: Iterable[CreditLimit], customer_id: int, company_id: int | None, *,
+               for_group: bool = False) -> CreditLimit | None:
+    """Of :func:`limits_in_force`, the one :func:`limit_for` gives: the company's own, else the one
+    for all companies."""
+    scoped = {x.company_id: x for x in limits if x.customer_id == customer_id and x.for_group == for_group}
+    if company_id is not None and company_id in scoped:
+        return scoped[company_id]
+    return scoped.get(None)
+
+
 def scheduled_limits(customer: Customer, on: dt.date) -> QuerySet[CreditLimit]:
     """Limits approved to come into force after ``on``."""
     return (CreditLimit.objects.filter(customer=customer, status=CreditLimit.Status.SCHEDULED, valid_from__gt=on)
@@ -88,14 +108,46 @@ def members(root: Customer) -> list[int]:
     return [m.customer.pk for m in ledger.group_members(root)]
 
 
-def rates_to(currencies: Iterable[str], to: str, on: dt.date) -> dict[str, Decimal]:
-    """The rate of each currency to ``to`` at ``on``; a missing rate is named (never a 500)."""
-    needed = set(currencies) | {to}
+def _rates(needed: set[str], to: str, table: RateTable, on: dt.date) -> dict[str, Decimal]:
     try:
-        return rate_map(needed, to, rates_on(on, needed), on)
+        return rate_map(needed, to, table, on)
     except LookupError as exc:
         raise BusinessError(f"{exc}; load FX rates first", code="no_fx_rate",
                             fields=[{"field": "currency", "message": str(exc)}]) from None
+
+
+def rates_to(currencies: Iterable[str], to: str, on: dt.date) -> dict[str, Decimal]:
+    """The rate of each currency to ``to`` at ``on``; a missing rate is named (never a 500). Amounts
+    all in ``to`` need no rate (nothing is read)."""
+    needed = set(currencies) | {to}
+    return _rates(needed, to, rates_on(on, needed) if len(needed) > 1 else RateTable(), on)
+
+
+class Rates:
+    """The FX rates of one day for the currencies a computation may need, read once — and not at all
+    when they are all one currency. The same answers (and the same errors) as :func:`rates_to` and
+    :func:`credere.ledger.services.fx.convert`."""
+
+    def __init__(self, on: dt.date, currencies: Iterable[str]) -> None:
+        self.on, self.currencies = on, frozenset(currencies)
+
+    @cached_property
+    def table(self) -> RateTable:
+        """The rates among :attr:`currencies` (a conversion uses only those of its two currencies and EUR)."""
+        return rates_on(self.on, set(self.currencies)) if len(self.currencies) > 1 else RateTable()
+
+    def _table_for(self, needed: set[str]) -> RateTable:
+        return self.table if needed <= self.currencies else rates_on(self.on, needed)
+
+    def to(self, currencies: Iterable[str], to: str) -> dict[str, Decimal]:
+        """As :func:`rates_to`."""
+        needed = set(currencies) | {to}
+        return _rates(needed, to, self._table_for(needed), self.on)
+
+    def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
+        """As :func:`credere.ledger.services.fx.convert`."""
+        return convert(amount=amount, from_currency=from_currency, to_currency=to_currency, on=self.on,
+                       table=self._table_for({from_currency, to_currency}))
 
 
 def _convert(per_currency: dict[str, Decimal], to: str, on: dt.date) -> Decimal:
@@ -111,10 +163,13 @@ def cover_in_force(on: dt.date) -> Q:
             & (Q(expires_on__isnull=True) | Q(expires_on__gte=on)))
 
 
+def _terms(rows: Iterable[Cover]) -> list[tuple[str, CoverTerms]]:
+    return [(c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)) for c in rows]
+
+
 def cover_terms(customer_ids: Iterable[int], on: dt.date) -> list[tuple[str, CoverTerms]]:
     """The customers' cover in force on ``on``, each in its own currency."""
-    rows = Cover.objects.filter(cover_in_force(on), customer_id__in=list(customer_ids))
-    return [(c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)) for c in rows]
+    return _terms(Cover.objects.filter(cover_in_force(on), customer_id__in=list(customer_ids)))
 
 
 def exposure(customer_ids: Iterable[int], currency: str, on: dt.date, *, company: Company | None = None,
@@ -151,6 +206,131 @@ def overdue(customer_ids: Iterable[int], currency: str, on: dt.date) -> Overdue:
         add(per, per_customer.get(c, {}))
     oldest = min((oldest_of[c] for c in ids if c in oldest_of), default=None)
     return Overdue(_convert(per, currency, on), (on - oldest).days if oldest else 0)
+
+
+def overdue_of(figures: CustomerFigures, currency: str, rates: Rates) -> Overdue:
+    """:func:`overdue` of the one customer, from its figures."""
+    per, on, oldest = figures.overdue, figures.on, figures.oldest_overdue
+    amount = convert_with(per, rates.to(per, currency), currency) if per else Decimal(0)
+    return Overdue(amount, (on - oldest).days if oldest else 0)
+
+
+def _counts(credit_status: str, open_amount: Decimal) -> bool:
+    """:data:`COUNTING_ORDERS` (of the open orders), and something open."""
+    return credit_status not in ("held", "rejected") and open_amount != 0
+
+
+class OpenOrder(NamedTuple):
+    pk: int
+    company_id: int
+    currency: str
+    open_amount: Decimal
+    credit_status: str
+    #: an invoice names the order, so its open value may have to fall
+    #: (:func:`credere.credit.services.orders.reconcile_invoiced`)
+    invoiced: bool
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """One customer's open items (by company and currency), overdue, open orders and cover, as read
+    once by :func:`figures_of`: an order check computes its exposure and overdue from them
+    (:func:`exposure_of`, :func:`overdue_of` — the answers of :func:`exposure` and :func:`overdue`),
+    and the customer's standing after the check is made from the same figures."""
+
+    customer_id: int
+    on: dt.date
+    #: company -> currency -> open amount of the items not settled
+    items: dict[int, dict[str, Decimal]]
+    #: currency -> what is overdue (invoices and debit notes due before ``on``), every company
+    overdue: dict[str, Decimal]
+    oldest_overdue: dt.date | None
+    #: every open order, held ones too
+    orders: list[OpenOrder]
+    #: cover in force on ``on`` (as :func:`cover_terms` reads it); empty if not read
+    covers: list[Cover]
+    #: company -> currency -> commitments of the counting kinds in force on ``on``
+    commitments: dict[int, dict[str, Decimal]]
+
+    def receivables(self, company_id: int | None) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for company, per in self.items.items():
+            if company_id is None or company == company_id:
+                for cur, amount in per.items():
+                    out[cur] = out.get(cur, Decimal(0)) + amount
+        return out
+
+    def counting_orders(self, company_id: int | None, exclude_order: int | None) -> dict[str, Decimal]:
+        """Open orders that count in exposure (:data:`COUNTING_ORDERS`) per currency."""
+        out: dict[str, Decimal] = {}
+        for o in self.orders:
+            if _counts(o.credit_status, o.open_amount) and o.pk != exclude_order and company_id in (None, o.company_id):
+                out[o.currency] = out.get(o.currency, Decimal(0)) + o.open_amount
+        return out
+
+    def orders_by_company(self, credit_status: dict[int, str]) -> dict[int, dict[str, Decimal]]:
+        """Open orders that count in exposure per company and currency, once the orders named in
+        ``credit_status`` have that credit status."""
+        out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        for o in self.orders:
+            if _counts(credit_status.get(o.pk, o.credit_status), o.open_amount):
+                per = out[o.company_id]
+                per[o.currency] = per.get(o.currency, Decimal(0)) + o.open_amount
+        return dict(out)
+
+    def committed(self, company_id: int | None) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for company, per in self.commitments.items():
+            if company_id is None or company == company_id:
+                add(out, per)
+        return out
+
+    def currencies(self) -> set[str]:
+        return ({c for per in self.items.values() for c in per} | {o.currency for o in self.orders}
+                | {c.currency for c in self.covers} | {c for per in self.commitments.values() for c in per})
+
+
+def figures_of(customer_id: int, on: dt.date, *, covers: bool, commitment_kinds: Iterable[str]) -> CustomerFigures:
+    """Read today's :class:`CustomerFigures` in four queries (one less without ``covers``, one less
+    without ``commitment_kinds``)."""
+    if historical(on):
+        raise ValueError("figures_of reads today's open amounts; a past day's exposure is exposure()")
+    late = Q(due_date__lt=on, open_amount__gt=0)
+    items: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    overdue: dict[str, Decimal] = {}
+    oldest: dt.date | None = None
+    for company_id, cur, total, late_total, late_first in (
+            OpenItem.objects.filter(customer_id=customer_id).exclude(open_amount=0).order_by()
+            .values("company_id", "currency")
+            .annotate(s=Sum("open_amount"), o=Sum("open_amount", filter=late), m=Min("due_date", filter=late))
+            .values_list("company_id", "currency", "s", "o", "m")):
+        items[company_id][cur] = total
+        if late_total is not None:
+            overdue[cur] = overdue.get(cur, Decimal(0)) + late_total
+            oldest = late_first if oldest is None else min(oldest, late_first)
+    invoiced = Exists(OpenItem.objects.filter(document_type=OpenItem.Type.INVOICE, company_id=OuterRef("company_id"),
+                                              order_reference=OuterRef("order_id")))
+    orders = [OpenOrder(*row) for row in (
+        Order.objects.filter(customer_id=customer_id, status=Order.Status.OPEN).order_by().annotate(invoiced=invoiced)
+        .values_list("pk", "company_id", "currency", "open_amount", "credit_status", "invoiced"))]
+    kinds = list(commitment_kinds)
+    committed = commitment_sums([customer_id], on, kinds).get(customer_id, {}) if kinds else {}
+    return CustomerFigures(customer_id, on, dict(items), overdue, oldest, orders,
+                           list(Cover.objects.filter(cover_in_force(on), customer_id=customer_id)) if covers else [],
+                           {k: dict(v) for k, v in committed.items()})
+
+
+def exposure_of(figures: CustomerFigures, currency: str, rates: Rates, *, company_id: int | None = None,
+                exclude_order: int | None = None, cover_kinds: Iterable[str] = ()) -> Exposure:
+    """:func:`exposure` of the one customer, from its figures."""
+    receivables = figures.receivables(company_id)
+    open_orders = figures.counting_orders(company_id, exclude_order)
+    committed = figures.committed(company_id)
+    kinds = list(cover_kinds)
+    covers = _terms(figures.covers) if kinds else []
+    return assemble(currency, receivables, open_orders, covers,
+                    rates.to(currencies_of(receivables, open_orders, covers, committed), currency), figures.on, kinds,
+                    committed)
 
 
 @dataclass(frozen=True)

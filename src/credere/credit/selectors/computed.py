@@ -31,6 +31,8 @@ from credere.credit.policy import PolicyInForce
 from credere.credit.selectors import (
     STANDING_SORTS,
     CreditTotals,
+    CustomerFigures,
+    Rates,
     StandingFilters,
     cover_in_force,
     in_force,
@@ -40,6 +42,7 @@ from credere.credit.selectors import (
     totals,
 )
 from credere.credit.selectors.sums import (
+    Sums,
     add,
     commitment_sums,
     historical,
@@ -51,6 +54,7 @@ from credere.credit.selectors.sums import (
 from credere.domain.aging import convert_with, rate_map
 from credere.domain.credit.cover import CoverTerms
 from credere.domain.credit.exposure import assemble, currencies_of, headroom, utilisation
+from credere.domain.fx import RateTable
 from credere.ledger import selectors as ledger
 from credere.ledger.models import Company, Customer
 from credere.ledger.services.fx import rates_on
@@ -59,12 +63,26 @@ from credere.ledger.services.fx import rates_on
 SUBSET_LIMIT = 2000
 
 class Builder:
-    """Everything one computation reads, loaded once; :meth:`rows` makes the standings of a customer."""
+    """Everything one computation reads, loaded once (:meth:`load`, or :meth:`of_customer` from what
+    an order check read); :meth:`rows` makes the standings of a customer."""
 
-    def __init__(self, policy: PolicyInForce, on: dt.date, needed: set[int] | None, now: dt.datetime) -> None:
+    def __init__(self, policy: PolicyInForce, on: dt.date, now: dt.datetime) -> None:
         self.policy, self.on, self.now = policy, on, now
         self.kinds = list(policy.settings["cover_counts"])
         self.default_class = str(policy.settings["default_risk_class"])
+        self.receivables: Sums = {}
+        self.orders: Sums = {}
+        self.commitments: Sums = {}
+        self.overdue: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        self.oldest: dict[int, dt.date] = {}
+        self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
+        self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
+        self.classes: dict[int, str] = {}
+        self.table = RateTable()
+
+    @classmethod
+    def load(cls, policy: PolicyInForce, on: dt.date, needed: set[int] | None, now: dt.datetime) -> Builder:
+        self = cls(policy, on, now)
         self.receivables = receivable_sums(needed, on)
         self.orders = order_sums(needed, on)
         self.commitments = commitment_sums(needed, on, policy.settings["commitment_counts"])
@@ -75,17 +93,37 @@ class Builder:
         if needed is not None:
             limits, covers, classes = (limits.filter(customer_id__in=needed), covers.filter(customer_id__in=needed),
                                        classes.filter(customer_id__in=needed))
-        self.limits: dict[tuple[int, bool], list[CreditLimit]] = defaultdict(list)
-        for limit in sorted(latest_in_force(limits), key=lambda x: (x.customer_id, x.company_id or 0)):
-            self.limits[(limit.customer_id, limit.for_group)].append(limit)
-        self.covers: dict[int, list[tuple[str, CoverTerms]]] = defaultdict(list)
-        for c in covers:
-            self.covers[c.customer_id].append(
-                (c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)))
-        self.classes: dict[int, str] = {}
+        self._index(latest_in_force(limits), covers)
         for cust, rc in classes.order_by("customer_id", "effective_from", "id").values_list("customer_id", "risk_class"):
             self.classes[cust] = rc  # the latest wins
         self.table = rates_on(on)
+        return self
+
+    @classmethod
+    def of_customer(cls, policy: PolicyInForce, now: dt.datetime, figures: CustomerFigures,
+                    credit_status: dict[int, str], limits: list[CreditLimit], risk_class: str,
+                    rates: Rates) -> Builder:
+        """What :meth:`load` would read for the one customer, from what its order check read (the
+        orders named in ``credit_status`` have that status now)."""
+        c = figures.customer_id
+        self = cls(policy, figures.on, now)
+        self.receivables = {c: figures.items}
+        self.orders = {c: figures.orders_by_company(credit_status)}
+        self.commitments = {c: figures.commitments}
+        self.overdue[c] = dict(figures.overdue)
+        if figures.oldest_overdue is not None:
+            self.oldest[c] = figures.oldest_overdue
+        self._index(limits, figures.covers)
+        self.classes[c] = risk_class
+        self.table = rates.table
+        return self
+
+    def _index(self, limits: Iterable[CreditLimit], covers: Iterable[Cover]) -> None:
+        for limit in sorted(limits, key=lambda x: (x.customer_id, x.company_id or 0)):
+            self.limits[(limit.customer_id, limit.for_group)].append(limit)
+        for c in covers:
+            self.covers[c.customer_id].append(
+                (c.currency, CoverTerms(c.kind, c.amount, c.coverage_pct, c.valid_from, c.expires_on)))
 
     def _row(self, customer: int, members: list[int], for_group: bool, limit: CreditLimit | None) -> CreditStanding:
         currency = limit.currency if limit is not None else self.policy.currency
@@ -150,7 +188,7 @@ def compute(policy: PolicyInForce, on: dt.date, customer_ids: Iterable[int] | No
         needed = subjects | {m for ms in members_of.values() for m in ms}
         if len(needed) > SUBSET_LIMIT:
             needed = None
-    builder = Builder(policy, on, needed, now or timezone.now())
+    builder = Builder.load(policy, on, needed, now or timezone.now())
     return [row for c in sorted(subjects) for row in builder.rows(c, members_of)], subjects
 
 

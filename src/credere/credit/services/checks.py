@@ -75,35 +75,40 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         raise _field("amount", "an order's value must be greater than zero")
     today = timezone.localdate()
     policy = policy_in_force()
+    kinds = list(policy.settings["cover_counts"])
+    counted = list(policy.settings["commitment_counts"])
     with transaction.atomic():
         root_id = ledger.group_root_id(customer.pk)
         # FOR NO KEY UPDATE: checks wait for each other, while rows that merely point at the customer
-        # (an alert, an order of another process) may still be written meanwhile
-        list(Customer.objects.select_for_update(no_key=True).filter(pk__in=sorted({customer.pk, root_id}))
-             .order_by("pk").values_list("pk", flat=True))
+        # (an alert, an order of another process) may still be written meanwhile; the status is read
+        # under the lock
+        status = dict(Customer.objects.select_for_update(no_key=True).filter(pk__in=sorted({customer.pk, root_id}))
+                      .order_by("pk").values_list("pk", "status"))
         order, done = _order(company, customer, order_id, version, currency, value)
         if done is not None:
             return done
-        customer.refresh_from_db(fields=["status"])
-        limit = selectors.limit_for(customer, company, today)
+        customer.status = status[customer.pk]
+        # what the check reads is read once, and the customer's standing after it is made from it
+        limits = selectors.limits_in_force({customer.pk, root_id}, today)
+        limit = selectors.pick_limit(limits, customer.pk, company.pk)
         limit_currency = limit.currency if limit is not None else policy.currency
-        root = Customer.objects.get(pk=root_id)
-        group_limit = selectors.limit_for(root, company, today, for_group=True)
+        group_limit = selectors.pick_limit(limits, root_id, company.pk, for_group=True)
+        figures = selectors.figures_of(customer.pk, today, covers=bool(kinds), commitment_kinds=counted)
+        rates = selectors.Rates(today, figures.currencies() | {x.currency for x in limits} | {currency, policy.currency})
+        root = customer if root_id == customer.pk else Customer(pk=root_id)
         # exposure is counted where the limit applies: its own company, or all companies
         group_exposure = (selectors.exposure(selectors.members(root), group_limit.currency, today,
-                                             company=group_limit.company, exclude_order=order.pk,
-                                             cover_kinds=policy.settings["cover_counts"],
-                                             commitment_kinds=policy.settings["commitment_counts"])
+                                             company=company if group_limit.company_id is not None else None,
+                                             exclude_order=order.pk, cover_kinds=kinds, commitment_kinds=counted)
                           if group_limit is not None else None)
         if group_limit is not None and group_limit.currency != limit_currency:
             group_limit = None  # a group limit in another currency is checked in its own currency below
-        exposure = selectors.exposure([customer.pk], limit_currency, today,
-                                      company=limit.company if limit is not None else None, exclude_order=order.pk,
-                                      cover_kinds=policy.settings["cover_counts"],
-                                      commitment_kinds=policy.settings["commitment_counts"])
-        overdue = selectors.overdue([customer.pk], limit_currency, today)
+        exposure = selectors.exposure_of(figures, limit_currency, rates,
+                                         company_id=limit.company_id if limit is not None else None,
+                                         exclude_order=order.pk, cover_kinds=kinds)
+        overdue = selectors.overdue_of(figures, limit_currency, rates)
         risk_class = selectors.risk_class_of(customer, today, policy.settings["default_risk_class"])
-        in_limit_currency = convert(amount=value, from_currency=currency, to_currency=limit_currency, on=today)
+        in_limit_currency = rates.convert(value, currency, limit_currency)
         decision = check_order(CheckCase(
             as_of=today, order_amount=in_limit_currency, customer_status=customer.status, risk_class=risk_class,
             exposure=exposure, limit=selectors.limit_terms(limit), oldest_overdue_days=overdue.oldest_days,
@@ -133,7 +138,8 @@ def check(*, actor: Any, company: Company, customer: Customer, order_id: str, am
         record_states([order])
         record(actor=actor, action=f"credit_check.{decision.outcome}", obj=row, after=snapshot(row),
                reason="; ".join(f.text for f in decision.findings)[:300])
-        standing.refresh_after_commit([customer.pk], alerts_later=True)
+        standing.refresh_after_check(figures, group_top=root_id, credit_status={order.pk: decision.outcome},
+                                     limits=limits, risk_class=risk_class, rates=rates, policy=policy)
     return row
 
 

@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from credere.core import background
-from credere.credit.models import CreditStanding
-from credere.credit.policy import policy_in_force
-from credere.credit.selectors.computed import compute
+from credere.credit.models import CreditLimit, CreditStanding
+from credere.credit.policy import PolicyInForce, policy_in_force
+from credere.credit.selectors import CustomerFigures, Rates
+from credere.credit.selectors.computed import Builder, compute
 from credere.credit.services.orders import reconcile_invoiced
 
 #: above this many customers a ledger change refreshes the standings in the background
@@ -55,6 +57,31 @@ def refresh(customer_ids: Iterable[int] | None = None, *, on: dt.date | None = N
         stale.delete()
     return Refreshed(len(rows), len(subjects), sum(1 for r in rows if r.problem),
                      (timezone.now() - started).total_seconds())
+
+
+def refresh_after_check(figures: CustomerFigures, *, group_top: int, credit_status: dict[int, str],
+                        limits: list[CreditLimit], risk_class: str, rates: Rates, policy: PolicyInForce) -> None:
+    """The customer's standings after an order check, in the check's transaction, from the figures
+    the check read (``limits``: those in force of the customer and its group's top,
+    :func:`~credere.credit.selectors.limits_in_force`; ``credit_status``: the check's word on its
+    order): the rows :func:`refresh` of the customer would store, without reading everything again.
+    The alert rules are queued for the background worker, as :func:`refresh_after_commit` does.
+
+    Where the figures do not suffice, the full way after the commit: an open order that an invoice
+    names (its open value may fall first, :func:`reconcile_invoiced`), and a group limit of the
+    customer or its top (the pool counts every member). The top's own rows, which a member's order
+    does not change, are left as they are."""
+    customer = figures.customer_id
+    if any(o.invoiced for o in figures.orders) or any(x.for_group for x in limits):
+        refresh_after_commit([customer], alerts_later=True)
+        return
+    builder = Builder.of_customer(policy, timezone.now(), figures, credit_status, limits, risk_class, rates)
+    rows = builder.rows(customer, {})
+    CreditStanding.objects.bulk_create(rows, update_conflicts=True, unique_fields=["key"], update_fields=_FIELDS)
+    # rows of limits no longer in force, and the top's pools (it has no group limit)
+    (CreditStanding.objects.filter((Q(customer_id=customer) & ~Q(key__in=[r.key for r in rows]))
+                                   | Q(customer_id=group_top, for_group=True)).delete())
+    background.enqueue_on_commit("credit.run_alerts", [customer])
 
 
 def after_ledger_change(customer_ids: Iterable[int] | None, *, alerts_later: bool = False) -> Refreshed:

@@ -60,10 +60,14 @@ def rates_on(on: dt.date, currencies: set[str] | None = None) -> RateTable:
     return rate_table(on, currencies, since=on - dt.timedelta(days=MAX_RATE_AGE_DAYS))
 
 
-def convert(*, amount: Decimal, from_currency: str, to_currency: str, on: dt.date) -> Decimal:
+def convert(*, amount: Decimal, from_currency: str, to_currency: str, on: dt.date,
+            table: RateTable | None = None) -> Decimal:
+    """``amount`` in ``to_currency`` at the rate of ``on`` (from ``table`` if given: it must hold the
+    rates of ``on`` among the two currencies and EUR, as :func:`rates_on` reads them)."""
     if from_currency == to_currency:
         return amount
-    table = rates_on(on, {from_currency, to_currency})
+    if table is None:
+        table = rates_on(on, {from_currency, to_currency})
     try:
         return quantize(table.convert(amount, from_currency, to_currency, on), to_currency)
     except LookupError as exc:
