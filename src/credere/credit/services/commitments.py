@@ -9,7 +9,6 @@ is refused until that one ends.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -19,14 +18,9 @@ from credere.audit.services import actor_name, record, snapshot
 from credere.core.errors import BusinessError, Conflict
 from credere.credit.models import Commitment
 from credere.credit.services import standing
-from credere.domain.money import MoneyError, check_currency, parse_amount
+from credere.credit.services.inputs import positive_money, refused
 from credere.identity.authz import authorize
 from credere.ledger.models import Company, Customer
-
-
-def _problems(problems: dict[str, str]) -> BusinessError:
-    return BusinessError("; ".join(f"{k}: {v}" for k, v in problems.items()),
-                         fields=[{"field": k, "message": v} for k, v in problems.items()])
 
 
 def record_commitment(*, actor: Any, customer: Customer, company: Company | None, kind: str, reference: str,
@@ -43,18 +37,7 @@ def record_commitment(*, actor: Any, customer: Customer, company: Company | None
     reference = (reference or "").strip()
     if not reference or len(reference) > 100:
         problems["reference"] = "give the delivery note, contract or document (1 to 100 characters)"
-    value = Decimal(0)
-    try:
-        currency = check_currency((currency or "").strip().upper())
-    except MoneyError as exc:
-        problems["currency"] = str(exc)
-    else:
-        try:
-            value = parse_amount(amount, currency)
-            if value <= 0:
-                problems["amount"] = "give an amount greater than zero"
-        except MoneyError as exc:
-            problems["amount"] = str(exc)
+    currency, value = positive_money(amount, currency, problems)
     today = timezone.localdate()
     start = valid_from or today
     if start > today:
@@ -62,7 +45,7 @@ def record_commitment(*, actor: Any, customer: Customer, company: Company | None
     if not (note or "").strip():
         problems["note"] = "say what the commitment is"
     if problems:
-        raise _problems(problems)
+        raise refused(problems)
     assert company is not None
     with transaction.atomic():
         held = (Commitment.objects.select_for_update()
@@ -84,7 +67,7 @@ def end_commitment(*, actor: Any, commitment_id: int, note: str, ended_on: dt.da
     """Invoiced, returned or released: from ``ended_on`` (default today) it no longer counts."""
     authorize(actor, "request_limits")
     if not (note or "").strip():
-        raise _problems({"note": "say why the commitment ends"})
+        raise refused({"note": "say why the commitment ends"})
     with transaction.atomic():
         row = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
         if row is None:
@@ -93,7 +76,7 @@ def end_commitment(*, actor: Any, commitment_id: int, note: str, ended_on: dt.da
             raise Conflict(f"the commitment ended on {row.ended_on}", code="ended")
         end = ended_on or timezone.localdate()
         if end < row.valid_from:
-            raise _problems({"ended_on": f"is before the commitment started ({row.valid_from})"})
+            raise refused({"ended_on": f"is before the commitment started ({row.valid_from})"})
         before = snapshot(row)
         row.ended_on = end
         row.save(update_fields=["ended_on"])

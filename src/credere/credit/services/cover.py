@@ -14,7 +14,7 @@ from credere.audit.services import actor_name, record, snapshot
 from credere.core.errors import BusinessError, Conflict
 from credere.credit.models import Cover
 from credere.credit.services import standing
-from credere.domain.money import MoneyError, check_currency, parse_amount
+from credere.credit.services.inputs import positive_money, refused
 from credere.identity.authz import authorize
 from credere.ledger.models import Customer
 
@@ -33,18 +33,7 @@ def record_cover(*, actor: Any, customer: Customer, kind: str, provider: str, am
         problems["kind"] = f"choose one of {', '.join(Cover.Kind.values)}"
     if not (provider or "").strip():
         problems["provider"] = "name the insurer or the bank"
-    value = Decimal(0)
-    try:
-        currency = check_currency((currency or "").strip().upper())
-    except MoneyError as exc:
-        problems["currency"] = str(exc)
-    else:
-        try:
-            value = parse_amount(amount, currency)
-            if value <= 0:
-                problems["amount"] = "give an amount greater than zero"
-        except MoneyError as exc:
-            problems["amount"] = str(exc)
+    currency, value = positive_money(amount, currency, problems)
     try:
         pct = Decimal(str(coverage_pct).strip())
         if not (Decimal(0) < pct <= 100):
@@ -60,8 +49,7 @@ def record_cover(*, actor: Any, customer: Customer, kind: str, provider: str, am
     if not (note or "").strip():
         problems["note"] = "say where the cover comes from"
     if problems:
-        raise BusinessError("; ".join(f"{k}: {v}" for k, v in problems.items()),
-                            fields=[{"field": k, "message": v} for k, v in problems.items()])
+        raise refused(problems)
     with transaction.atomic():
         row = Cover.objects.create(customer=customer, kind=kind, provider=provider.strip()[:200],
                                    reference=(reference or "").strip()[:100], currency=currency, amount=value,
