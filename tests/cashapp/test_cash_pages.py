@@ -473,15 +473,18 @@ def test_cash_posts_need_the_csrf_token(matched, role_users):
 def test_the_customer_page_shows_how_they_pay_and_money_kept_on_account(matched, portfolio, client_for):
     clerk = client_for("cash_clerk")
     pay = _pay("B-3")
-    clerk.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "S1", "note": "prepayment", "qs": ""})
+    clerk.post(f"/cash/workbench/payments/{pay.pk}/on-account/",
+               {"customer": "S1", "note": "prepayment", "qs": "", "remember": "1"})
     html = clerk.get(f"/customers/{portfolio.s1.pk}/").content.decode()
-    assert "FR1420041010050500013M02606" in html  # learned from putting the money on account
+    assert "FR1420041010050500013M02606" in html  # learned: the clerk said to remember the payer
     assert "“Jane Stranger”" in html and "Kept on account" in html and "Back to the workbench" in html
     assert "Add bank account" not in html  # clerks do not edit customers
     r = clerk.post(f"/cash/workbench/payments/{pay.pk}/release/")
     assert r.status_code == 302 and r["Location"].endswith(f"?payment={pay.pk}")
     assert OnAccount.objects.get(payment=pay).released_at is not None
     assert pay.pk in set(workbench_reads.workbench_payments().values_list("pk", flat=True))
+    # released, the payer is no longer taken for S1: only that decision had taught it
+    assert "FR1420041010050500013M02606" not in clerk.get(f"/customers/{portfolio.s1.pk}/").content.decode()
     analyst = client_for("credit_analyst")
     assert "Add bank account" in analyst.get(f"/customers/{portfolio.s1.pk}/").content.decode()
     r = analyst.post(f"/cash/customers/{portfolio.s1.pk}/bank-accounts/", {"account": "GB33 BUKB 2020 1555 5555 54"})

@@ -13,13 +13,14 @@
 
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import File, Query, Router, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import StringConstraints
 
 from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, StatementFile
 from credere.cashapp.policies import PolicyInForce, policy_in_force
@@ -177,7 +178,8 @@ def match_payment(request: HttpRequest, payment_id: int, data: MatchIn) -> Statu
     """Apply a payment to the items a clerk chose (amounts in each item's currency; a deduction
     leaves that much open on the item, flagged to resolve)."""
     lines = [decisions.ManualLine(ln.item_id, Decimal(ln.amount), Decimal(ln.deduction)) for ln in data.lines]
-    proposal = decisions.manual_match(actor=acting_user(request), payment_id=payment_id, lines=lines, note=data.note)
+    proposal = decisions.manual_match(actor=acting_user(request), payment_id=payment_id, lines=lines, note=data.note,
+                                      remember=data.remember)
     return Status(201, _proposal(proposal.pk))
 
 
@@ -188,7 +190,8 @@ def on_account(request: HttpRequest, payment_id: int, data: OnAccountIn) -> Stat
     if customer is None:
         raise BusinessError(f"no customer {data.customer_account}", code="not_found", status=404,
                             fields=[{"field": "customer_account", "message": "not found"}])
-    row = decisions.put_on_account(actor=acting_user(request), payment_id=payment_id, customer=customer, note=data.note)
+    row = decisions.put_on_account(actor=acting_user(request), payment_id=payment_id, customer=customer, note=data.note,
+                                   remember=data.remember)
     return Status(201, {"payment_id": payment_id, "customer_account": customer.account_number,
                         "since": row.created_at.isoformat()})
 
@@ -214,7 +217,7 @@ def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]
         "customer_account": customer.account_number,
         "bank_accounts": [{"account": a.account, "source": a.source, "created_by": a.created_by,
                            "created_at": a.created_at.isoformat()} for a in known["bank_accounts"]],
-        "aliases": [{"name": n.name, "created_by": n.created_by, "created_at": n.created_at.isoformat()}
+        "aliases": [{"name": n.name, "key": n.key, "created_by": n.created_by, "created_at": n.created_at.isoformat()}
                     for n in known["aliases"]],
         "references": [{"reference": r.key, "example": r.example, "created_by": r.created_by,
                         "created_at": r.created_at.isoformat()} for r in known["references"]],
@@ -227,6 +230,21 @@ def add_bank_account(request: HttpRequest, account_number: str, data: BankAccoun
     row = learning.add_customer_bank_account(actor=acting_user(request), customer=_customer(account_number),
                                              account=data.account)
     return Status(201, {"account": row.account, "customer_account": account_number, "source": row.source})
+
+
+class ForgetIn(Schema):
+    kind: Literal["account", "name", "reference"]
+    key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="The account, the name's key or the reference, as GET …/payers lists them")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+@router.post("/customers/{account_number}/learned/forget", response=dict[str, int])
+def forget_learned(request: HttpRequest, account_number: str, data: ForgetIn) -> dict[str, int]:
+    """Remove what Credere learned about a payer (audited); a later decision may teach it again."""
+    _customer(account_number)
+    return {"lessons_taken_back": learning.forget(actor=acting_user(request), kind=data.kind, key=data.key,
+                                                  reason=data.reason)}
 
 
 # ----------------------------------------------------------------------------- policy, remittances

@@ -210,6 +210,41 @@ class PayerReference(models.Model):
         return self.key
 
 
+class PayerLesson(models.Model):
+    """What one decision taught about a payer: that a bank account, a bank-written name or a
+    reference is this customer's. The learned accounts, names and references are derived from the
+    lessons still standing (:func:`credere.cashapp.services.learning.settle`), so undoing a decision
+    takes back exactly what it taught, unless another standing decision taught the same."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Bank account"
+        NAME = "name", "Payer name"
+        REFERENCE = "reference", "Reference"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    #: normalised as the matching engine normalises it (the learned row's key)
+    key = models.CharField(max_length=200)
+    #: what the payment said (the account, name or text as written)
+    label = models.CharField(max_length=300, blank=True, default="")
+    #: empty: another customer, from before lessons were kept (the row was shared or ambiguous)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: the decision: "proposal:<id>", "on_account:<id>", or "" (from before lessons were kept)
+    decision = models.CharField(max_length=40, blank=True, default="")
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True, default="")
+    undone_reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "key"]), models.Index(fields=["decision"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label or self.key}"
+
+
 class MatchingPolicyVersion(models.Model):
     """One version of the matching policy; the newest whose ``effective_from`` has passed applies."""
 

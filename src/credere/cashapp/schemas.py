@@ -169,11 +169,14 @@ class MatchLineIn(Schema):
 class MatchIn(Schema):
     lines: list[MatchLineIn] = Field(min_length=1, max_length=200)
     note: Annotated[str, StringConstraints(max_length=300)] = ""
+    remember: bool = Field(True, description="Learn the payer's account, name and references for the customer")
 
 
 class OnAccountIn(Schema):
     customer_account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     note: Annotated[str, StringConstraints(max_length=300)] = ""
+    remember: bool = Field(False, description="Learn the payer's account and name for the customer (an unknown "
+                                              "payer's money kept for now teaches nothing by default)")
 
 
 class PolicyOut(Schema):

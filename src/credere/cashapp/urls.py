@@ -20,5 +20,6 @@ urlpatterns = [
     path("cash/workbench/proposals/<int:pk>/undo/", workbench.undo, name="cash-undo"),
     path("cash/policy/", policy.policy, name="cash-policy"),
     path("cash/customers/<int:pk>/bank-accounts/", workbench.add_bank_account, name="cash-customer-account"),
+    path("cash/customers/<int:pk>/learned/forget/", workbench.forget_learned, name="cash-forget-learned"),
     path("cash/workbench/payments/<int:pk>/release/", workbench.release_on_account, name="cash-release"),
 ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from credere.audit.services import actor_name, record
 from credere.cashapp.models import Adjustment, MatchProposal, OnAccount, ProposalLine
 from credere.cashapp.services.errors import field_error
-from credere.cashapp.services.learning import learn_payer
+from credere.cashapp.services.learning import learn_payer, unlearn
 from credere.cashapp.services.runs import apply_proposal, supersede_open
 from credere.core.errors import Conflict
 from credere.domain.matching import reasons as R
@@ -50,7 +50,8 @@ def _learn_after_decision(actor: Any, proposal: MatchProposal) -> None:
     items = [line.item for line in proposal.lines.select_related("item")]
     customers = {item.customer_id for item in items}
     if len(customers) == 1:
-        learn_payer(actor=actor, payment=proposal.payment, customer_id=customers.pop(), items=items)
+        learn_payer(actor=actor, payment=proposal.payment, customer_id=customers.pop(), items=items,
+                    decision=f"proposal:{proposal.pk}")
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,10 @@ class ManualLine:
 
 
 def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], note: str = "",
-                 applied_on: dt.date | None = None) -> MatchProposal:
+                 applied_on: dt.date | None = None, remember: bool = True) -> MatchProposal:
     """A clerk's own match (one or many items, split as they choose, deductions flagged); audited
-    and undoable like an automatic one, and Credere learns the payer from it."""
+    and undoable like an automatic one, and Credere learns the payer from it unless the clerk says
+    not to (``remember``: a one-off payment by someone else for the customer)."""
     authorize(actor, "allocate")
     payment = _payment(payment_id)
     if not lines:
@@ -108,7 +110,8 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
             row.proposal = proposal
             row.save()
         apply_proposal(actor, proposal, applied_on or timezone.localdate(), MatchProposal.Status.MANUAL)
-    _learn_after_decision(actor, proposal)
+    if remember:
+        _learn_after_decision(actor, proposal)
     return proposal
 
 
@@ -137,11 +140,15 @@ def undo_match(*, actor: Any, proposal_id: int, reason: str, on: dt.date | None 
         proposal.save(update_fields=["status", "decided_by", "updated_at"])
         record(actor=actor, action="match.undone", obj=proposal, before=before, after={"status": proposal.status},
                reason=reason)
+        unlearn(actor=actor, decision=f"proposal:{proposal.pk}", reason=reason)
     return proposal
 
 
-def put_on_account(*, actor: Any, payment_id: int, customer: Customer, note: str = "") -> OnAccount:
-    """Keep a payment's unapplied money on a customer's account (out of the workbench queue)."""
+def put_on_account(*, actor: Any, payment_id: int, customer: Customer, note: str = "",
+                   remember: bool = False) -> OnAccount:
+    """Keep a payment's unapplied money on a customer's account (out of the workbench queue).
+    ``remember``: the clerk says the payer's account and name are this customer's (an unknown
+    payer's money put somewhere for now teaches nothing, by default)."""
     authorize(actor, "allocate")
     with transaction.atomic():
         payment = Payment.objects.select_for_update(no_key=True).filter(pk=payment_id).first()
@@ -161,7 +168,8 @@ def put_on_account(*, actor: Any, payment_id: int, customer: Customer, note: str
                                        created_by=actor_name(actor))
         record(actor=actor, action="payment.put_on_account", obj=payment,
                after={"customer": customer.account_number, "unapplied": payment.unapplied_amount}, reason=note)
-    learn_payer(actor=actor, payment=payment, customer_id=customer.pk)
+    if remember:
+        learn_payer(actor=actor, payment=payment, customer_id=customer.pk, decision=f"on_account:{row.pk}")
     return row
 
 
@@ -175,4 +183,5 @@ def release_on_account(*, actor: Any, payment_id: int, reason: str = "") -> OnAc
         row.released_by = actor_name(actor)
         row.save(update_fields=["released_at", "released_by"])
         record(actor=actor, action="payment.released_from_account", obj=row.payment, reason=reason)
+        unlearn(actor=actor, decision=f"on_account:{row.pk}", reason=reason or "released from the account")
     return row

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from credere.audit.services import actor_name, record, snapshot
-from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerReference
+from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerLesson, PayerReference
 from credere.cashapp.policies import policy_in_force
 from credere.cashapp.services.errors import field_error
 from credere.core.errors import Conflict
@@ -24,56 +25,43 @@ from credere.identity.authz import authorize
 from credere.ledger.models import Customer, OpenItem, Payment
 
 
-def learn_account(actor: Any, payment: Payment, customer_id: int, known: dict[str, tuple[int, bool]]) -> None:
+def learn_account(actor: Any, payment: Payment, customer_id: int, known: dict[str, tuple[int, bool]],
+                  decision: str) -> None:
     """After an automatic match: learn the payer's account unless it is known already (``known``,
     read once per run and kept up to date here, spares a query per payment)."""
     account = normalise_account(payment.payer_account)
     seen = known.get(account) if account else None
     if not account or (seen is not None and (seen[0] == customer_id or seen[1])):
         return  # known for this customer, or already shared
-    learn_payer(actor=actor, payment=payment, customer_id=customer_id, names=False)
+    learn_payer(actor=actor, payment=payment, customer_id=customer_id, decision=decision, names=False)
     row = CustomerBankAccount.objects.filter(account=account).values_list("customer_id", "shared").first()
     if row is not None:
         known[account] = row
 
 
-def learn_payer(*, actor: Any, payment: Payment, customer_id: int, names: bool = True,
+def learn_payer(*, actor: Any, payment: Payment, customer_id: int, decision: str, names: bool = True,
                 items: Sequence[OpenItem] = ()) -> None:
     """Remember the payer's bank account (and, after a clerk's decision, the name the bank wrote
     and the references naming the payer) for ``customer_id``, so that the next payments from them
-    are recognised. ``items``: the items the payment was matched to (their references are documents,
-    not the payer's)."""
+    are recognised: a lesson of ``decision`` each (``"proposal:<id>"``, ``"on_account:<id>"``),
+    which undoing the decision takes back (:func:`unlearn`). ``items``: the items the payment was
+    matched to (their references are documents, not the payer's)."""
     with transaction.atomic():
         account = normalise_account(payment.payer_account)
-        known = CustomerBankAccount.objects.select_for_update().filter(account=account).first() if account else None
-        if account and known is None:
-            row = CustomerBankAccount.objects.create(customer_id=customer_id, account=account,
-                                                     source=CustomerBankAccount.Source.LEARNED,
-                                                     learned_from=payment, created_by=actor_name(actor))
-            record(actor=actor, action="customer_bank_account.learned", obj=row, after=snapshot(row),
-                   reason=f"payment {payment.reference}")
-        elif known is not None and known.customer_id != customer_id and not known.shared:
-            # one account paying for two customers (a parent, a payment service): evidence for neither
-            before = snapshot(known)
-            known.shared = True
-            known.save(update_fields=["shared"])
-            record(actor=actor, action="customer_bank_account.shared", obj=known, before=before,
-                   after=snapshot(known), reason=f"payment {payment.reference} was for another customer")
+        if account:
+            _lesson(actor, payment, customer_id, decision, PayerLesson.Kind.ACCOUNT, account, payment.payer_account)
         if not names or not payment.payer_name.strip():
             return
         policy = policy_in_force().matching_policy()
         key = normalise_name(payment.payer_name, frozenset(policy.legal_forms), dict(policy.abbreviations))
         customer = Customer.objects.get(pk=customer_id)
         own = normalise_name(customer.name, frozenset(policy.legal_forms), dict(policy.abbreviations))
-        if key and key != own and not PayerAlias.objects.filter(key=key).exists():
-            alias = PayerAlias.objects.create(customer_id=customer_id, name=payment.payer_name[:200], key=key[:200],
-                                              learned_from=payment, created_by=actor_name(actor))
-            record(actor=actor, action="payer_alias.learned", obj=alias, after=snapshot(alias),
-                   reason=f"payment {payment.reference}")
-    _learn_references(actor, payment, customer_id, items, policy)
+        if key and key != own:
+            _lesson(actor, payment, customer_id, decision, PayerLesson.Kind.NAME, key[:200], payment.payer_name)
+        _learn_references(actor, payment, customer_id, decision, items, policy)
 
 
-def _learn_references(actor: Any, payment: Payment, customer_id: int, items: Sequence[OpenItem],
+def _learn_references(actor: Any, payment: Payment, customer_id: int, decision: str, items: Sequence[OpenItem],
                       policy: MatchingPolicy) -> None:
     """Remember references in the payment text that name the payer rather than a document."""
     size = policy.min_reference_length
@@ -85,23 +73,119 @@ def _learn_references(actor: Any, payment: Payment, customer_id: int, items: Seq
         return OpenItem.objects.filter(company_id=payment.company_id, document_number__endswith=digits).exists()
 
     for key in candidates(payment.reference_text or "", size):
-        if not names_the_payer(key, amount=payment.amount, document_keys=document_keys,
-                               ends_a_document=ends_a_document):
-            continue
-        with transaction.atomic():
-            row = PayerReference.objects.select_for_update().filter(key=key).first()
-            if row is None:
-                row = PayerReference.objects.create(customer_id=customer_id, key=key,
-                                                    example=payment.reference_text[:300], learned_from=payment,
-                                                    created_by=actor_name(actor))
-                record(actor=actor, action="payer_reference.learned", obj=row, after=snapshot(row),
-                       reason=f"payment {payment.reference}")
-            elif row.customer_id not in (None, customer_id):
-                before = snapshot(row)
-                row.customer = None
-                row.save(update_fields=["customer"])
-                record(actor=actor, action="payer_reference.ambiguous", obj=row, before=before,
-                       after=snapshot(row), reason=f"payment {payment.reference} names another customer")
+        if names_the_payer(key, amount=payment.amount, document_keys=document_keys,
+                           ends_a_document=ends_a_document):
+            _lesson(actor, payment, customer_id, decision, PayerLesson.Kind.REFERENCE, key[:100],
+                    payment.reference_text)
+
+
+def _lesson(actor: Any, payment: Payment, customer_id: int, decision: str, kind: str, key: str, label: str) -> None:
+    live = PayerLesson.objects.filter(kind=kind, key=key, undone_at__isnull=True)
+    if live.filter(decision=decision, customer_id=customer_id).exists():
+        return
+    PayerLesson.objects.create(kind=kind, key=key, label=(label or "")[:300], customer_id=customer_id,
+                               payment=payment, decision=decision, created_by=actor_name(actor))
+    settle(actor, kind, key, f"payment {payment.reference}")
+
+
+def settle(actor: Any, kind: str, key: str, why: str) -> None:
+    """Make the learned row of ``key`` what the standing lessons say (audited when it changes): the
+    first customer taught owns it; an account taught for two customers is shared (it identifies
+    neither), a reference taught for two names no one; with no lesson left it is forgotten. A bank
+    account a clerk entered by hand keeps its customer."""
+    lessons = list(PayerLesson.objects.filter(kind=kind, key=key, undone_at__isnull=True).order_by("id"))
+    customers = list(dict.fromkeys(x.customer_id for x in lessons))
+    first = lessons[0] if lessons else None
+    if kind == PayerLesson.Kind.ACCOUNT:
+        account = CustomerBankAccount.objects.select_for_update().filter(account=key).first()
+        if account is not None and account.source == CustomerBankAccount.Source.MANUAL:
+            _update(actor, account, {"shared": any(c != account.customer_id for c in customers)},
+                    "customer_bank_account", why)
+        elif first is None or first.customer_id is None:
+            _forget(actor, account, "customer_bank_account", why)
+        else:
+            wanted = {"customer_id": first.customer_id, "shared": len(customers) > 1, "learned_from_id": first.payment_id}
+            if account is None:
+                row = CustomerBankAccount.objects.create(account=key, source=CustomerBankAccount.Source.LEARNED,
+                                                         created_by=actor_name(actor), **wanted)
+                record(actor=actor, action="customer_bank_account.learned", obj=row, after=snapshot(row), reason=why)
+            else:
+                _update(actor, account, wanted, "customer_bank_account", why)
+    elif kind == PayerLesson.Kind.NAME:
+        alias = PayerAlias.objects.select_for_update().filter(key=key).first()
+        if first is None or first.customer_id is None:
+            _forget(actor, alias, "payer_alias", why)
+        elif alias is None:
+            named = PayerAlias.objects.create(customer_id=first.customer_id, name=first.label[:200], key=key,
+                                              learned_from_id=first.payment_id, created_by=actor_name(actor))
+            record(actor=actor, action="payer_alias.learned", obj=named, after=snapshot(named), reason=why)
+        else:
+            _update(actor, alias, {"customer_id": first.customer_id, "name": first.label[:200] or alias.name,
+                                   "learned_from_id": first.payment_id}, "payer_alias", why)
+    else:
+        reference = PayerReference.objects.select_for_update().filter(key=key).first()
+        if first is None:
+            _forget(actor, reference, "payer_reference", why)
+        elif reference is None:
+            written = PayerReference.objects.create(
+                customer_id=first.customer_id if len(customers) == 1 else None, key=key, example=first.label[:300],
+                learned_from_id=first.payment_id, created_by=actor_name(actor))
+            record(actor=actor, action="payer_reference.learned", obj=written, after=snapshot(written), reason=why)
+        else:
+            _update(actor, reference, {"customer_id": first.customer_id if len(customers) == 1 else None,
+                                       "learned_from_id": first.payment_id}, "payer_reference", why)
+
+
+def _update(actor: Any, row: Any, wanted: dict[str, Any], name: str, why: str) -> None:
+    changed = [k for k, v in wanted.items() if getattr(row, k) != v]
+    if not changed:
+        return
+    before = snapshot(row)
+    for k in changed:
+        setattr(row, k, wanted[k])
+    row.save(update_fields=[k.removesuffix("_id") if k.endswith("_id") else k for k in changed])
+    action = ("shared" if wanted.get("shared") else "unshared") if changed == ["shared"] else "relearned"
+    if name == "payer_reference" and changed[:1] == ["customer_id"] and wanted["customer_id"] is None:
+        action = "ambiguous"
+    record(actor=actor, action=f"{name}.{action}", obj=row, before=before, after=snapshot(row), reason=why)
+
+
+def _forget(actor: Any, row: Any, name: str, why: str) -> None:
+    if row is None:
+        return
+    before = snapshot(row)
+    row.delete()
+    record(actor=actor, action=f"{name}.unlearned", obj=row, before=before, reason=why)
+
+
+def unlearn(*, actor: Any, decision: str, reason: str) -> int:
+    """Take back what ``decision`` taught (it was undone); what another standing decision taught
+    too stays. How many lessons were taken back."""
+    with transaction.atomic():
+        lessons = list(PayerLesson.objects.select_for_update().filter(decision=decision, undone_at__isnull=True))
+        now = timezone.now()
+        for lesson in lessons:
+            lesson.undone_at, lesson.undone_by, lesson.undone_reason = now, actor_name(actor), reason[:300]
+            lesson.save(update_fields=["undone_at", "undone_by", "undone_reason"])
+        for kind, key in sorted({(x.kind, x.key) for x in lessons}):
+            settle(actor, kind, key, f"{decision.replace(':', ' ')} undone: {reason}"[:300])
+    return len(lessons)
+
+
+def forget(*, actor: Any, kind: str, key: str, reason: str) -> int:
+    """A clerk removes what was learned (an account, a name or a reference): every standing lesson
+    of it is taken back, audited; a later decision may teach it again."""
+    authorize(actor, "allocate")
+    if not (reason or "").strip():
+        raise field_error("reason", "say why Credere should forget it")
+    with transaction.atomic():
+        lessons = list(PayerLesson.objects.select_for_update().filter(kind=kind, key=key, undone_at__isnull=True))
+        now = timezone.now()
+        for lesson in lessons:
+            lesson.undone_at, lesson.undone_by, lesson.undone_reason = now, actor_name(actor), reason.strip()[:300]
+            lesson.save(update_fields=["undone_at", "undone_by", "undone_reason"])
+        settle(actor, kind, key, f"removed by a clerk: {reason.strip()}"[:300])
+    return len(lessons)
 
 
 def add_customer_bank_account(*, actor: Any, customer: Customer, account: str) -> CustomerBankAccount:

@@ -166,7 +166,7 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
                     applied += 1
                     owners = {owner.get(link.item_id, "") for link in proposal.links}
                     if len(owners) == 1 and (customer_id := customers.get(owners.pop())) is not None:
-                        learn_account(actor, payment, customer_id, seen_accounts)
+                        learn_account(actor, payment, customer_id, seen_accounts, f"proposal:{row.pk}")
                 else:
                     suggested += 1
     return applied, suggested, unmatched

@@ -246,7 +246,8 @@ def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
         return _after_action(request, payment_id=pk, stay=True, errors=errors)
     try:
         proposal = decisions.manual_match(actor=request.user, payment_id=pk, lines=lines,
-                                         note=(request.POST.get("note") or "").strip()[:300])
+                                         note=(request.POST.get("note") or "").strip()[:300],
+                                         remember=request.POST.get("remember", "1") == "1")
     except BusinessError as exc:
         return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
     pay = workbench_reads.payment(pk) or pay
@@ -271,7 +272,8 @@ def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
         return _after_action(request, payment_id=pk, stay=True, errors=[msg])
     try:
         decisions.put_on_account(actor=request.user, payment_id=pk, customer=customer,
-                                note=(request.POST.get("note") or "").strip()[:300])
+                                note=(request.POST.get("note") or "").strip()[:300],
+                                remember=request.POST.get("remember") == "1")
     except BusinessError as exc:
         return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
     return _after_action(request, payment_id=pk, stay=False,
@@ -324,6 +326,27 @@ def add_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Bank account {row.account} recorded for {customer.name}: payments from it "
                                   "are recognised as theirs.")
+    return redirect(reverse("web:customer", args=[pk]) + "#payers")
+
+
+@require_POST
+@page("allocate")
+def forget_learned(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove what Credere learned about a customer's payer (an account, a name, a reference)."""
+    customer = workbench_reads.customer(pk)
+    if customer is None:
+        return not_found(request, f"customer with id {pk}")
+    kind, key = request.POST.get("kind") or "", (request.POST.get("key") or "")[:200]
+    try:
+        if kind not in ("account", "name", "reference"):
+            raise BusinessError("kind: choose account, name or reference",
+                                fields=[{"field": "kind", "message": "choose account, name or reference"}])
+        learning.forget(actor=request.user, kind=kind, key=key, reason=request.POST.get("reason") or "")
+    except BusinessError as exc:
+        messages.error(request, f"Nothing was removed: {exc}")
+    else:
+        messages.success(request, f"Credere no longer takes {key} for {customer.name}'s; a later decision may "
+                                  "teach it again.")
     return redirect(reverse("web:customer", args=[pk]) + "#payers")
 
 
