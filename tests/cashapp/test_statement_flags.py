@@ -89,8 +89,8 @@ def test_strict_refuses_the_file_and_writes_nothing(clerk, ledger):
     before = counts()
     with pytest.raises(BusinessError) as error:
         _import(clerk, strict=True)
-    assert str(error.value) == ("off.xml was not imported: Stmt[1]: the opening balance 1000.00 plus the booked "
-                                "entries 1940.00 is 2940.00, not the closing balance 2939.90")
+    assert str(error.value) == ("off.xml was not imported (read as ISO 20022 camt): Stmt[1]: the opening balance "
+                                "1000.00 plus the booked entries 1940.00 is 2940.00, not the closing balance 2939.90")
     assert error.value.fields == [{"field": "file", "message": str(error.value).split(": ", 1)[1]}]
     assert counts() == before
 
@@ -275,3 +275,10 @@ def test_the_parse_command_can_be_strict(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["balance_difference"] == "-0.10"
     with pytest.raises(CommandError, match="not the closing balance 2939.90"):
         call_command("cash", "parse", str(path), "--strict")
+
+
+def test_a_refused_file_names_the_format_it_was_read_as(clerk, ledger):
+    with pytest.raises(BusinessError) as error:
+        statements.import_statement(actor=clerk, data=b":61:2603020302CR1,00NTRFNONREF\n:86:x\n", filename="part.sta")
+    assert str(error.value) == ("part.sta was not imported (read as MT940): line 1: :61: comes before the first :20: "
+                                "transaction reference")

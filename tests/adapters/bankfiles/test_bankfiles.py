@@ -404,3 +404,30 @@ def test_a_csv_statement_without_account_is_an_error():
     data = read("english.csv").replace(b",Own account", b",Note")
     with pytest.raises(StatementError, match="names no account"):
         parse_statements(data)
+
+
+# --- fragments are told what their own format misses, never to give a CSV mapping ---------------------------
+
+
+@pytest.mark.parametrize(("data", "kind", "message"), [
+    (b":61:2603020302CR1190,00NTRFNONREF//B1\n:86:Invoice INV-1, thanks\n:62F:C260302EUR10727,50\n", "mt940",
+     "line 1: :61: comes before the first :20: transaction reference"),
+    (b":13D:2603031500+0100\n:61:2603030303CR480,00NTRFNONREF\n:90C:1EUR480,00\n", "mt942",
+     "line 1: :13D: comes before the first :20: transaction reference"),
+    (b"03,123456789,USD,010,5000000,,,015,6134500,,/\n16,195,150000,0,FW1,INV-9001,Wire/\n49,6284500,3/\n", "bai2",
+     "line 1: a BAI2 file starts with a 01 file header"),
+    (b"16,195,150000,0,FW1,INV-9001,Wire/\n", "bai2", "line 1: a BAI2 file starts with a 01 file header"),
+])
+def test_a_bank_format_fragment_is_named_as_such(data, kind, message):
+    assert detect_format(data) == kind
+    with pytest.raises(StatementError) as error:
+        parse_statements(data)
+    assert (str(error.value), error.value.format) == (message, kind)
+    assert "CSV" not in str(error.value)
+
+
+def test_a_csv_export_is_still_a_csv():
+    assert detect_format(b"Date,Amount,Currency,Text\n2026-03-02,1.00,EUR,x\n") == "csv"
+    with pytest.raises(StatementError) as error:
+        parse_statements(b"When,How much\n2026-03-02,1.00\n")
+    assert error.value.format == "csv" and "give a CSV mapping" in str(error.value)

@@ -20,7 +20,7 @@ from babel.numbers import get_currency_precision
 from .bai2 import parse_bai2
 from .camt import MAX_BYTES, parse_camt
 from .csvfile import CsvMapping, parse_csv
-from .detect import detect_format
+from .detect import FORMAT_NAMES, detect_format
 from .identity import transaction_keys
 from .swift import parse_swift
 from .values import Discrepancy, RemittanceLine, Statement, StatementError, Transaction
@@ -33,6 +33,7 @@ __all__ = [
     "Statement",
     "StatementError",
     "Transaction",
+    "FORMAT_NAMES",
     "detect_format",
     "discrepancy_to_json",
     "parse_statements",
@@ -108,16 +109,23 @@ def parse_statements(
             statements = parse_bai2(data)
         else:
             statements = parse_csv(data, csv_mapping)
+        if not statements:
+            raise StatementError("", f"the {FORMAT_NAMES[kind]} file contains no statement")
+        finished = [_finish(statement, number) for number, statement in enumerate(statements, start=1)]
+        if strict:
+            for statement in finished:
+                for discrepancy in statement.discrepancies:
+                    raise StatementError(discrepancy.location, discrepancy.message)
     except RecursionError:
-        raise StatementError("", "the file is nested too deeply to be a bank statement") from None
-    if not statements:
-        raise StatementError("", f"the {kind} file contains no statement")
-    finished = [_finish(statement, number) for number, statement in enumerate(statements, start=1)]
-    if strict:
-        for statement in finished:
-            for discrepancy in statement.discrepancies:
-                raise StatementError(discrepancy.location, discrepancy.message)
+        raise _named(StatementError("", "the file is nested too deeply to be a bank statement"), kind) from None
+    except StatementError as error:
+        raise _named(error, kind) from None
     return finished
+
+
+def _named(error: StatementError, kind: str) -> StatementError:
+    error.format = kind
+    return error
 
 
 def discrepancy_to_json(discrepancy: Discrepancy) -> dict[str, Any]:

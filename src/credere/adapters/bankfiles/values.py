@@ -14,6 +14,8 @@ class StatementError(ValueError):
         super().__init__(f"{location}: {reason}" if location else reason)
         self.location = location
         self.reason = reason
+        #: The format the file was read as (``mt940``, ``bai2``…), once it was recognised.
+        self.format = ""
 
 
 @dataclass(frozen=True, slots=True)

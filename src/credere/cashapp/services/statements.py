@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credere.adapters.bankfiles import StatementError, discrepancy_to_json, parse_statements
+from credere.adapters.bankfiles import FORMAT_NAMES, StatementError, discrepancy_to_json, parse_statements
 from credere.adapters.bankfiles.csvfile import CsvMapping
 from credere.adapters.bankfiles.detect import detect_format
 from credere.adapters.bankfiles.identity import transaction_keys
@@ -84,7 +84,8 @@ def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] |
                     continue  # not this bank's layout
         return parse_statements(data, filename=filename, csv_mapping=mapping, strict=strict)
     except StatementError as exc:
-        raise BusinessError(f"{filename or 'the file'} was not imported: {exc}", code="bad_statement",
+        read_as = f" (read as {FORMAT_NAMES[exc.format]})" if exc.format in FORMAT_NAMES else ""
+        raise BusinessError(f"{filename or 'the file'} was not imported{read_as}: {exc}", code="bad_statement",
                             fields=[{"field": "file", "message": str(exc)}]) from None
 
 
