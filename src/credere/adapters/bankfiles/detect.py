@@ -69,10 +69,10 @@ def detect_format(data: bytes, filename: str = "") -> str:
     lines = [line for line in stripped.splitlines() if line.strip()]
     # A fragment or a damaged file in a bank format goes to that format's reader, which says what is missing,
     # rather than to the CSV reader (which would ask for a column mapping).
-    sample = [line.strip() for line in lines[:200]]
-    if sample and all(_BAI2_RECORD.match(line) for line in sample) and any(line.endswith("/") for line in sample):
+    first_lines = [line.strip() for line in lines[:200]]
+    if first_lines and all(_BAI2_RECORD.match(line) for line in first_lines) and any(line.endswith("/") for line in first_lines):
         return "bai2"
-    if sample and _SWIFT_TAG.match(sample[0]) and len(tags) >= 2:
+    if first_lines and _SWIFT_TAG.match(first_lines[0]) and len(tags) >= 2:
         return "mt942" if tags & _INTRADAY_TAGS and not tags & _BALANCE_TAGS else "mt940"
     if lines and any(delimiter in lines[0] for delimiter in _CSV_DELIMITERS) and len(lines[0]) < 4000:
         return "csv"
