@@ -197,3 +197,44 @@ def test_manager_changes_the_matching_policy(ledger, page: Page):
     page.wait_for_timeout(150)
     page.screenshot(path=str(SHOTS / "cash-policy-phone.png"), full_page=True)
     assert re.search(r"/cash/policy/$", page.url)
+
+
+def test_a_statement_that_does_not_add_up_is_imported_flagged_and_acknowledged(ledger, page: Page, tmp_path):
+    from credere.cashapp.models import Statement
+    from support.browsing import shoot
+
+    data = camt053(DAY)
+    closing = f">{1000 + sum(D(amount) for amount, *_ in DAY):.2f}<".encode()
+    statement = tmp_path / "short.xml"
+    statement.write_bytes(data.replace(closing, b">1803.00<"))
+    login(page, "clerk")
+    page.goto("/cash/statements/")
+    page.get_by_label("Statement file").set_input_files(str(statement))
+    page.get_by_label("Company (for a bank account seen for the first time)").select_option("DE01")
+    page.get_by_role("button", name="Upload and import").click()
+
+    expect(page.get_by_role("heading", name="short.xml", level=1)).to_be_visible()
+    expect(page.locator(".alert-warning").first).to_contain_text("1 statement of this file does not add up")
+    flag = page.get_by_test_id("statement-flag")
+    expect(flag).to_contain_text("Statement STMT-1 of account DE89370400440532013000 does not add up")
+    expect(page.get_by_test_id("expected-closing")).to_have_text("€1,811.45")
+    expect(page.get_by_test_id("stated-closing")).to_have_text("€1,803.00")
+    expect(page.get_by_test_id("difference")).to_have_text("-€8.45")
+    expect(flag).to_contain_text("the bank's closing balance is €8.45 less than its entries account for")
+    expect(page.get_by_text("does not add up", exact=True)).to_be_visible()  # the statements table's badge
+    shoot(page, "file-flagged", prefix="cash")
+    page.goto("/cash/statements/")
+    expect(page.get_by_test_id("file-flag")).to_have_text("1 statement does not add up")
+    shoot(page, "statements-flagged", prefix="cash")
+
+    page.goto(f"/cash/statements/{Statement.objects.get().file_id}/")
+    page.get_by_role("button", name="Acknowledge the difference").click()  # an empty note: the browser asks
+    expect(page.get_by_label("Note (kept in the audit trail)")).to_be_focused()
+    page.get_by_label("Note (kept in the audit trail)").fill("The bank booked a fee of 8.45 on the next statement.")
+    page.get_by_role("button", name="Acknowledge the difference").click()
+    expect(page.locator(".alert-success")).to_contain_text("The difference is acknowledged")
+    expect(page.get_by_test_id("acknowledgement")).to_contain_text(
+        "Acknowledged by clerk")
+    expect(page.get_by_test_id("acknowledgement")).to_contain_text("The bank booked a fee of 8.45")
+    shoot(page, "file-acknowledged", prefix="cash")
+    assert Statement.objects.get().acknowledgement_note == "The bank booked a fee of 8.45 on the next statement."

@@ -2,7 +2,9 @@
 
 * ``POST /cash/statements`` — import a bank statement (multipart field ``file``); matching
   follows in the background. ``POST /cash/statements/parse`` shows what a file holds.
-* ``GET /cash/statements``, ``GET /cash/transactions`` — what was imported.
+* ``GET /cash/statements[/{file_id}]``, ``GET /cash/transactions`` — what was imported; a
+  statement whose figures do not add up is flagged, and ``POST /cash/statements/{file_id}/
+  statements/{statement_id}/acknowledge`` records that a clerk has looked at its difference.
 * ``POST /cash/runs``, ``GET /cash/runs[/{id}]`` — matching runs.
 * ``GET /cash/proposals`` and ``POST /cash/proposals/{id}/accept|undo`` — the workbench.
 * ``POST /cash/payments/{id}/match|on-account`` — a clerk's own match, or keep on account.
@@ -25,6 +27,7 @@ from pydantic import StringConstraints
 from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, StatementFile
 from credere.cashapp.policies import PolicyInForce, policy_in_force
 from credere.cashapp.schemas import (
+    AcknowledgeIn,
     BankAccountIn,
     MatchIn,
     OnAccountIn,
@@ -36,8 +39,10 @@ from credere.cashapp.schemas import (
     RemittanceOut,
     RunIn,
     RunOut,
+    StatementFileDetailOut,
     StatementFileOut,
     StatementImportOut,
+    StatementOut,
     TransactionFilters,
     TransactionOut,
     UndoIn,
@@ -76,21 +81,23 @@ def _read(file: UploadedFile) -> bytes:
 
 @router.post("/statements", response={201: StatementImportOut})
 def import_statement(request: HttpRequest, file: File[UploadedFile], company: str | None = None,
-                     match: bool = True) -> Status[dict[str, Any]]:
+                     match: bool = True, strict: bool = False) -> Status[dict[str, Any]]:
     """Import a bank statement (camt.052/053/054, MT940/942, BAI2, CSV; format read from the content).
 
     Transactions seen before are skipped; incoming money becomes payments, matched in the
     background unless ``match=false``. A file with an error is refused whole (422, naming
-    the line or element)."""
+    the line or element). A statement whose closing balance or control totals do not match its
+    entries is imported and listed in ``flagged_statements``; ``strict=true`` refuses it instead."""
     user = acting_user(request)
     authorize(user, "import_statements")
     name = PurePath(file.name or "statement").name
     result = statements.import_statement(actor=user, data=_read(file), filename=name, company=_company(company),
-                                       match=match, background=True)
+                                       match=match, background=True, strict=strict)
     state = "off" if not match else ("queued" if result.payments else "nothing to match")
     return Status(201, {"file_id": result.file.pk, "file_name": name, "format": result.file.format,
                         "statements": result.statements, "new_transactions": result.new,
-                        "known_transactions": result.known, "payments": result.payments, "matching": state})
+                        "known_transactions": result.known, "payments": result.payments, "matching": state,
+                        "flagged_statements": [row.pk for row in result.flagged]})
 
 
 @router.post("/statements/parse", response=list[dict[str, Any]])
@@ -108,6 +115,24 @@ def parse_statement(request: HttpRequest, file: File[UploadedFile], raw: bool = 
 def list_statement_files(request: HttpRequest) -> QuerySet[StatementFile]:
     authorize(acting_user(request), "view_ledger")
     return statement_reads.statement_files()
+
+
+@router.get("/statements/{file_id}", response=StatementFileDetailOut)
+def get_statement_file(request: HttpRequest, file_id: int) -> Any:
+    """A statement file with its statements, each with its balances check and acknowledgement."""
+    authorize(acting_user(request), "view_ledger")
+    file: Any = statement_reads.statement_files().filter(pk=file_id).first()
+    if file is None:
+        raise BusinessError(f"no statement file with id {file_id}", code="not_found", status=404)
+    file.statement_list = statement_reads.file_statements(file)
+    return file
+
+
+@router.post("/statements/{file_id}/statements/{statement_id}/acknowledge", response=StatementOut)
+def acknowledge_statement(request: HttpRequest, file_id: int, statement_id: int, data: AcknowledgeIn) -> Any:
+    """Acknowledge the difference of a statement that does not add up, with a note (audited)."""
+    return statements.acknowledge_statement(actor=acting_user(request), statement_id=statement_id, file_id=file_id,
+                                            note=data.note)
 
 
 @router.get("/transactions", response=list[TransactionOut])

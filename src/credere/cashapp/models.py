@@ -67,9 +67,26 @@ class Statement(models.Model):
     to_date = models.DateField(null=True, blank=True)
     opening_balance = OptionalAmountField()
     closing_balance = OptionalAmountField()
+    #: The statement's own figures do not add up (closing balance, MT942 totals, BAI2 control totals); its
+    #: transactions were imported all the same, and a clerk acknowledges the difference.
+    flagged = models.BooleanField(default=False)
+    #: The opening balance plus the statement's entries (all of them, including those already known).
+    expected_closing = OptionalAmountField()
+    #: The stated closing balance minus ``expected_closing``, when they differ.
+    balance_difference = OptionalAmountField()
+    #: Each disagreement: location, what, expected, stated, difference (amounts as strings), message.
+    discrepancies = models.JSONField(default=list, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    acknowledgement_note = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.flagged and self.acknowledged_at is None
 
     def __str__(self) -> str:
         return f"Statement {self.statement_id or self.pk} of {self.bank_account.account}"

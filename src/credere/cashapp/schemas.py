@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun
+from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, Statement
 from credere.cashapp.policies import SETTINGS
 from credere.core.api import PositiveAmountText
 from credere.domain.matching.policy import setting_help
@@ -27,6 +27,9 @@ class StatementImportOut(Schema):
     payments: list[int] = Field(description="Ids of the payments created for incoming money")
     matching: Literal["queued", "done", "off", "nothing to match"]
     run_id: int | None = None
+    flagged_statements: list[int] = Field(
+        description="Ids of the imported statements whose figures do not add up (closing balance, MT942 totals, "
+                    "BAI2 control totals): imported all the same, to be acknowledged")
 
 
 class StatementFileOut(Schema):
@@ -39,6 +42,74 @@ class StatementFileOut(Schema):
     statements: int
     transactions_new: int
     transactions_known: int
+    flagged_statements: int = Field(description="Statements of the file whose figures do not add up")
+    unacknowledged_flags: int = Field(description="Those of them that no one has acknowledged yet")
+
+
+class DiscrepancyOut(Schema):
+    location: str = Field(description="Where the figure is in the file, e.g. 'line 14' or 'Stmt[1]'")
+    what: str = Field(description="closing balance, debit total, credit total, account control total, …")
+    expected: str | None = Field(description="What the entries give (null for a count of records)")
+    stated: str | None = Field(description="What the file states")
+    difference: str | None = Field(description="stated minus expected")
+    message: str
+
+
+class StatementOut(Schema):
+    id: int
+    account: str
+    statement_id: str
+    format: str
+    kind: str
+    currency: str
+    from_date: dt.date | None
+    to_date: dt.date | None
+    opening_balance: str | None
+    closing_balance: str | None
+    flagged: bool = Field(description="The statement's figures do not add up; its transactions were imported")
+    expected_closing: str | None = Field(description="The opening balance plus the statement's entries")
+    balance_difference: str | None = Field(description="The stated closing balance minus the expected one")
+    discrepancies: list[DiscrepancyOut]
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+    acknowledgement_note: str
+
+    @staticmethod
+    def resolve_account(obj: Statement) -> str:
+        return obj.bank_account.account
+
+    @staticmethod
+    def resolve_acknowledged_by(obj: Statement) -> str | None:
+        return obj.acknowledged_by.get_username() if obj.acknowledged_by else None
+
+    @staticmethod
+    def _text(amount: Any) -> str | None:
+        return None if amount is None else str(amount)
+
+    @staticmethod
+    def resolve_opening_balance(obj: Statement) -> str | None:
+        return StatementOut._text(obj.opening_balance)
+
+    @staticmethod
+    def resolve_closing_balance(obj: Statement) -> str | None:
+        return StatementOut._text(obj.closing_balance)
+
+    @staticmethod
+    def resolve_expected_closing(obj: Statement) -> str | None:
+        return StatementOut._text(obj.expected_closing)
+
+    @staticmethod
+    def resolve_balance_difference(obj: Statement) -> str | None:
+        return StatementOut._text(obj.balance_difference)
+
+
+class StatementFileDetailOut(StatementFileOut):
+    statement_list: list[StatementOut] = Field(description="The file's statements, each with its balances check")
+
+
+class AcknowledgeIn(Schema):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="What the clerk found out about the difference (kept in the audit trail)")
 
 
 class TransactionOut(Schema):

@@ -10,6 +10,8 @@ urlpatterns = [
     path("cash/statements/<int:pk>/status/", statements.statement_file_status, name="cash-file-status"),
     path("cash/statements/<int:pk>/download/", statements.statement_file_download, name="cash-file-download"),
     path("cash/statements/<int:pk>/match/", statements.statement_file_match, name="cash-file-match"),
+    path("cash/statements/<int:pk>/statements/<int:statement_pk>/acknowledge/", statements.statement_acknowledge,
+         name="cash-statement-acknowledge"),
     path("cash/workbench/", workbench.workbench, name="cash-workbench"),
     path("cash/workbench/payments/<int:pk>/", workbench.workbench_panel, name="cash-panel"),
     path("cash/workbench/payments/<int:pk>/items/", workbench.workbench_items, name="cash-items"),

@@ -40,6 +40,16 @@ def test_output_matches_the_golden_file(sample):
     assert json.loads(render(sample)) == json.loads(golden_path(sample).read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_every_golden_file_adds_up_exactly(sample):
+    """Opening balance plus transactions is the closing balance, or differs from it by exactly the flagged amount."""
+    for statement in parse(sample):
+        if statement.opening_balance is None or statement.closing_balance is None or statement.kind != "statement":
+            continue
+        moved = sum((tx.amount for tx in statement.transactions), Decimal(0))
+        assert statement.opening_balance + moved + (statement.balance_difference or 0) == statement.closing_balance
+
+
 def test_raw_is_omitted_unless_asked_for():
     statements = parse("mt940.sta")
     assert "raw" not in statements_to_json(statements)[0]["transactions"][0]
@@ -262,10 +272,21 @@ def test_a_bad_camt_amount_names_the_element_path():
     assert str(error.value) == "Stmt[1]/Ntry[3]/Amt: 'abc' is not an amount"
 
 
-def test_a_camt_statement_that_does_not_reconcile_is_refused():
+def test_a_camt_statement_that_does_not_reconcile_is_read_and_flagged_or_refused_when_strict():
     data = read("camt053_v02.xml").replace(b"13727.50", b"13727.40")
-    with pytest.raises(StatementError, match=r"^Stmt\[1\]: the opening balance 10000.00 plus the booked entries"):
-        parse_statements(data)
+    first, second = parse_statements(data)
+    assert (first.closing_balance, first.expected_closing, first.balance_difference) == (
+        Decimal("13727.40"), Decimal("13727.50"), Decimal("-0.10"))
+    [discrepancy] = first.discrepancies
+    assert (discrepancy.location, discrepancy.what, discrepancy.expected, discrepancy.stated) == (
+        "Stmt[1]", "closing balance", Decimal("13727.50"), Decimal("13727.40"))
+    assert second.discrepancies == () and second.balance_difference is None
+    # the transactions are exactly those of the reconciling file
+    assert first.transactions == parse("camt053_v02.xml")[0].transactions
+    with pytest.raises(StatementError) as error:
+        parse_statements(data, strict=True)
+    assert str(error.value) == ("Stmt[1]: the opening balance 10000.00 plus the booked entries 3727.50 is 13727.50, "
+                                "not the closing balance 13727.40")
 
 
 def test_doctype_and_entity_bombs_are_refused():
@@ -295,8 +316,26 @@ def test_mt940_broken_amount_names_the_line():
 def test_mt940_missing_line_is_caught_by_the_balances():
     data = read("mt940.sta")
     cut = data[: data.index(b":61:2603020302DR12,50")] + data[data.index(b":62F:C260302EUR10727,50"):]
+    statement = parse_statements(cut)[0]
+    assert statement.balance_difference == Decimal("-12.50")
+    assert statement.discrepancies[0].message == (
+        ":62F: the opening balance 10000.00 plus the statement lines 740.00 is 10740.00, not the closing balance 10727.50")
+    assert parse_statements(cut)[1].discrepancies == ()
     with pytest.raises(StatementError, match=r"^line \d+: :62F: the opening balance 10000.00 plus"):
-        parse_statements(cut)
+        parse_statements(cut, strict=True)
+
+
+def test_mt942_totals_that_do_not_add_up_are_flagged():
+    data = read("mt942.sta").replace(b":90D:1EUR99,90", b":90D:2EUR109,90")
+    [report] = parse_statements(data)
+    assert len(report.transactions) == 2
+    [discrepancy] = report.discrepancies
+    assert (discrepancy.what, discrepancy.expected, discrepancy.stated, discrepancy.difference) == (
+        "debit total", Decimal("99.90"), Decimal("109.90"), Decimal("10.00"))
+    assert discrepancy.message == ":90D: says 2 entries for 109.90, the statement lines give 1 for 99.90"
+    assert report.balance_difference is None  # an intraday report has no closing balance to check
+    with pytest.raises(StatementError, match=r"^line 13: :90D: says 2 entries"):
+        parse_statements(data, strict=True)
 
 
 def test_mt940_without_account_or_opening_balance_is_refused():
@@ -308,15 +347,37 @@ def test_mt940_without_account_or_opening_balance_is_refused():
 
 def test_bai2_wrong_control_total_names_the_record():
     data = read("bai2.txt").replace(b"49,12300000,6/", b"49,12300001,6/")
+    usd, jpy = parse_statements(data)
+    [discrepancy] = usd.discrepancies
+    assert (discrepancy.location, discrepancy.what, discrepancy.expected, discrepancy.stated, discrepancy.difference) == (
+        "line 8", "account control total", Decimal("123000.00"), Decimal("123000.01"), Decimal("0.01"))
+    assert jpy.discrepancies == ()
+    assert usd.transactions == parse("bai2.txt")[0].transactions
     with pytest.raises(StatementError) as error:
-        parse_statements(data)
+        parse_statements(data, strict=True)
     assert str(error.value) == "line 8: 49 record: the account control total is 12300001, but the records give 12300000"
 
 
 def test_bai2_wrong_record_count_names_the_trailer():
     data = read("bai2.txt").replace(b"99,14700000,1,13/", b"99,14700000,1,12/")
+    statements = parse_statements(data)
+    # the file trailer covers every account
+    for statement in statements:
+        [discrepancy] = statement.discrepancies
+        assert (discrepancy.what, discrepancy.expected, discrepancy.stated, discrepancy.difference) == (
+            "number of records", None, None, None)
     with pytest.raises(StatementError, match=r"^line 13: 99 record: the number of records is 12"):
-        parse_statements(data)
+        parse_statements(data, strict=True)
+
+
+def test_bai2_wrong_group_total_flags_every_account_of_the_group():
+    data = read("bai2.txt").replace(b"98,14700000,2,11/", b"98,14700100,2,11/").replace(
+        b"99,14700000,1,13/", b"99,14700100,1,13/")
+    usd, jpy = parse_statements(data)
+    assert [d.message for d in usd.discrepancies] == [
+        "98 record: the group control total is 14700100, but the records give 14700000"]
+    assert usd.discrepancies[0].difference == Decimal("1.00")
+    assert jpy.discrepancies[0].difference == Decimal("100")
 
 
 def test_csv_bad_date_names_row_and_column():
@@ -343,3 +404,30 @@ def test_a_csv_statement_without_account_is_an_error():
     data = read("english.csv").replace(b",Own account", b",Note")
     with pytest.raises(StatementError, match="names no account"):
         parse_statements(data)
+
+
+# --- fragments are told what their own format misses, never to give a CSV mapping ---------------------------
+
+
+@pytest.mark.parametrize(("data", "kind", "message"), [
+    (b":61:2603020302CR1190,00NTRFNONREF//B1\n:86:Invoice INV-1, thanks\n:62F:C260302EUR10727,50\n", "mt940",
+     "line 1: :61: comes before the first :20: transaction reference"),
+    (b":13D:2603031500+0100\n:61:2603030303CR480,00NTRFNONREF\n:90C:1EUR480,00\n", "mt942",
+     "line 1: :13D: comes before the first :20: transaction reference"),
+    (b"03,123456789,USD,010,5000000,,,015,6134500,,/\n16,195,150000,0,FW1,INV-9001,Wire/\n49,6284500,3/\n", "bai2",
+     "line 1: a BAI2 file starts with a 01 file header"),
+    (b"16,195,150000,0,FW1,INV-9001,Wire/\n", "bai2", "line 1: a BAI2 file starts with a 01 file header"),
+])
+def test_a_bank_format_fragment_is_named_as_such(data, kind, message):
+    assert detect_format(data) == kind
+    with pytest.raises(StatementError) as error:
+        parse_statements(data)
+    assert (str(error.value), error.value.format) == (message, kind)
+    assert "CSV" not in str(error.value)
+
+
+def test_a_csv_export_is_still_a_csv():
+    assert detect_format(b"Date,Amount,Currency,Text\n2026-03-02,1.00,EUR,x\n") == "csv"
+    with pytest.raises(StatementError) as error:
+        parse_statements(b"When,How much\n2026-03-02,1.00\n")
+    assert error.value.format == "csv" and "give a CSV mapping" in str(error.value)

@@ -3,6 +3,10 @@
 ``parse_statements(data)`` recognises the format from the content (camt.052/053/054, MT940, MT942, BAI2, CSV),
 reads it, and raises :class:`~.values.StatementError` naming the line, row or element and the reason when the
 file cannot be read completely. Nothing is skipped silently: a file either reads completely or is refused.
+
+A file that reads completely but whose own figures do not add up (a closing balance that is not the opening
+balance plus the entries, MT942 totals, BAI2 control totals) is read, and each statement concerned carries its
+:class:`~.values.Discrepancy` values; ``strict=True`` refuses such a file instead, naming the first disagreement.
 """
 
 from __future__ import annotations
@@ -16,19 +20,22 @@ from babel.numbers import get_currency_precision
 from .bai2 import parse_bai2
 from .camt import MAX_BYTES, parse_camt
 from .csvfile import CsvMapping, parse_csv
-from .detect import detect_format
+from .detect import FORMAT_NAMES, detect_format
 from .identity import transaction_keys
 from .swift import parse_swift
-from .values import RemittanceLine, Statement, StatementError, Transaction
+from .values import Discrepancy, RemittanceLine, Statement, StatementError, Transaction
 
 __all__ = [
     "MAX_BYTES",
     "CsvMapping",
+    "Discrepancy",
     "RemittanceLine",
     "Statement",
     "StatementError",
     "Transaction",
+    "FORMAT_NAMES",
     "detect_format",
+    "discrepancy_to_json",
     "parse_statements",
     "statements_to_json",
     "transaction_keys",
@@ -70,11 +77,24 @@ def _finish(statement: Statement, number: int) -> Statement:
         opening_balance=_quantise(statement.opening_balance, statement.currency, f"{location}, opening balance"),
         closing_balance=_quantise(statement.closing_balance, statement.currency, f"{location}, closing balance"),
         transactions=tuple(transactions),
+        discrepancies=tuple(
+            replace(
+                discrepancy,
+                expected=_quantise(discrepancy.expected, statement.currency, f"{location}, {discrepancy.what}"),
+                stated=_quantise(discrepancy.stated, statement.currency, f"{location}, {discrepancy.what}"),
+            )
+            for discrepancy in statement.discrepancies
+        ),
     )
 
 
-def parse_statements(data: bytes, *, filename: str = "", csv_mapping: CsvMapping | None = None) -> list[Statement]:
-    """Read every statement in ``data``; raise :class:`StatementError` if the file cannot be read completely."""
+def parse_statements(
+    data: bytes, *, filename: str = "", csv_mapping: CsvMapping | None = None, strict: bool = False
+) -> list[Statement]:
+    """Read every statement in ``data``; raise :class:`StatementError` if the file cannot be read completely.
+
+    With ``strict``, a statement whose figures do not add up is refused too (the first disagreement is named).
+    """
     if len(data) > MAX_BYTES:
         raise StatementError("", f"the file is {len(data):,} bytes; statement files over {MAX_BYTES:,} bytes (50 MiB) are refused")
     kind = "csv" if csv_mapping is not None else detect_format(data, filename)
@@ -89,11 +109,38 @@ def parse_statements(data: bytes, *, filename: str = "", csv_mapping: CsvMapping
             statements = parse_bai2(data)
         else:
             statements = parse_csv(data, csv_mapping)
+        if not statements:
+            raise StatementError("", f"the {FORMAT_NAMES[kind]} file contains no statement")
+        finished = [_finish(statement, number) for number, statement in enumerate(statements, start=1)]
+        if strict:
+            for statement in finished:
+                for discrepancy in statement.discrepancies:
+                    raise StatementError(discrepancy.location, discrepancy.message)
     except RecursionError:
-        raise StatementError("", "the file is nested too deeply to be a bank statement") from None
-    if not statements:
-        raise StatementError("", f"the {kind} file contains no statement")
-    return [_finish(statement, number) for number, statement in enumerate(statements, start=1)]
+        raise _named(StatementError("", "the file is nested too deeply to be a bank statement"), kind) from None
+    except StatementError as error:
+        raise _named(error, kind) from None
+    return finished
+
+
+def _named(error: StatementError, kind: str) -> StatementError:
+    error.format = kind
+    return error
+
+
+def discrepancy_to_json(discrepancy: Discrepancy) -> dict[str, Any]:
+    """A disagreement as JSON-safe values (amounts as strings)."""
+    def text(amount: Decimal | None) -> str | None:
+        return None if amount is None else str(amount)
+
+    return {
+        "location": discrepancy.location,
+        "what": discrepancy.what,
+        "expected": text(discrepancy.expected),
+        "stated": text(discrepancy.stated),
+        "difference": text(discrepancy.difference),
+        "message": discrepancy.message,
+    }
 
 
 def _remittance_line_json(line: RemittanceLine) -> dict[str, Any]:
@@ -143,6 +190,10 @@ def statements_to_json(statements: list[Statement], *, include_raw: bool = False
                 "to_date": statement.to_date.isoformat() if statement.to_date else None,
                 "opening_balance": None if statement.opening_balance is None else str(statement.opening_balance),
                 "closing_balance": None if statement.closing_balance is None else str(statement.closing_balance),
+                "reconciles": not statement.discrepancies,
+                "balance_difference": (None if statement.balance_difference is None
+                                       else str(statement.balance_difference)),
+                "discrepancies": [discrepancy_to_json(discrepancy) for discrepancy in statement.discrepancies],
                 "transactions": [
                     _transaction_json(transaction, key, include_raw)
                     for transaction, key in zip(statement.transactions, keys, strict=True)

@@ -8,8 +8,11 @@ reference, text), ``88`` continuation, ``49``/``98``/``99`` trailers with contro
 The records are read here line by line so that every error names its line. The ``bai2`` package's parser
 checks control totals too, but its errors name no line and it refuses bank-specific type codes, so it is used
 for its type-code table (``bai2.constants.TypeCodes``) and date/time parsing only. Checked here, each refusal
-naming the record's line: record order; every ``49``/``98``/``99`` control total (the sum of all amounts below
-it, summary and detail) and record count; amounts are whole numbers; dates are real dates.
+naming the record's line: record order; amounts are whole numbers; dates are real dates. Every ``49``/``98``/
+``99`` control total (the sum of all amounts below it, summary and detail) and record count is checked too; one
+that does not add up does not refuse the file but becomes a :class:`~.values.Discrepancy` of the statements it
+covers (an account trailer's of its account, a group's or the file's of every account in it), and
+``parse_statements(strict=True)`` refuses it.
 
 Type codes 100–399 are credits (positive amounts), 400–699 debits (negative). ``890`` (non-monetary
 information) with no amount is skipped; any other code in a ``16`` record is refused, since its direction is
@@ -27,7 +30,7 @@ from decimal import Decimal
 from babel.numbers import get_currency_precision
 from bai2.constants import TypeCodes
 
-from .values import Statement, StatementError, Transaction
+from .values import Discrepancy, Statement, StatementError, Transaction
 
 _RECORD_CODES = {"01", "02", "03", "16", "49", "88", "98", "99"}
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -46,11 +49,24 @@ class _Record:
         return f"line {self.line}"
 
 
+@dataclass(frozen=True)
+class _Mismatch:
+    """A trailer's figure that the records below it do not give."""
+
+    record: _Record
+    what: str
+    stated: int
+    counted: int
+    #: An amount in minor units (a control total), not a count.
+    amount: bool
+
+
 @dataclass
 class _Account:
     record: _Record
     details: list[_Record] = field(default_factory=list)
     trailer: _Record | None = None
+    mismatches: list[_Mismatch] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +74,7 @@ class _Group:
     record: _Record
     accounts: list[_Account] = field(default_factory=list)
     trailer: _Record | None = None
+    mismatches: list[_Mismatch] = field(default_factory=list)
 
 
 def _records(text: str) -> list[_Record]:
@@ -150,6 +167,7 @@ class _Reader:
         self.group: _Group | None = None
         self.account: _Account | None = None
         self.trailer: _Record | None = None
+        self.mismatches: list[_Mismatch] = []
 
     def add(self, record: _Record) -> None:
         if self.trailer is not None:
@@ -187,7 +205,7 @@ class _Reader:
     def _group_trailer(self, record: _Record) -> None:
         if self.group is None or self.account is not None:
             raise StatementError(record.location, "a 98 group trailer without its 02 header, or inside an account")
-        _check_group(self.group, record)
+        self.group.mismatches = _check_group(self.group, record)
         self.group.trailer = record
         self.groups.append(self.group)
         self.group = None
@@ -198,7 +216,7 @@ class _Reader:
         self.trailer = record
 
 
-def _structure(records: list[_Record]) -> tuple[_Record, list[_Group], _Record]:
+def _structure(records: list[_Record]) -> tuple[_Record, list[_Group], _Record, list[_Mismatch]]:
     if not records or records[0].code != "01":
         raise StatementError(records[0].location if records else "", "a BAI2 file starts with a 01 file header")
     header = records[0]
@@ -207,8 +225,8 @@ def _structure(records: list[_Record]) -> tuple[_Record, list[_Group], _Record]:
         reader.add(record)
     if reader.trailer is None:
         raise StatementError(records[-1].location, "the file ends without its 99 file trailer; is it cut off?")
-    _check_file(header, reader.groups, reader.trailer)
-    return header, reader.groups, reader.trailer
+    reader.mismatches = _check_file(header, reader.groups, reader.trailer)
+    return header, reader.groups, reader.trailer, reader.mismatches
 
 
 def _amounts(record: _Record) -> list[int]:
@@ -231,36 +249,56 @@ def _account_total(account: _Account) -> tuple[int, int]:
     return total, records + (len(account.trailer.lines) if account.trailer else 0)
 
 
-def _check(record: _Record, what: str, stated: int | None, counted: int) -> None:
+def _check(found: list[_Mismatch], record: _Record, what: str, stated: int | None, counted: int, *,
+           amount: bool = False) -> None:
+    assert stated is not None  # _integer(required=True) refuses a missing figure
     if stated != counted:
-        raise StatementError(record.location, f"{record.code} record: the {what} is {stated}, but the records give {counted}")
+        found.append(_Mismatch(record, what, stated, counted, amount))
 
 
-def _check_group(group: _Group, trailer: _Record) -> None:
+def _check_group(group: _Group, trailer: _Record) -> list[_Mismatch]:
     total = 0
     records = len(group.record.lines) + len(trailer.lines)
+    found: list[_Mismatch] = []
     for account in group.accounts:
         assert account.trailer is not None
         account_total, account_records = _account_total(account)
-        _check(account.trailer, "account control total", _integer(account.trailer, 0, "account control total"), account_total)
-        _check(account.trailer, "number of records", _integer(account.trailer, 1, "number of records"), account_records)
+        _check(account.mismatches, account.trailer, "account control total",
+               _integer(account.trailer, 0, "account control total"), account_total, amount=True)
+        _check(account.mismatches, account.trailer, "number of records",
+               _integer(account.trailer, 1, "number of records"), account_records)
         total += account_total
         records += account_records
-    _check(trailer, "group control total", _integer(trailer, 0, "group control total"), total)
-    _check(trailer, "number of accounts", _integer(trailer, 1, "number of accounts"), len(group.accounts))
-    _check(trailer, "number of records", _integer(trailer, 2, "number of records"), records)
+    _check(found, trailer, "group control total", _integer(trailer, 0, "group control total"), total, amount=True)
+    _check(found, trailer, "number of accounts", _integer(trailer, 1, "number of accounts"), len(group.accounts))
+    _check(found, trailer, "number of records", _integer(trailer, 2, "number of records"), records)
+    return found
 
 
-def _check_file(header: _Record, groups: list[_Group], trailer: _Record) -> None:
+def _check_file(header: _Record, groups: list[_Group], trailer: _Record) -> list[_Mismatch]:
     total = 0
     records = len(header.lines) + len(trailer.lines)
+    found: list[_Mismatch] = []
     for group in groups:
         assert group.trailer is not None
         total += _integer(group.trailer, 0, "group control total") or 0
         records += _integer(group.trailer, 2, "number of records") or 0
-    _check(trailer, "file control total", _integer(trailer, 0, "file control total"), total)
-    _check(trailer, "number of groups", _integer(trailer, 1, "number of groups"), len(groups))
-    _check(trailer, "number of records", _integer(trailer, 2, "number of records"), records)
+    _check(found, trailer, "file control total", _integer(trailer, 0, "file control total"), total, amount=True)
+    _check(found, trailer, "number of groups", _integer(trailer, 1, "number of groups"), len(groups))
+    _check(found, trailer, "number of records", _integer(trailer, 2, "number of records"), records)
+    return found
+
+
+def _discrepancy(mismatch: _Mismatch, units: int) -> Discrepancy:
+    record = mismatch.record
+    scale = Decimal(10) ** units
+    return Discrepancy(
+        location=record.location,
+        what=mismatch.what,
+        expected=(Decimal(mismatch.counted) / scale).quantize(Decimal(1).scaleb(-units)) if mismatch.amount else None,
+        stated=(Decimal(mismatch.stated) / scale).quantize(Decimal(1).scaleb(-units)) if mismatch.amount else None,
+        message=f"{record.code} record: the {mismatch.what} is {mismatch.stated}, but the records give {mismatch.counted}",
+    )
 
 
 def _minor_units(currency: str, record: _Record) -> int:
@@ -329,7 +367,7 @@ def parse_bai2(data: bytes) -> list[Statement]:
     """Read every account of a BAI2 file; one Statement per ``03`` account record."""
     text = data.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
     records = _records(text)
-    header, groups, _trailer = _structure(records)
+    header, groups, _trailer, file_mismatches = _structure(records)
     version = _field(header, 7)
     if version and version != "2":
         raise StatementError(header.location, f"01 record: version {version!r} is not BAI2 (2)")
@@ -368,6 +406,10 @@ def parse_bai2(data: bytes) -> list[Statement]:
                     opening_balance=opening,
                     closing_balance=closing,
                     transactions=tuple(transactions),
+                    discrepancies=tuple(
+                        _discrepancy(mismatch, units)
+                        for mismatch in [*account.mismatches, *group.mismatches, *file_mismatches]
+                    ),
                 )
             )
     return statements

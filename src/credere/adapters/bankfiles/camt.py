@@ -15,7 +15,8 @@ Decisions worth knowing:
   must add up to the entry amount, otherwise the file is refused. With a single ``TxDtls`` the entry amount
   (what was booked) is used.
 * For a camt.053 with an opening (``OPBD``/``PRCD``) and a closing (``CLBD``) balance, the booked entries must
-  reconcile the two; a statement that does not is refused (it is truncated or corrupt).
+  reconcile the two; a statement that does not carries a :class:`~.values.Discrepancy` with the difference (and
+  is refused by ``parse_statements(strict=True)``).
 * Every error names the element path, e.g. ``Stmt[1]/Ntry[3]/Amt: 'abc' is not an amount``.
 """
 
@@ -27,7 +28,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from .values import RemittanceLine, Statement, StatementError, Transaction
+from .values import CLOSING_BALANCE, Discrepancy, RemittanceLine, Statement, StatementError, Transaction
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -343,12 +344,13 @@ def _statement(element: Element, path: str, *, message: str, version: str, kind:
         booked_total += sum((tx.amount for tx in entry_transactions), Decimal(0))
         transactions.extend(entry_transactions)
     currency = _text(account, "Ccy") or balance_currency or (transactions[0].currency if transactions else "")
+    discrepancies = []
     if kind == "statement" and opening is not None and closing is not None and opening + booked_total != closing:
-        raise StatementError(
-            path,
-            f"the opening balance {opening} plus the booked entries {booked_total} is {opening + booked_total}, "
-            f"not the closing balance {closing}",
-        )
+        discrepancies.append(Discrepancy(
+            location=path, what=CLOSING_BALANCE, expected=opening + booked_total, stated=closing,
+            message=f"the opening balance {opening} plus the booked entries {booked_total} is "
+                    f"{opening + booked_total}, not the closing balance {closing}",
+        ))
     return Statement(
         format=f"camt.{message}.001.{version}",
         kind=kind,
@@ -361,6 +363,7 @@ def _statement(element: Element, path: str, *, message: str, version: str, kind:
         opening_balance=opening,
         closing_balance=closing,
         transactions=tuple(transactions),
+        discrepancies=tuple(discrepancies),
     )
 
 

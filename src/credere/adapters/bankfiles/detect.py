@@ -11,6 +11,12 @@ UNKNOWN_FORMAT = "not a recognised bank statement format (camt.052/053/054, MT94
 _CAMT_NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.001\.\d{2}")
 _SWIFT_TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):", re.MULTILINE)
 _CSV_DELIMITERS = (";", ",", "\t")
+_BAI2_RECORD = re.compile(r"^(01|02|03|16|49|88|98|99),")
+_INTRADAY_TAGS = frozenset({"34F", "13D", "90D", "90C"})
+_BALANCE_TAGS = frozenset({"60F", "60M", "62F", "62M"})
+
+#: How each detected format is named in messages.
+FORMAT_NAMES = {"camt": "ISO 20022 camt", "mt940": "MT940", "mt942": "MT942", "bai2": "BAI2", "csv": "CSV"}
 
 
 def _text_head(data: bytes, size: int = 65536) -> str:
@@ -61,6 +67,13 @@ def detect_format(data: bytes, filename: str = "") -> str:
     if tags & {"34F", "13D"} and not tags & {"60F", "60M"} and "25" in tags:
         return "mt942"
     lines = [line for line in stripped.splitlines() if line.strip()]
+    # A fragment or a damaged file in a bank format goes to that format's reader, which says what is missing,
+    # rather than to the CSV reader (which would ask for a column mapping).
+    first_lines = [line.strip() for line in lines[:200]]
+    if first_lines and all(_BAI2_RECORD.match(line) for line in first_lines) and any(line.endswith("/") for line in first_lines):
+        return "bai2"
+    if first_lines and _SWIFT_TAG.match(first_lines[0]) and len(tags) >= 2:
+        return "mt942" if tags & _INTRADAY_TAGS and not tags & _BALANCE_TAGS else "mt940"
     if lines and any(delimiter in lines[0] for delimiter in _CSV_DELIMITERS) and len(lines[0]) < 4000:
         return "csv"
     raise StatementError("", UNKNOWN_FORMAT)

@@ -7,9 +7,10 @@ grammar (the ``:61:`` statement line, the balances) is the one of the ``mt940`` 
 structure is checked here:
 
 * every statement starts with ``:20:`` and has a ``:25:`` account;
-* an MT940 statement has an opening (``:60F:``/``:60M:``) and a closing (``:62F:``/``:62M:``) balance, and the
-  opening plus the ``:61:`` amounts must equal the closing balance (a truncated or edited file is refused);
-* an MT942 with ``:90D:``/``:90C:`` totals must match its ``:61:`` lines;
+* an MT940 statement has an opening (``:60F:``/``:60M:``) and a closing (``:62F:``/``:62M:``) balance; when the
+  opening plus the ``:61:`` amounts is not the closing balance, the statement carries a
+  :class:`~.values.Discrepancy` naming the difference (``parse_statements(strict=True)`` refuses it);
+* an MT942 whose ``:90D:``/``:90C:`` totals do not match its ``:61:`` lines carries a discrepancy the same way;
 * every amount is digits with a decimal comma, every date is a real date.
 
 ``:86:`` details are read in three shapes: German structured fields (``166?00…?20…?29…?30…?31…?32…``, with the
@@ -27,7 +28,7 @@ from decimal import Decimal
 from mt940 import tags as mt940_tags
 
 from .swift_details import Details, details_of
-from .values import NO_REFERENCE, Statement, StatementError, Transaction
+from .values import CLOSING_BALANCE, NO_REFERENCE, Discrepancy, Statement, StatementError, Transaction
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
 _AMOUNT = re.compile(r"^\d{1,15}(,\d*)?$")
@@ -169,15 +170,18 @@ def _statements(blocks: list[list[_Tag]], kind: str) -> list[Statement]:
     return [_statement(block, kind) for block in blocks]
 
 
-def _check_intraday_totals(totals: dict[str, tuple[_Tag, int, Decimal]], transactions: list[Transaction]) -> None:
+def _intraday_discrepancies(totals: dict[str, tuple[_Tag, int, Decimal]], transactions: list[Transaction]) -> list[Discrepancy]:
+    found = []
     for name, (tag, count, total) in totals.items():
         mine = [tx.amount for tx in transactions if (tx.amount < 0) == (name == "90D")]
         own_total = abs(sum(mine, Decimal(0)))
         if count != len(mine) or total != own_total:
-            raise StatementError(
-                f"line {tag.line}",
-                f":{name}: says {count} entries for {total}, the statement lines give {len(mine)} for {own_total}",
-            )
+            found.append(Discrepancy(
+                location=f"line {tag.line}", what="debit total" if name == "90D" else "credit total",
+                expected=own_total, stated=total,
+                message=f":{name}: says {count} entries for {total}, the statement lines give {len(mine)} for {own_total}",
+            ))
+    return found
 
 
 @dataclass
@@ -259,9 +263,10 @@ def _statement(block: list[_Tag], kind: str) -> Statement:
         state.read(tag, location)
         index += 1
     transactions = state.transactions
-    _check_statement(first, kind, state.account, state.opening, state.closing, state.closing_tag, transactions)
+    discrepancies = _check_statement(first, kind, state.account, state.opening, state.closing, state.closing_tag,
+                                     transactions)
     if kind == "report":
-        _check_intraday_totals(state.totals, transactions)
+        discrepancies += _intraday_discrepancies(state.totals, transactions)
     dates = [tx.booking_date for tx in transactions]
     return Statement(
         format="mt940" if kind == "statement" else "mt942",
@@ -275,6 +280,7 @@ def _statement(block: list[_Tag], kind: str) -> Statement:
         opening_balance=state.opening,
         closing_balance=state.closing,
         transactions=tuple(transactions),
+        discrepancies=tuple(discrepancies),
     )
 
 
@@ -298,23 +304,25 @@ def _check_statement(
     closing: Decimal | None,
     closing_tag: _Tag | None,
     transactions: list[Transaction],
-) -> None:
+) -> list[Discrepancy]:
+    """Refuse a statement without its account or balances; return the closing balance's disagreement, if any."""
     location = f"line {first.line}"
     if not account:
         raise StatementError(location, "the statement starting here has no :25: account")
     if kind != "statement":
-        return
+        return []
     if opening is None:
         raise StatementError(location, "the statement starting here has no opening balance (:60F:/:60M:)")
     if closing is None or closing_tag is None:
         raise StatementError(location, "the statement starting here has no closing balance (:62F:/:62M:); is the file cut off?")
     moved = sum((tx.amount for tx in transactions), Decimal(0))
-    if opening + moved != closing:
-        raise StatementError(
-            f"line {closing_tag.line}",
-            f":{closing_tag.name}: the opening balance {opening} plus the statement lines {moved} is {opening + moved}, "
-            f"not the closing balance {closing}",
-        )
+    if opening + moved == closing:
+        return []
+    return [Discrepancy(
+        location=f"line {closing_tag.line}", what=CLOSING_BALANCE, expected=opening + moved, stated=closing,
+        message=f":{closing_tag.name}: the opening balance {opening} plus the statement lines {moved} is "
+                f"{opening + moved}, not the closing balance {closing}",
+    )]
 
 
 def parse_swift(data: bytes, kind: str) -> list[Statement]:

@@ -14,6 +14,39 @@ class StatementError(ValueError):
         super().__init__(f"{location}: {reason}" if location else reason)
         self.location = location
         self.reason = reason
+        #: The format the file was read as (``mt940``, ``bai2``…), once it was recognised.
+        self.format = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """Figures of a statement that do not add up: the file was read completely, but its own totals disagree.
+
+    A bank's file whose closing balance, MT942 totals or BAI2 control totals do not match its entries is still
+    imported (unless the user asks for strict reading): its transactions are real bookings, and the clerk
+    acknowledges the difference. ``expected`` is what the entries give, ``stated`` what the file says.
+    """
+
+    #: Where the disagreeing figure is: ``line 14``, ``Stmt[1]``.
+    location: str
+    #: Which figure: ``closing balance``, ``debit total``, ``credit total``, ``account control total``…
+    what: str
+    #: ``None`` for a disagreeing count (records, accounts, entries) rather than an amount.
+    expected: Decimal | None
+    stated: Decimal | None
+    #: The whole disagreement in words, e.g. ``:62F: the opening balance 100.00 plus … is …, not …``.
+    message: str
+
+    @property
+    def difference(self) -> Decimal | None:
+        """What the file states minus what its entries give (``None`` for a disagreeing count)."""
+        if self.stated is None or self.expected is None:
+            return None
+        return self.stated - self.expected
+
+
+#: ``Discrepancy.what`` of a closing balance that is not the opening balance plus the entries.
+CLOSING_BALANCE = "closing balance"
 
 #: What banks write where there is no reference ("NOTPROVIDED" in camt, "NONREF" in MT940).
 NO_REFERENCE = frozenset({"", "NONREF", "NOTPROVIDED"})
@@ -71,3 +104,21 @@ class Statement:
     opening_balance: Decimal | None = None
     closing_balance: Decimal | None = None
     transactions: tuple[Transaction, ...] = field(default=())
+    #: Figures of the file that do not add up (empty when everything reconciles).
+    discrepancies: tuple[Discrepancy, ...] = ()
+
+    @property
+    def expected_closing(self) -> Decimal | None:
+        """The opening balance plus every transaction: what the closing balance should be."""
+        if self.opening_balance is None:
+            return None
+        return self.opening_balance + sum((tx.amount for tx in self.transactions), Decimal(0))
+
+    @property
+    def balance_difference(self) -> Decimal | None:
+        """The stated closing balance minus the opening balance plus the entries, when the file's balances are
+        checked (an end-of-day statement) and do not reconcile; ``None`` otherwise."""
+        for discrepancy in self.discrepancies:
+            if discrepancy.what == CLOSING_BALANCE:
+                return discrepancy.difference
+        return None

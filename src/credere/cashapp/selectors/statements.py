@@ -11,9 +11,14 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    IntegerField,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from credere.cashapp.models import (
@@ -33,9 +38,28 @@ APPLIED = MatchProposal.APPLIED_STATUSES
 # --------------------------------------------------------------------------- files and runs
 
 
+def _flag_count(*, unacknowledged: bool) -> Coalesce:
+    qs = Statement.objects.filter(file=OuterRef("pk"), flagged=True)
+    if unacknowledged:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    counted = qs.order_by().values("file").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def statement_files() -> QuerySet[StatementFile]:
+    """Files, newest first, each with ``payments``, ``flagged_statements`` (statements whose figures do not add
+    up) and ``unacknowledged_flags`` (those of them no clerk has acknowledged yet)."""
     return (StatementFile.objects.select_related("uploaded_by").defer("content")
-            .annotate(payments=Count("statement_set__transactions__payment")).order_by("-uploaded_at", "-id"))
+            .annotate(payments=Count("statement_set__transactions__payment"),
+                      flagged_statements=_flag_count(unacknowledged=False),
+                      unacknowledged_flags=_flag_count(unacknowledged=True))
+            .order_by("-uploaded_at", "-id"))
+
+
+def flagged_statements(*, unacknowledged: bool = True) -> QuerySet[Statement]:
+    """Statements whose figures do not add up (only those not yet acknowledged, unless told otherwise)."""
+    qs = Statement.objects.filter(flagged=True).select_related("file", "bank_account", "acknowledged_by")
+    return qs.filter(acknowledged_at__isnull=True) if unacknowledged else qs
 
 
 def statement_file(pk: int, *, content: bool = False) -> StatementFile | None:
@@ -44,8 +68,20 @@ def statement_file(pk: int, *, content: bool = False) -> StatementFile | None:
     return (qs if content else qs.defer("content")).filter(pk=pk).first()
 
 
-def file_statements(file: StatementFile) -> list[Statement]:
-    return list(Statement.objects.filter(file=file).select_related("bank_account__company"))
+def file_statements(file: StatementFile) -> list[Any]:
+    """The file's statements; a flagged one also carries ``entries_total`` (expected closing minus opening),
+    ``difference_size`` (the difference without its sign) and ``bank_states_more`` (the stated closing balance
+    is above the expected one)."""
+    rows: list[Any] = list(Statement.objects.filter(file=file).select_related("bank_account__company", "acknowledged_by"))
+    for row in rows:
+        row.entries_total = (None if row.expected_closing is None or row.opening_balance is None
+                             else row.expected_closing - row.opening_balance)
+        row.difference_size = None if row.balance_difference is None else abs(row.balance_difference)
+        row.bank_states_more = row.balance_difference is not None and row.balance_difference > 0
+        row.other_discrepancies = [
+            {**d, **{k: None if d.get(k) is None else Decimal(d[k]) for k in ("expected", "stated", "difference")}}
+            for d in row.discrepancies if d.get("what") != "closing balance"]
+    return rows
 
 
 def file_bank_accounts(file: StatementFile) -> list[BankAccount]:

@@ -1,5 +1,9 @@
 """Bank statements in: a file parsed, kept exactly as uploaded, every new transaction stored,
-incoming money recorded as ledger payments, and a matching run for them."""
+incoming money recorded as ledger payments, and a matching run for them.
+
+A statement whose own figures do not add up (closing balance, MT942 totals, BAI2 control
+totals) is imported all the same and flagged with the difference; a clerk acknowledges the
+flag with a note. ``strict=True`` refuses such a file instead, as Credere once always did."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credere.adapters.bankfiles import StatementError, parse_statements
+from credere.adapters.bankfiles import FORMAT_NAMES, StatementError, discrepancy_to_json, parse_statements
 from credere.adapters.bankfiles.csvfile import CsvMapping
 from credere.adapters.bankfiles.detect import detect_format
 from credere.adapters.bankfiles.identity import transaction_keys
@@ -31,7 +35,7 @@ from credere.cashapp.services.errors import field_error
 from credere.cashapp.services.remittances import link_waiting_advices
 from credere.cashapp.services.runs import run_matching
 from credere.core import background as background_work
-from credere.core.errors import BusinessError
+from credere.core.errors import BusinessError, Conflict
 from credere.domain.matching.batch import normalise_account
 from credere.domain.money import check_currency
 from credere.identity.authz import authorize
@@ -49,10 +53,17 @@ class ImportResult:
     known: int
     payments: list[int] = field(default_factory=list)
     run: MatchRun | None = None
+    #: The imported statements whose figures do not add up, for the clerk to acknowledge.
+    flagged: list[Statement] = field(default_factory=list)
+
+#: The longest acknowledgement note kept.
+MAX_NOTE = 2000
 
 
-def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] | None = None) -> list[ParsedStatement]:
-    """The statements in a file, or a :class:`BusinessError` naming the line or element."""
+def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] | None = None,
+               strict: bool = False) -> list[ParsedStatement]:
+    """The statements in a file, or a :class:`BusinessError` naming the line or element (with ``strict``,
+    also when a statement's figures do not add up)."""
     if len(data) > MAX_STATEMENT_BYTES:
         raise field_error("file", f"the file is {len(data):,} bytes; the limit is {MAX_STATEMENT_BYTES:,}")
     mapping = None
@@ -67,12 +78,14 @@ def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] |
                 if not isinstance(saved, dict):
                     continue
                 try:
-                    return parse_statements(data, filename=filename, csv_mapping=CsvMapping.from_dict(saved))
+                    return parse_statements(data, filename=filename, csv_mapping=CsvMapping.from_dict(saved),
+                                            strict=strict)
                 except (StatementError, TypeError, ValueError, KeyError):
                     continue  # not this bank's layout
-        return parse_statements(data, filename=filename, csv_mapping=mapping)
+        return parse_statements(data, filename=filename, csv_mapping=mapping, strict=strict)
     except StatementError as exc:
-        raise BusinessError(f"{filename or 'the file'} was not imported: {exc}", code="bad_statement",
+        read_as = f" (read as {FORMAT_NAMES[exc.format]})" if exc.format in FORMAT_NAMES else ""
+        raise BusinessError(f"{filename or 'the file'} was not imported{read_as}: {exc}", code="bad_statement",
                             fields=[{"field": "file", "message": str(exc)}]) from None
 
 
@@ -113,12 +126,15 @@ def _payment_text(tx: Any) -> str:
 
 def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Company | None = None,
                      csv_mapping: dict[str, Any] | None = None, match: bool = True,
-                     background: bool = True) -> ImportResult:
+                     background: bool = True, strict: bool = False) -> ImportResult:
     """Import a statement file: every transaction not seen before is kept, incoming money becomes
     a ledger payment, and a matching run for those payments follows (as a background task when
-    ``background``, else at once). The same file twice adds nothing; a bad file writes nothing."""
+    ``background``, else at once). The same file twice adds nothing; a bad file writes nothing.
+
+    A statement whose figures do not add up is imported and flagged (``ImportResult.flagged``);
+    with ``strict`` the whole file is refused instead."""
     authorize(actor, "import_statements")
-    statements = parse_file(data, filename=filename, csv_mapping=csv_mapping)
+    statements = parse_file(data, filename=filename, csv_mapping=csv_mapping, strict=strict)
     fmt = statements[0].format if len(statements) else ""
     with transaction.atomic():
         accounts = [_bank_account(st, company, actor) for st in statements]
@@ -131,11 +147,17 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
         new = 0
         payments: list[Payment] = []
         events: list[dict[str, Any]] = []
+        flagged: list[Statement] = []
         for st, account, pairs in zip(statements, accounts, keyed, strict=True):
             row = Statement.objects.create(
                 file=stored, bank_account=account, statement_id=st.statement_id[:100], format=st.format,
                 kind=st.kind, currency=st.currency, created=_aware(st.created), from_date=st.from_date, to_date=st.to_date,
-                opening_balance=st.opening_balance, closing_balance=st.closing_balance)
+                opening_balance=st.opening_balance, closing_balance=st.closing_balance,
+                flagged=bool(st.discrepancies), expected_closing=st.expected_closing,
+                balance_difference=st.balance_difference,
+                discrepancies=[discrepancy_to_json(d) for d in st.discrepancies])
+            if row.flagged:
+                flagged.append(row)
             for key, tx in pairs:
                 if key in known:
                     continue
@@ -178,8 +200,10 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
         record_many(actor=actor, events=events)
         record(actor=actor, action="statement.imported", obj=stored,
                after={"filename": filename, "format": fmt, "statements": len(statements), "new": new,
-                      "known": stored.transactions_known, "payments": len(payments)})
-    result = ImportResult(stored, len(statements), new, stored.transactions_known, [p.pk for p in payments])
+                      "known": stored.transactions_known, "payments": len(payments),
+                      "flagged": [{"statement": row.pk, "discrepancies": row.discrepancies} for row in flagged]})
+    result = ImportResult(stored, len(statements), new, stored.transactions_known, [p.pk for p in payments],
+                          flagged=flagged)
     if match and payments:
         if background:
             background_work.enqueue_on_commit("cashapp.match_payments", payment_ids=result.payments,
@@ -204,3 +228,41 @@ def save_csv_mapping(*, actor: Any, bank_account: BankAccount, mapping: dict[str
         record(actor=actor, action="bank_account.mapping_saved", obj=bank_account, before=before,
                after={"csv_mapping": clean})
     return bank_account
+
+
+def acknowledge_statement(*, actor: Any, statement_id: int, note: str, file_id: int | None = None) -> Statement:
+    """A clerk has looked at a flagged statement's difference: keep who, when and why (audited).
+
+    ``file_id``, when given, must be the statement's file (the API and pages address statements through it)."""
+    authorize(actor, "import_statements")
+    note = (note or "").strip()
+    if not note:
+        raise field_error("note", "say what you found out about the difference (for example, the bank's answer)")
+    if len(note) > MAX_NOTE:
+        raise field_error("note", f"the note is {len(note):,} characters; at most {MAX_NOTE:,} are kept")
+    with transaction.atomic():
+        qs = Statement.objects.select_for_update().filter(pk=statement_id)
+        if file_id is not None:
+            qs = qs.filter(file_id=file_id)
+        statement = qs.first()
+        if statement is None:
+            raise field_error("statement_id", f"no statement with id {statement_id}"
+                              + (f" in statement file {file_id}" if file_id is not None else ""),
+                              code="not_found", status=404)
+        if not statement.flagged:
+            raise Conflict(f"statement {statement_id} adds up; there is nothing to acknowledge", code="not_flagged")
+        if statement.acknowledged_at is not None:
+            who = statement.acknowledged_by.get_username() if statement.acknowledged_by else "someone"
+            raise Conflict(f"statement {statement_id} was already acknowledged by {who} on "
+                           f"{timezone.localtime(statement.acknowledged_at):%Y-%m-%d %H:%M}", code="already_acknowledged")
+        statement.acknowledged_at = timezone.now()
+        statement.acknowledged_by = actor if getattr(actor, "pk", None) else None
+        statement.acknowledgement_note = note
+        statement.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+        record(actor=actor, action="statement.flag_acknowledged", obj=statement,
+               before={"acknowledged": False},
+               after={"acknowledged": True, "balance_difference": (None if statement.balance_difference is None
+                                                                   else str(statement.balance_difference)),
+                      "discrepancies": statement.discrepancies},
+               reason=note)
+    return statement

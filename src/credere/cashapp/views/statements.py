@@ -28,6 +28,7 @@ from credere.web.forms import FormErrors
 def statements(request: HttpRequest) -> HttpResponse:
     errors = FormErrors(known=frozenset({"file", "company"}))
     company_code = ""
+    strict = request.method == "POST" and request.POST.get("strict") == "1"
     if request.method == "POST":
         authorize(request.user, "import_statements")
         company_code = (request.POST.get("company") or "").strip()[:20]
@@ -41,7 +42,7 @@ def statements(request: HttpRequest) -> HttpResponse:
             name = PurePath((upload.name or "statement").replace("\\", "/")).name[:255] or "statement"
             try:
                 result = statement_service.import_statement(actor=request.user, data=upload.read(), filename=name,
-                                                            company=company)
+                                                            company=company, strict=strict)
             except BusinessError as exc:
                 errors.add_general(str(exc))
             else:
@@ -52,11 +53,17 @@ def statements(request: HttpRequest) -> HttpResponse:
                 if result.payments:
                     text += " Matching runs in the background."
                 messages.success(request, text)
+                if result.flagged:
+                    several = len(result.flagged) != 1
+                    messages.warning(request, f"{len(result.flagged)} statement{'s' if several else ''} of this file "
+                                              f"do{'' if several else 'es'} not add up: its transactions were "
+                                              "imported; see the difference below and acknowledge it once you know "
+                                              "why.")
                 return redirect("web:cash-file", pk=result.file.pk)
     today = timezone.localdate()
     return render(request, "cashapp/statements.html", {"files": list(statement_reads.statement_files()[:50]),
         "runs": with_tones(statement_reads.runs(15)), "errors": errors, "companies": workbench_reads.companies(),
-        "company_code": company_code, "may_import": can(request.user, "import_statements"),
+        "company_code": company_code, "may_import": can(request.user, "import_statements"), "strict": strict,
         "summary": statement_reads.summary(today=today), "today": today,
     }, status=422 if errors else 200)
 
@@ -81,6 +88,32 @@ def statement_file(request: HttpRequest, pk: int) -> HttpResponse:
     ctx = _file_context(request, file)
     ctx.update({"statements": statement_reads.file_statements(file)})
     return render(request, "cashapp/file.html", ctx)
+
+
+@require_POST
+@page("import_statements")
+def statement_acknowledge(request: HttpRequest, pk: int, statement_pk: int) -> HttpResponse:
+    """A clerk acknowledges the difference of a statement that does not add up, with a note."""
+    file = statement_reads.statement_file(pk)
+    if file is None:
+        return not_found(request, f"statement file with id {pk}")
+    note = request.POST.get("note") or ""
+    try:
+        statement_service.acknowledge_statement(actor=request.user, statement_id=statement_pk, file_id=file.pk,
+                                                note=note)
+    except BusinessError as exc:
+        if exc.status == 404:
+            return not_found(request, f"statement with id {statement_pk} in this file")
+        note_errors = [f["message"] for f in exc.fields if f.get("field") == "note"]
+        if not note_errors:  # already acknowledged, or nothing to acknowledge: the page says how it stands
+            messages.error(request, " ".join(error_lines(exc)))
+            return redirect("web:cash-file", pk=file.pk)
+        ctx = _file_context(request, file)
+        ctx.update({"statements": statement_reads.file_statements(file), "ack_statement": statement_pk,
+                    "ack_note": note[:2000], "ack_error": note_errors[0]})
+        return render(request, "cashapp/file.html", ctx, status=422)
+    messages.success(request, "The difference is acknowledged; your note is kept in the audit trail.")
+    return redirect("web:cash-file", pk=file.pk)
 
 
 @page("export_data")

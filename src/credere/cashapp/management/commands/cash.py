@@ -29,7 +29,8 @@ IMPORT_EPILOG = """examples:
 
 Formats and fields: docs/bank-statements.md. The same transaction is never imported twice,
 even from an overlapping statement. A file with an error is refused whole, naming the line
-or element."""
+or element. A statement whose closing balance or control totals do not match its entries is
+imported and flagged (acknowledge it with 'credere cash acknowledge'); --strict refuses it."""
 
 REMITTANCE_EPILOG = """Columns: payment_reference, payer_name, payment_date, amount, currency (of the payment),
 document_number, paid_amount, deduction, note. One row per document; rows with the same
@@ -51,7 +52,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{import,parse,run,remittances,policy,match-files}")
+                                    metavar="{import,parse,flagged,acknowledge,run,remittances,policy,match-files}")
         p = sub.add_parser("import", help="Import a bank statement file and match its payments",
                            description="Import a bank statement (camt.052/053/054, MT940/942, BAI2 or CSV; the "
                                        "format is read from the content). Transactions already imported are "
@@ -64,6 +65,9 @@ class Command(BaseCommand):
         p.add_argument("--save-mapping", action="store_true", help="Remember --mapping for this bank account")
         p.add_argument("--no-match", action="store_true", help="Import only; match later with 'credere cash run'")
         p.add_argument("--background", action="store_true", help="Leave the matching to 'credere worker'")
+        p.add_argument("--strict", action="store_true",
+                       help="Refuse a statement whose balances or control totals do not add up (by default it is "
+                            "imported and flagged)")
         add_actor_argument(p)
         p = sub.add_parser("parse", help="Print the statements and transactions in a file as JSON; writes nothing",
                            description="Read a bank statement file and print, as JSON, the statements and "
@@ -71,6 +75,18 @@ class Command(BaseCommand):
         p.add_argument("file", metavar="FILE")
         p.add_argument("--mapping", metavar="JSON", help="CSV column mapping (a JSON file)")
         p.add_argument("--raw", action="store_true", help="Include each transaction's source text")
+        p.add_argument("--strict", action="store_true",
+                       help="Refuse a statement whose balances or control totals do not add up")
+        p = sub.add_parser("flagged", help="List imported statements whose balances do not add up",
+                           description="List the imported statements whose closing balance or control totals do "
+                                       "not match their entries and that no one has acknowledged yet.")
+        p.add_argument("--all", action="store_true", help="Include those already acknowledged")
+        p = sub.add_parser("acknowledge", help="Acknowledge the difference of a statement that does not add up",
+                           description="Record that you have looked at the difference of a flagged statement "
+                                       "(see 'credere cash flagged'), with a note kept in the audit trail.")
+        p.add_argument("statement", type=int, metavar="STATEMENT_ID")
+        p.add_argument("--note", required=True, help="What you found out about the difference")
+        add_actor_argument(p)
         p = sub.add_parser("run", help="Match unapplied payments now",
                            description="Match every unapplied payment (or those given) to open items: apply what "
                                        "the policy allows and leave suggestions for the rest in the workbench.")
@@ -117,6 +133,9 @@ class Command(BaseCommand):
         if action == "parse":
             self._parse(options)
             return
+        if action == "flagged":
+            self._flagged(options)
+            return
         actor = resolve_actor(options)
         try:
             getattr(self, "_" + action)(actor, options)
@@ -150,11 +169,35 @@ class Command(BaseCommand):
         data = self._read(options["file"])
         try:
             parsed = statements.parse_file(data, filename=Path(options["file"]).name,
-                                           csv_mapping=self._mapping(options))
+                                           csv_mapping=self._mapping(options), strict=options["strict"])
         except BusinessError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(statements_to_json(parsed, include_raw=options["raw"]), indent=2,
                                      ensure_ascii=False))
+
+    @staticmethod
+    def _flag_line(row: Any) -> str:
+        what = "; ".join(d["message"] for d in row.discrepancies)
+        difference = (f" (difference {row.balance_difference} {row.currency})"
+                      if row.balance_difference is not None else "")
+        return (f"statement {row.pk} ({row.statement_id or 'no id'}, account {row.bank_account.account}) does not "
+                f"add up{difference}: {what}")
+
+    def _flagged(self, options: dict[str, Any]) -> None:
+        rows = list(statement_reads.flagged_statements(unacknowledged=not options["all"]))
+        if not rows:
+            self.stdout.write("no statement waits for acknowledgement" if not options["all"]
+                              else "no statement was ever flagged")
+        for row in rows:
+            line = f"{self._flag_line(row)} [file {row.file_id}: {row.file.filename}]"
+            if row.acknowledged_at is not None:
+                who = row.acknowledged_by.get_username() if row.acknowledged_by else "—"
+                line += f" acknowledged by {who} on {row.acknowledged_at:%Y-%m-%d}: {row.acknowledgement_note}"
+            self.stdout.write(line)
+
+    def _acknowledge(self, actor: Any, options: dict[str, Any]) -> None:
+        row = statements.acknowledge_statement(actor=actor, statement_id=options["statement"], note=options["note"])
+        self.stdout.write(f"statement {row.pk}: difference acknowledged")
 
     def _company(self, code: str | None) -> Company | None:
         if not code:
@@ -169,13 +212,19 @@ class Command(BaseCommand):
         mapping = self._mapping(options)
         result = statements.import_statement(
             actor=actor, data=data, filename=Path(options["file"]).name, company=self._company(options["company"]),
-            csv_mapping=mapping, match=not options["no_match"], background=options["background"])
+            csv_mapping=mapping, match=not options["no_match"], background=options["background"],
+            strict=options["strict"])
         if mapping and options["save_mapping"]:
             for account in statement_reads.file_bank_accounts(result.file):
                 statements.save_csv_mapping(actor=actor, bank_account=account, mapping=mapping)
         self.stdout.write(f"{result.file.filename}: {result.statements} statement(s), {result.new} new "
                           f"transaction(s), {result.known} already imported, {len(result.payments)} payment(s) "
                           "received")
+        for row in result.flagged:
+            self.stdout.write(self._flag_line(row))
+        if result.flagged:
+            self.stdout.write("the transactions of flagged statements were imported; once you know why, run "
+                              "'credere cash acknowledge STATEMENT_ID --note …'")
         if result.run is not None:
             run = result.run
             self.stdout.write(f"matching run {run.pk}: {run.applied} applied, {run.suggested} suggested, "
