@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cashapp', '0002_payment_bank_reference'),
+        ('cashapp', '0003_payer_lessons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
