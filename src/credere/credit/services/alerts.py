@@ -86,6 +86,13 @@ def _check(c: Condition) -> None:
         raise BusinessError("; ".join(f"{p['field']}: {p['message']}" for p in problems), fields=problems)
 
 
+def _lock(live: dict[str, tuple[int, str, str, dict[str, Any]]]) -> None:
+    """Lock the live alerts a write will touch, in id order: two runs over overlapping customers then
+    wait for each other instead of each holding a row the other needs (a deadlock on PostgreSQL)."""
+    for part in _chunks(sorted(v[0] for v in live.values())):
+        list(Alert.objects.select_for_update().filter(pk__in=part).order_by("pk").values_list("pk", flat=True))
+
+
 def _apply(conds: Sequence[Condition], live: dict[str, tuple[int, str, str, dict[str, Any]]], now: dt.datetime,
            events: list[dict[str, Any]]) -> tuple[int, list[int]]:
     """Raise what is new, refresh the words of what changed; returns (raised, ids still open). The audit
@@ -104,6 +111,8 @@ def _apply(conds: Sequence[Condition], live: dict[str, tuple[int, str, str, dict
         if (severity, title, facts) != (c.severity, c.title[:400], dict(c.facts)):
             changed.append(Alert(pk=pk, severity=c.severity, severity_rank=RANK[c.severity], title=c.title[:400],
                                  facts=dict(c.facts)))
+    new.sort(key=lambda a: a.condition_key)  # one order for every run (the key is unique while open)
+    changed.sort(key=lambda a: a.pk)
     Alert.objects.bulk_create(new, batch_size=_CHUNK)
     if changed:
         Alert.objects.bulk_update(changed, ["severity", "severity_rank", "title", "facts"], batch_size=_CHUNK)
@@ -130,7 +139,8 @@ def keep_all(conds: Sequence[Condition], *, actor: Any = None) -> tuple[int, int
     now = timezone.now()
     events: list[dict[str, Any]] = []
     with transaction.atomic():
-        live = _live(kinds={c.kind for c in conds}, keys=[c.key for c in conds])
+        _lock(_live(kinds={c.kind for c in conds}, keys=[c.key for c in conds]))
+        live = _live(kinds={c.kind for c in conds}, keys=[c.key for c in conds])  # as it is once locked
         raised, still = _apply(conds, live, now, events)
         for part in _chunks(still):
             Alert.objects.filter(pk__in=part).update(last_seen_at=now)
@@ -152,7 +162,8 @@ def clear_missing(*, kinds: Iterable[str], present_keys: set[str], customer_ids:
     kinds = list(kinds)
     events: list[dict[str, Any]] = []
     with transaction.atomic():
-        live = _live(kinds=kinds, customer_ids=customer_ids)
+        _lock(_live(kinds=kinds, customer_ids=customer_ids))
+        live = _live(kinds=kinds, customer_ids=customer_ids)  # as it is once locked
         cleared = _clear([v[0] for k, v in live.items() if k not in present_keys], timezone.now(), events)
         record_many(actor=actor, events=events)
     return cleared
@@ -172,7 +183,8 @@ def run(customer_ids: Iterable[int] | None = None, *, as_of: dt.date | None = No
         try:
             events: list[dict[str, Any]] = []
             with transaction.atomic():
-                live = _live(kinds=CREDIT_KINDS, customer_ids=sc.ids)
+                _lock(_live(kinds=CREDIT_KINDS, customer_ids=sc.ids))
+                live = _live(kinds=CREDIT_KINDS, customer_ids=sc.ids)  # as it is once locked
                 present = {c.key for c in conds}
                 raised, still = _apply(conds, live, started, events)
                 cleared = _clear([v[0] for k, v in live.items() if k not in present], started, events)
