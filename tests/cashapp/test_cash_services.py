@@ -472,3 +472,19 @@ def test_reading_the_policy_stores_nothing_until_a_change_or_a_run(clerk, manage
     run = runs.run_matching(actor=clerk)
     assert run.policy.version == 1 and run.policy.settings == policy_in_force().settings
     assert AuditEvent.objects.filter(action="matching_policy.created").count() == 1
+
+
+def test_a_few_cents_short_is_applied_by_the_run_and_the_difference_recorded_then_undone(clerk, ledger):
+    short = [Entry("1189.97", "Northwind Logistics Ltd", NORTHWIND_IBAN, "RE INV-1001", "B-0101")]
+    statements.import_statement(actor=clerk, data=camt053(short), filename="short.xml", background=False)
+    paid = _payment("B-0101")
+    proposal = MatchProposal.objects.get(payment=paid)
+    assert proposal.status == MatchProposal.Status.APPLIED and "SMALL_DIFFERENCE" in proposal.reasons
+    adjustment = Adjustment.objects.get(proposal=proposal)
+    assert (adjustment.kind, adjustment.amount, adjustment.status) == ("small_difference", Decimal("0.03"), "open")
+    assert adjustment.get_kind_display().startswith("Small difference")
+    paid.refresh_from_db()
+    assert paid.unapplied_amount == Decimal("0.00")
+    decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="wrong invoice")
+    adjustment.refresh_from_db()
+    assert adjustment.status == "cancelled" and _open(ledger["items"]["INV-1001"]) == Decimal("1190.00")

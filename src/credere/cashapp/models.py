@@ -374,6 +374,7 @@ class Adjustment(models.Model):
         DEDUCTION = "deduction", "Deduction (short payment)"
         DISCOUNT = "discount", "Cash discount taken"
         BANK_CHARGES = "bank_charges", "Bank charges"
+        SMALL_DIFFERENCE = "small_difference", "Small difference (rounding, bank fees)"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -382,7 +383,7 @@ class Adjustment(models.Model):
     item = models.ForeignKey(OpenItem, on_delete=models.PROTECT, related_name="adjustments")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="adjustments")
     proposal = models.ForeignKey(MatchProposal, on_delete=models.PROTECT, related_name="adjustments")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     amount = AmountField(help_text="In the item's currency")
     currency = models.CharField(max_length=3)
     note = models.CharField(max_length=300, blank=True, default="")

@@ -63,10 +63,17 @@ def amount_decision(cands: Sequence[Candidate], payment: Payment, ctx: BatchCont
     if net != full and paid == net:
         ev.add(R.DISCOUNT_TAKEN, p.weight_amount_discount)
         return settle(cands, paid, payment, discounted=True, flag_short=False)
+    small = small_difference(full, payment, ctx)
     if paid > full:
-        ev.add(R.OVERPAYMENT, Decimal(0))
+        if paid - full <= small:
+            ev.add(R.SMALL_DIFFERENCE, p.weight_amount_small_difference)
+        else:
+            ev.add(R.OVERPAYMENT, Decimal(0))
         return settle(cands, paid, payment, discounted=False, flag_short=False)
     short = full - paid
+    if short <= small:
+        ev.add(R.SMALL_DIFFERENCE, p.weight_amount_small_difference)
+        return settle(cands, paid, payment, discounted=False, flag_short=True)
     if short <= tolerance(p.bank_charge_max_amount, payment, ctx):
         ev.add(R.BANK_CHARGES, p.weight_amount_tolerance)
         return settle(cands, paid, payment, discounted=False, flag_short=True)
@@ -84,11 +91,15 @@ def search_amounts(cands: Sequence[Candidate], payment: Payment, ctx: BatchConte
     paid = to_units(payment.amount, payment.currency)
     pool = list(cands)[: p.max_candidates]
     tol = max(tolerance(p.bank_charge_max_amount, payment, ctx), 0)
+    small = small_difference(paid, payment, ctx)
     for values, reason, low, high in (
         ([c.open_pay for c in pool], R.AMOUNT_EXACT, paid, paid),
         ([c.net_pay for c in pool], R.DISCOUNT_TAKEN, paid, paid),
+        ([c.open_pay for c in pool], R.SMALL_DIFFERENCE, paid - small, paid + small),
         ([c.open_pay for c in pool], R.BANK_CHARGES, paid + 1, paid + tol),
     ):
+        if reason == R.SMALL_DIFFERENCE and small <= 0:
+            continue
         if reason == R.DISCOUNT_TAKEN and values == [c.open_pay for c in pool]:
             continue
         combo = find_combination(values, low, high, max_size=p.max_combination_size, max_nodes=p.max_search_nodes)
@@ -100,14 +111,27 @@ def search_amounts(cands: Sequence[Candidate], payment: Payment, ctx: BatchConte
         else:
             weight = p.weight_combination_unique if combo.unique else p.weight_combination_ambiguous
         if reason != R.AMOUNT_EXACT:
-            weight = min(weight, p.weight_amount_discount if reason == R.DISCOUNT_TAKEN else p.weight_amount_tolerance)
+            weight = min(weight, {R.DISCOUNT_TAKEN: p.weight_amount_discount,
+                                  R.SMALL_DIFFERENCE: p.weight_amount_small_difference}.get(
+                                      reason, p.weight_amount_tolerance))
+            if len(chosen) > 1:  # items chosen by their sum alone, and it is not exact: a tolerance at most
+                weight = min(weight, p.weight_amount_tolerance)
         ev.add(reason, weight)
         ev.reasons.append(R.COMBINATION if len(chosen) > 1 else R.SINGLE_ITEM)
         if not combo.unique:
             ev.reasons.append(R.AMBIGUOUS)
         return settle(chosen, paid, payment, discounted=reason == R.DISCOUNT_TAKEN,
-                       flag_short=reason == R.BANK_CHARGES)
+                       flag_short=reason in (R.BANK_CHARGES, R.SMALL_DIFFERENCE))
     return None
+
+
+def small_difference(open_units: int, payment: Payment, ctx: BatchContext) -> int:
+    """The largest difference (minor units of the payment's currency) read as a small difference against
+    ``open_units`` open: the policy's amount, converted, and its share of what is open; 0 if there is no rate."""
+    p = ctx.policy
+    by_amount = tolerance(p.small_difference_max_amount, payment, ctx)
+    by_ratio = int((p.small_difference_max_ratio * open_units).to_integral_value(ROUND_DOWN))
+    return max(min(by_amount, by_ratio), 0)
 
 
 def customer_pool(customer: str, payment: Payment, ctx: BatchContext, skip: Iterable[str] = ()) -> list[Candidate]:

@@ -14,12 +14,16 @@ from credere.domain.matching import reasons as R
 from credere.domain.matching.names import NameIndex
 from credere.domain.matching.policy import MatchingPolicy
 from credere.domain.matching.references import ReferenceIndex, candidates
+from credere.domain.matching.references import normalise as normalise_reference
 from credere.domain.matching.values import OpenItem, Payment
 from credere.domain.money import minor_units, quantize
 
 CONFIDENCE = Decimal("0.0001")
 #: Amount-only look-ups in another currency try at most this many minor units either side of the converted amount.
 MAX_AMOUNT_WINDOW = 50
+#: A customer's account number quoted in a payment names the payer when it has at least this many significant
+#: characters (shorter ones are found by chance in amounts, dates and other numbers).
+MIN_CUSTOMER_NUMBER = 5
 
 
 def normalise_account(account: str) -> str:
@@ -48,6 +52,8 @@ class BatchContext:
     #: Normalised payer references -> customer ("" when several customers write it).
     payer_references: dict[str, str] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
+    #: Normalised customer account numbers (long enough, and no document's number) -> the customer.
+    customer_numbers: dict[str, str] = field(default_factory=dict)
     _rates: dict[tuple[str, str, dt.date], Decimal | None] = field(default_factory=dict)
 
     def rate(self, source: str, target: str, on: dt.date) -> Decimal | None:
@@ -117,6 +123,10 @@ def build_context(items: Sequence[OpenItem], policy: MatchingPolicy, rates: Rate
     ctx = BatchContext(policy, rates, by_id, by_customer, index, names,
                    {i: item.amount for i, item in by_id.items()}, accounts, credits, by_amount,
                    tuple(sorted({ccy for ccy, units in by_amount})))
+    for customer in by_customer:
+        key = normalise_reference(customer, MIN_CUSTOMER_NUMBER)
+        if key and key not in index.exact and any(ch.isdigit() for ch in key):
+            ctx.customer_numbers[key] = customer
     for alias, customer in known_names.items():
         key = names.normalise(alias) if alias.strip() else ""
         if key and ctx.learned_names.setdefault(key, customer) != customer:
@@ -172,12 +182,52 @@ def identify_payer(payment: Payment, ctx: BatchContext) -> tuple[str, str, Decim
             if kind == "exact":
                 return customer, R.PAYER_NAME_EXACT, p.weight_payer_name_exact
             return customer, R.PAYER_NAME_FUZZY, p.weight_payer_name_fuzzy
+        namesake = ctx.names.find_full(payment.payer_name)  # namesakes told apart by the legal form
+        if namesake:
+            return namesake, R.PAYER_NAME_EXACT, p.weight_payer_name_exact
     if ctx.payer_references and payment.reference_text:
         named = {ctx.payer_references.get(key, "") for key in candidates(payment.reference_text,
                                                                         p.min_reference_length)} - {""}
         if len(named) == 1:
             return named.pop(), R.PAYER_REFERENCE_LEARNED, p.weight_payer_reference
+    if ctx.customer_numbers and payment.reference_text:
+        cents = f"{payment.amount:.2f}".replace(".", "")
+        quoted = {ctx.customer_numbers[key] for key in candidates(payment.reference_text, p.min_reference_length)
+                  if key in ctx.customer_numbers and key not in (cents, f"{payment.amount:.0f}")
+                  and not any(_recent_date(key.rjust(n, "0"), payment.date) for n in (6, 8) if len(key) <= n)}
+        if len(quoted) == 1:
+            return quoted.pop(), R.PAYER_CUSTOMER_NUMBER, p.weight_payer_reference
     return "", "", Decimal(0)
+
+
+NAME_REASONS = frozenset({R.PAYER_NAME_EXACT, R.PAYER_NAME_FUZZY, R.PAYER_NAME_LEARNED, R.PAYER_CUSTOMER_NUMBER})
+
+
+def name_fit(payment: Payment, customer: str, ctx: BatchContext) -> tuple[str, Decimal]:
+    """(reason, weight) when the payer's name fits ``customer``'s own name (see ``NameIndex.fits``), else ("", 0)."""
+    if not payment.payer_name.strip():
+        return "", Decimal(0)
+    fit = ctx.names.fits(payment.payer_name, customer)
+    if fit == "exact":
+        return R.PAYER_NAME_EXACT, ctx.policy.weight_payer_name_exact
+    if fit:
+        return R.PAYER_NAME_FUZZY, ctx.policy.weight_payer_name_fuzzy
+    return "", Decimal(0)
+
+
+def _recent_date(key: str, around: dt.date) -> bool:
+    """Whether ``key`` reads as a date (YYYYMMDD, DDMMYYYY, YYMMDD, DDMMYY) within two years of ``around``."""
+    if not key.isdigit() or len(key) not in (6, 8):
+        return False
+    year = 4 if len(key) == 8 else 2
+    for y, m, d in ((key[:year], key[year:year + 2], key[year + 2:]), (key[-year:], key[2:4], key[:2])):
+        try:
+            day = dt.date(int(y) + (2000 if year == 2 else 0), int(m), int(d))
+        except ValueError:
+            continue
+        if abs((day - around).days) <= 730:
+            return True
+    return False
 
 
 def tolerance(amount: Decimal, payment: Payment, ctx: BatchContext) -> int:

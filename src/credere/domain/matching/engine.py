@@ -26,6 +26,7 @@ from credere.domain.matching.amounts import (
 )
 from credere.domain.matching.batch import (
     CONFIDENCE,
+    NAME_REASONS,
     BatchContext,
     Candidate,
     Evidence,
@@ -33,6 +34,7 @@ from credere.domain.matching.batch import (
     candidate_of,
     from_units,
     identify_payer,
+    name_fit,
     noisy_or,
     normalise_account,
     to_units,
@@ -41,6 +43,9 @@ from credere.domain.matching.policy import MatchingPolicy
 from credere.domain.matching.references import EXACT
 from credere.domain.matching.references import normalise as normalise_reference
 from credere.domain.matching.values import Link, OpenItem, Payment, Proposal
+
+#: A payer's name borne by more customers than this is not tried customer by customer.
+MAX_NAMESAKES = 4
 
 
 def match_batch(items: Sequence[OpenItem], payments: Sequence[Payment], policy: MatchingPolicy, *,
@@ -133,6 +138,8 @@ def _propose(payment: Payment, ctx: BatchContext, *,  # noqa: C901 - one decisio
                 ev.weights += trial.weights
     elif fuzzy:
         pool = [c for c in fuzzy if not customer or c.item.customer_account == customer]
+        if not pool and payer_reason in NAME_REASONS:  # a namesake was taken for the payer: the name may fit theirs
+            pool = [c for c in fuzzy if name_fit(payment, c.item.customer_account, ctx)[0]]
         if pool:
             trial = Evidence()
             found = search_amounts(pool, payment, ctx, trial)
@@ -144,10 +151,16 @@ def _propose(payment: Payment, ctx: BatchContext, *,  # noqa: C901 - one decisio
             elif len(pool) == 1:
                 ev.add(R.REFERENCE_FUZZY, p.weight_reference_fuzzy)
                 result = amount_decision(pool, payment, ctx, ev)
+    if exact and result is not None and not _settles(ev) and (customer or payment.payer_name.strip()):
+        better = _near_the_quoted(payment, ctx, customer, {c.item.item_id for c in exact})
+        if better is not None:
+            result, ev = better
     if result is None and customer:
         found = search_amounts(customer_pool(customer, payment, ctx), payment, ctx, ev)
         if found is not None:
             result = found
+    if result is None and not customer and not hits:
+        result, customer, payer_reason, payer_weight = _among_namesakes(payment, ctx, ev)
     if not any(r in ev.reasons for r in (R.AMOUNT_EXACT, R.DISCOUNT_TAKEN)):
         netted = try_netting(payment, ctx, customer, exact, near, named_credits)
         if netted is not None:
@@ -168,29 +181,102 @@ def _propose(payment: Payment, ctx: BatchContext, *,  # noqa: C901 - one decisio
     links, left = result
     owners = {ctx.items[link.item_id].customer_account for link in links}
     factor = Decimal(1)
+    if customer and owners != {customer} and len(owners) == 1 and payer_reason in NAME_REASONS:
+        fit, weight = name_fit(payment, next(iter(owners)), ctx)
+        if fit:  # the name was taken for a namesake or a look-alike, and fits the items' customer as well
+            customer, payer_reason, payer_weight = next(iter(owners)), fit, weight
     if customer:
         if owners == {customer}:
             ev.add(payer_reason, payer_weight)
+            if payer_reason == R.PAYER_CUSTOMER_NUMBER:  # the name is further evidence
+                fit, weight = name_fit(payment, customer, ctx)
+                if fit:
+                    ev.add(fit, weight)
         else:
             ev.reasons.append(R.PAYER_MISMATCH)
             factor = p.payer_conflict_factor
     elif len(owners) == 1 and not by_amount_only:
-        ev.reasons.append(R.PAYER_BY_REFERENCE)
+        fit, weight = name_fit(payment, next(iter(owners)), ctx)
+        if fit:
+            ev.add(fit, weight)
+        else:
+            ev.reasons.append(R.PAYER_BY_REFERENCE)
     if len(owners) > 1:
         ev.reasons.append(R.SEVERAL_CUSTOMERS)
         factor = p.payer_conflict_factor
     confidence = (noisy_or(ev.weights) * factor).quantize(CONFIDENCE)
-    if any(link.deduction > 0 for link in links) and R.DEDUCTION not in ev.reasons and R.BANK_CHARGES not in ev.reasons:
+    if any(link.deduction > 0 for link in links) and not {R.DEDUCTION, R.BANK_CHARGES, R.SMALL_DIFFERENCE} & set(
+            ev.reasons):
         ev.reasons.append(R.DEDUCTION)
     if any(link.discount > 0 for link in links) and R.DISCOUNT_TAKEN not in ev.reasons:
         ev.reasons.append(R.DISCOUNT_TAKEN)
-    if left > 0 and R.OVERPAYMENT not in ev.reasons and R.PARTIAL_PAYMENT not in ev.reasons:
+    if left > 0 and not {R.OVERPAYMENT, R.PARTIAL_PAYMENT, R.SMALL_DIFFERENCE} & set(ev.reasons):
         ev.reasons.append(R.OVERPAYMENT)
     codes = tuple(dict.fromkeys(r for r in ev.reasons if r))
     return Proposal(payment.payment_id, tuple(links), confidence, codes,
                     auto_apply=confidence >= p.auto_apply_confidence,
                     customer_account=next(iter(owners)) if len(owners) == 1 else customer,
                     unapplied=from_units(left, payment.currency))
+
+
+def _settles(ev: Evidence) -> bool:
+    """Whether the amount evidence says the payment settles its items (exactly, less the discount, or but for a
+    small difference)."""
+    return bool({R.AMOUNT_EXACT, R.DISCOUNT_TAKEN, R.SMALL_DIFFERENCE} & set(ev.reasons))
+
+
+def _near_the_quoted(payment: Payment, ctx: BatchContext, customer: str, quoted: set[str]
+                     ) -> tuple[tuple[list[Link], int], Evidence] | None:
+    """A quoted number that is some document's but whose amount does not fit, while a number one character
+    away is the payer's document and fits: the payer garbled their own document's number into another's."""
+    hits = ctx.references.lookup(payment.reference_text, near_exact=True)
+    pool = []
+    near: set[str] = set()
+    fits: dict[str, bool] = {}
+    for item_id, kind in hits.items():
+        owner = ctx.items[item_id].customer_account
+        if owner not in fits:
+            fits[owner] = owner == customer or (not customer and bool(name_fit(payment, owner, ctx)[0]))
+        if not fits[owner] or ctx.items[item_id].is_credit:
+            continue
+        c = candidate_of(ctx.items[item_id], payment, ctx)
+        if c is not None:
+            pool.append(c)  # the payer's own documents, quoted exactly or nearly
+            if kind != EXACT and item_id not in quoted:
+                near.add(item_id)
+    if not near:
+        return None
+    trial = Evidence()
+    found = search_amounts(pool, payment, ctx, trial)
+    if (found is None or not _settles(trial) or R.AMBIGUOUS in trial.reasons
+            or not near & {link.item_id for link in found[0]}):
+        return None
+    ev = Evidence()
+    ev.add(R.REFERENCE_FUZZY, ctx.policy.weight_reference_fuzzy)
+    ev.reasons += trial.reasons
+    ev.weights += trial.weights
+    return found, ev
+
+
+def _among_namesakes(payment: Payment, ctx: BatchContext, ev: Evidence
+                     ) -> tuple[tuple[list[Link], int] | None, str, str, Decimal]:
+    """A payer whose name several customers bear (a group's companies): the one namesake whose open items
+    alone explain the amount exactly, if there is exactly one."""
+    namesakes = sorted(ctx.names.namesakes(payment.payer_name)) if payment.payer_name.strip() else []
+    if not 1 < len(namesakes) <= MAX_NAMESAKES:
+        return None, "", "", Decimal(0)
+    found: list[tuple[str, tuple[list[Link], int], Evidence]] = []
+    for namesake in namesakes:
+        trial = Evidence()
+        result = search_amounts(customer_pool(namesake, payment, ctx), payment, ctx, trial)
+        if result is not None and trial.reasons[0] == R.AMOUNT_EXACT:
+            found.append((namesake, result, trial))
+    if len(found) != 1:
+        return None, "", "", Decimal(0)
+    namesake, result, trial = found[0]
+    ev.reasons += trial.reasons
+    ev.weights += trial.weights
+    return result, namesake, R.PAYER_NAME_FUZZY, ctx.policy.weight_payer_name_fuzzy
 
 
 def _unmatched(payment: Payment, reasons: list[str], customer: str) -> Proposal:
@@ -216,6 +302,10 @@ def _learn(payment: Payment, proposal: Proposal, ctx: BatchContext) -> None:
     customer = next(iter(owners))
     account = normalise_account(payment.payer_account)
     name = ctx.names.normalise(payment.payer_name) if payment.payer_name.strip() else ""
+    if name:  # a name other customers bear, or that is close to another customer's, identifies nobody
+        found = ctx.names.find(payment.payer_name)
+        if ctx.names.namesakes(payment.payer_name) - {customer} or (found is not None and found[0] != customer):
+            name = ""
     for key, table in ((account, ctx.accounts), (name, ctx.learned_names)):
         if not key:
             continue

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -32,8 +33,22 @@ RARE_PAIR_NAMES = 256
 MAX_PAIRED_WORDS = 8
 
 
-def normalise_name(name: str, legal_forms: frozenset[str], abbreviations: dict[str, str]) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+#: Legal forms written two ways, read as one when namesakes are told apart by their legal form.
+_SAME_FORM = {"limited": "ltd", "incorporated": "inc", "corporation": "corp", "aktiengesellschaft": "ag",
+              "company": "co"}
+
+
+def _ascii(name: str) -> str:
+    """Latin letters for any script (``ООО Северный Ветер`` → ``OOO Severnyy Veter``), accents dropped."""
+    text = unicodedata.normalize("NFKC", name)
+    return text if text.isascii() else anyascii(text)
+
+
+def normalise_name(name: str, legal_forms: frozenset[str], abbreviations: dict[str, str], *,
+                   keep_forms: bool = False) -> str:
+    """Lower-case words, abbreviations spelt out, legal forms and fillers dropped (kept, in one
+    spelling, with ``keep_forms``: what tells namesakes such as ``Nord GmbH`` and ``Nord Ltd`` apart)."""
+    text = _ascii(name).lower()
     text = text.replace("&", " and ")
     glued = False
     words: list[str] = []
@@ -44,6 +59,8 @@ def normalise_name(name: str, legal_forms: frozenset[str], abbreviations: dict[s
             words.append(w)
         glued = len(w) == 1
     words = [abbreviations.get(w, w) for w in words]
+    if keep_forms:
+        return " ".join(_SAME_FORM.get(w, w) for w in words if w not in ("the", "and"))
     kept = [w for w in words if w not in legal_forms]
     return " ".join(kept or words)
 
@@ -72,6 +89,9 @@ class NameIndex:
     abbreviations: dict[str, str]
     min_score: int
     by_name: dict[str, set[str]] = field(default_factory=dict)
+    #: Customer -> its normalised names; and, for names several customers share, the names with their legal forms.
+    names_of: dict[str, set[str]] = field(default_factory=dict)
+    by_full_name: dict[str, set[str]] = field(default_factory=dict)
     by_acronym: dict[str, set[str]] = field(default_factory=dict)
     #: Token-sorted names (rapidfuzz ``ratio`` on them is ``token_sort_ratio``) and their plain forms.
     _choices: list[str] = field(default_factory=list)
@@ -116,6 +136,9 @@ class NameIndex:
             for a, b in combinations(sorted(words[:MAX_PAIRED_WORDS]), 2):
                 self._by_pair.setdefault((a, b), []).append(number)
         self.by_name.setdefault(key, set()).add(customer)
+        self.names_of.setdefault(customer, set()).add(key)
+        full = normalise_name(name, self.legal_forms, self.abbreviations, keep_forms=True)
+        self.by_full_name.setdefault(full, set()).add(customer)
         short = acronym(key)
         if len(short) >= 3:
             self.by_acronym.setdefault(short, set()).add(customer)
@@ -167,6 +190,40 @@ class NameIndex:
             found.update(rarest)
         return sorted(found)
 
+    def namesakes(self, name: str) -> set[str]:
+        """The customers whose normalised name is exactly ``name``'s (several: namesakes, e.g. a group's
+        companies in several countries)."""
+        key = self.normalise(name)
+        return set(self.by_name.get(key, ())) if key else set()
+
+    def find_full(self, name: str) -> str:
+        """Of several namesakes, the one whose name with its legal form is ``name``'s ("" if none or several)."""
+        full = normalise_name(name, self.legal_forms, self.abbreviations, keep_forms=True)
+        found = self.by_full_name.get(full, set()) & self.namesakes(name)
+        return next(iter(found)) if len(found) == 1 else ""
+
+    def fits(self, name: str, customer: str) -> str:
+        """How the payer's ``name`` fits ``customer``'s names: ``exact``, ``near`` (a close spelling, the
+        initials, the name cut short or its words shortened: "Meyer Log." for "Meyer Logistik GmbH") or ""."""
+        key = self.normalise(name)
+        names = self.names_of.get(customer)
+        if not key or not names:
+            return ""
+        if key in names:
+            return "exact"
+        query = " ".join(sorted(key.split()))
+        words = key.split()
+        compact = key.replace(" ", "")
+        for known in names:
+            if fuzz.ratio(query, " ".join(sorted(known.split()))) >= self.min_score:
+                return "near"
+            theirs = known.split()
+            if len(compact) >= 2 and compact == acronym(known) and len(theirs) <= 4:
+                return "near"
+            if _shortened(words, theirs) or _shortened(theirs, words):
+                return "near"
+        return ""
+
     def _find(self, key: str) -> tuple[str, str, float] | None:
         exact = self.by_name.get(key)
         if exact is not None:
@@ -197,6 +254,15 @@ class NameIndex:
     def _score(self, query: str, numbers: list[int]) -> list[tuple[str, float, int]]:
         return process.extract(query, [self._choices[n] for n in numbers], scorer=fuzz.ratio, processor=None,
                                score_cutoff=self.min_score, limit=2)
+
+
+def _shortened(short: list[str], full: list[str]) -> bool:
+    """``short`` is ``full`` with its words cut (a bank's 35 characters, "Log." for "Logistik"): the first
+    word whole and of four letters or more, each other word a beginning of the same word of ``full``, and at
+    least two words of ``full`` present."""
+    if len(short) < 2 or len(short) > len(full) or short[0] != full[0] or len(short[0]) < 4:
+        return False
+    return all(len(a) >= 2 and b.startswith(a) for a, b in zip(short[1:], full[1:], strict=False))
 
 
 def search_word(payer_name: str) -> str:

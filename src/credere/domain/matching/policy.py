@@ -10,6 +10,7 @@ DEFAULT_LEGAL_FORMS: tuple[str, ...] = (
     "ltd", "limited", "gmbh", "mbh", "ag", "kg", "co", "kgaa", "sa", "sas", "sarl", "srl", "spa", "sl",
     "inc", "incorporated", "llc", "llp", "lp", "plc", "corp", "corporation", "company", "bv", "nv",
     "oy", "ab", "as", "aps", "sp", "zoo", "se", "pty", "kft", "doo", "ug", "eg", "ev", "the", "and",
+    "ooo", "oao", "zao", "pao", "ae",
 )
 DEFAULT_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     ("intl", "international"), ("int", "international"), ("mfg", "manufacturing"), ("svcs", "services"),
@@ -50,6 +51,13 @@ class MatchingPolicy:
     deduction_max_ratio: Decimal = _setting(Decimal("0.02"),
         "…and up to this share of the item (0.02 = 2 %); both ceilings must hold.",
         "Largest short payment as a share of the item", "Short payments and discounts")
+    small_difference_max_amount: Decimal = _setting(Decimal("5"),
+        "A payment this much above or below what is open (rounding, fees the banks took) is applied in full, and "
+        "the difference recorded as a small difference, not left for a clerk…",
+        "Largest small difference", "Short payments and discounts")
+    small_difference_max_ratio: Decimal = _setting(Decimal("0.005"),
+        "…provided it is also at most this share of what is open (0.005 = 0.5 %); both ceilings must hold.",
+        "Largest small difference as a share of what is open", "Short payments and discounts")
     bank_charge_max_amount: Decimal = _setting(Decimal("15"),
         "A short payment up to this amount is explained as bank charges.",
         "Largest difference read as bank charges", "Short payments and discounts")
@@ -103,6 +111,9 @@ class MatchingPolicy:
     weight_amount_discount: Decimal = _setting(Decimal("0.70"),
         "Evidence weight of an amount that equals the item less its cash discount.",
         "Amount less the cash discount", "Evidence weights")
+    weight_amount_small_difference: Decimal = _setting(Decimal("0.75"),
+        "Evidence weight of an amount within the small difference of what is open.",
+        "Amount within a small difference", "Evidence weights")
     weight_amount_tolerance: Decimal = _setting(Decimal("0.50"),
         "Evidence weight of an amount within the deduction or bank-charge tolerance.",
         "Amount within the tolerance", "Evidence weights")
@@ -136,7 +147,8 @@ class MatchingPolicy:
     def __post_init__(self) -> None:
         if not Decimal(0) <= self.auto_apply_confidence <= Decimal(1):
             raise ValueError("auto_apply_confidence must be between 0 and 1")
-        for name in ("deduction_max_amount", "deduction_max_ratio", "bank_charge_max_amount"):
+        for name in ("deduction_max_amount", "deduction_max_ratio", "bank_charge_max_amount",
+                     "small_difference_max_amount", "small_difference_max_ratio"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.max_combination_size < 1 or self.max_candidates < 1 or self.max_search_nodes < 1:

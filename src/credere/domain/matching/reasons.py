@@ -14,6 +14,7 @@ SEVERAL_CUSTOMERS = "SEVERAL_CUSTOMERS"
 AMOUNT_EXACT = "AMOUNT_EXACT"
 DISCOUNT_TAKEN = "DISCOUNT_TAKEN"
 BANK_CHARGES = "BANK_CHARGES"
+SMALL_DIFFERENCE = "SMALL_DIFFERENCE"
 DEDUCTION = "DEDUCTION"
 OVERPAYMENT = "OVERPAYMENT"
 PARTIAL_PAYMENT = "PARTIAL_PAYMENT"
@@ -26,6 +27,7 @@ NOT_A_RECEIPT = "NOT_A_RECEIPT"
 CREDIT_NOTE_NETTED = "CREDIT_NOTE_NETTED"
 AMOUNT_ONLY = "AMOUNT_ONLY"
 PAYER_REFERENCE_LEARNED = "PAYER_REFERENCE_LEARNED"
+PAYER_CUSTOMER_NUMBER = "PAYER_CUSTOMER_NUMBER"
 #: Proposals made outside the engine: a clerk's own match, and one that follows a remittance advice.
 MANUAL = "MANUAL"
 REMITTANCE_ADVICE = "REMITTANCE_ADVICE"
@@ -42,6 +44,7 @@ REASON_TEXT: dict[str, str] = {
     PAYER_NAME_LEARNED: "The payer's name was matched to this customer before",
     PAYER_REFERENCE_LEARNED: "The payment text quotes a reference this customer used before (customer or "
                              "contract number)",
+    PAYER_CUSTOMER_NUMBER: "The payment text quotes the customer's account number",
     MANUAL: "Matched by hand by a clerk",
     REMITTANCE_ADVICE: "The payer's remittance advice lists these items and amounts, and they add up to the payment",
     PAYER_BY_REFERENCE: "The payer is not known; the quoted items tell which customer paid",
@@ -50,6 +53,8 @@ REASON_TEXT: dict[str, str] = {
     AMOUNT_EXACT: "The amount is exactly what is open on the items",
     DISCOUNT_TAKEN: "The amount is what is open less the cash discount still allowed",
     BANK_CHARGES: "A little less than is open was paid, about what banks charge",
+    SMALL_DIFFERENCE: "The amount differs from what is open by a few cents or units (rounding, bank fees): the "
+                      "items are settled and the difference recorded as a small difference",
     DEDUCTION: "Less than is open was paid; the difference stays open as a deduction to clear up",
     OVERPAYMENT: "More than is open was paid; the rest of the payment stays unapplied",
     PARTIAL_PAYMENT: "Much less than is open was paid; the items stay partly open",

@@ -90,6 +90,9 @@ class ReferenceIndex:
     exact: Postings = field(default_factory=dict)
     deleted: Postings = field(default_factory=dict)
     truncated: Postings = field(default_factory=dict)
+    #: Lengths of the all-digit references as written (``0012345`` → 7): the pieces a run of several
+    #: document numbers glued together ("55193024185519302502") is cut into.
+    digit_lengths: set[int] = field(default_factory=set)
 
     def add(self, item_id: str, references: Iterable[str]) -> None:
         exact, deleted, truncated = self.exact, self.deleted, self.truncated
@@ -97,6 +100,8 @@ class ReferenceIndex:
             key = normalise(reference, self.min_length)
             if not key:
                 continue
+            if reference.isdigit():
+                self.digit_lengths.add(len(reference))
             _put(exact, key, item_id)
             if len(key) >= self.min_fuzzy_length:
                 for d in {key[:i] + key[i + 1:] for i in range(len(key))}:
@@ -112,15 +117,21 @@ class ReferenceIndex:
                     if len(key) - cut >= self.min_fuzzy_length:
                         _put(truncated, key[:-cut], item_id)
 
-    def lookup(self, text: str) -> dict[str, str]:
-        """Item id -> ``exact``, ``fuzzy`` or ``truncated`` for the references in ``text``."""
+    def lookup(self, text: str, *, near_exact: bool = False) -> dict[str, str]:
+        """Item id -> ``exact``, ``fuzzy`` or ``truncated`` for the references in ``text``.
+
+        With ``near_exact``, the items one character away from a reference that is itself some item's
+        exact number are found too (as ``fuzzy``): a garbled number that happens to be another document's.
+        """
         found: dict[str, str] = {}
         keys = list(candidates(text, self.min_length))
+        for run in _DIGIT_RUN.findall(text):
+            keys += [key for key in self.glued(run) if key not in keys]
         for key in keys:
             for item_id in sorted(_ids(self.exact, key)):
                 found[item_id] = EXACT
         for key in keys:
-            if len(key) < self.min_fuzzy_length - 1 or key in self.exact:
+            if len(key) < self.min_fuzzy_length - 1 or (key in self.exact and not near_exact):
                 continue
             near: set[str] = set(_ids(self.deleted, key))  # one character missing (or cut off)
             for d in _deletions(key):
@@ -131,6 +142,37 @@ class ReferenceIndex:
             for item_id in sorted(_ids(self.truncated, key)):
                 found.setdefault(item_id, TRUNCATED)
         return found
+
+
+    def glued(self, digits: str) -> list[str]:
+        """The keys of the document numbers a run of digits is made of, when it is wholly several of them
+        written without a separator; else []."""
+        lengths = sorted(n for n in self.digit_lengths if n < len(digits))
+        if len(digits) < 2 * self.min_fuzzy_length or not lengths:
+            return []
+        back: dict[int, int] = {0: 0}
+        for start in range(len(digits)):
+            if start not in back:
+                continue
+            for n in lengths:
+                end = start + n
+                if end > len(digits) or end in back:
+                    continue
+                key = normalise(digits[start:end], self.min_length)
+                if key and key in self.exact:
+                    back[end] = start
+        if len(digits) not in back:
+            return []
+        keys: list[str] = []
+        end = len(digits)
+        while end:
+            start = back[end]
+            keys.append(normalise(digits[start:end], self.min_length))
+            end = start
+        return keys[::-1]
+
+
+_DIGIT_RUN = re.compile(r"\d{12,}")
 
 
 # --------------------------------------------------------------------------- references naming the payer

@@ -18,6 +18,7 @@ from credere.domain.matching import reasons as R
 DISCOUNT = "discount"
 DEDUCTION = "deduction"
 BANK_CHARGES = "bank_charges"
+SMALL_DIFFERENCE = "small_difference"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,9 @@ def adjustments(discount: Decimal, deduction: Decimal, reasons: Collection[str])
     if discount > 0:
         out.append((DISCOUNT, discount))
     if deduction > 0:
-        out.append((BANK_CHARGES if R.BANK_CHARGES in reasons else DEDUCTION, deduction))
+        kind = (SMALL_DIFFERENCE if R.SMALL_DIFFERENCE in reasons else BANK_CHARGES if R.BANK_CHARGES in reasons
+                else DEDUCTION)
+        out.append((kind, deduction))
     return out
 
 
