@@ -125,9 +125,14 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     page.wait_for_timeout(150)
     page.screenshot(path=str(SHOTS / "cash-workbench-phone.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+    expect(page.get_by_test_id("today-applied")).to_have_text("1")
+    expect(page.get_by_test_id("today-suggested")).to_have_text("1")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("notice")).to_contain_text("Accepted")
     expect(entries).to_have_count(1)
+    # the day's counters follow the decision without reloading the page
+    expect(page.get_by_test_id("today-applied")).to_have_text("2")
+    expect(page.get_by_test_id("today-suggested")).to_have_text("0")
     expect(page.locator("#queue .queue-entry.selected")).to_contain_text("Jane Stranger")
     solo = Payment.objects.get(bank_transaction__bank_reference="B-2")
     assert MatchProposal.objects.get(payment=solo, status="accepted").decided_by == "clerk"
@@ -143,6 +148,16 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     row.first.get_by_role("checkbox").check()
     search.fill("INV-8")
     expect(page.locator("#item-results tr[data-item]")).to_have_count(1)
+    # too much first (both in full): refused in words, and the ticked items stay ticked with what was typed
+    page.locator("#item-results tr[data-item]").first.get_by_role("checkbox").check()
+    expect(page.get_by_test_id("manual-total")).to_have_text("€130.00")
+    page.get_by_role("button", name="Apply selected items").click()
+    expect(page.get_by_test_id("panel-errors")).to_contain_text("The ticked items take 130.00 EUR, but only "
+                                                                "123.45 EUR of the payment is unapplied — 6.55 EUR "
+                                                                "too much")
+    expect(page.locator("#item-chosen input[name=item]:checked")).to_have_count(2)
+    expect(page.get_by_test_id("manual-total")).to_have_text("€130.00")
+    shot(page, "manual-too-much", phone=True)
     page.get_by_label("Amount to apply to INV-8 (EUR)").fill("73.45")
     page.get_by_label("Deduction left open on INV-8").fill("6.55")
     expect(page.locator("#item-chosen tr")).to_have_count(2)
@@ -166,6 +181,10 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     page.get_by_role("button", name="Undo match").click()
     expect(page.get_by_test_id("notice")).to_contain_text("Undone")
     expect(entries).to_have_count(1)
+    expect(page.get_by_test_id("payment-status")).to_have_text("Match undone")
+    expect(page.get_by_test_id("not-looked-at")).to_contain_text("Its match was undone")
+    expect(page.get_by_test_id("match-not-looked-at")).to_have_text("Match the 1 payment nothing is proposed for")
+    shot(page, "undone", phone=True)
     stranger.refresh_from_db()
     assert stranger.unapplied_amount == D("123.45")
     assert (_open("INV-7"), _open("INV-8")) == (D("50.00"), D("80.00"))
@@ -173,7 +192,7 @@ def test_clerk_uploads_matches_and_clears_the_workbench_with_the_keyboard(ledger
     # put it on account with the a key
     page.keyboard.press("a")
     expect(page.locator("#oa-customer")).to_be_focused()
-    page.locator("#oa-customer").fill("H1")
+    page.locator("#oa-customer").fill("Helios Holding")  # by name as well as by account number
     page.locator("#oa-customer").press("Enter")
     expect(page.get_by_test_id("notice")).to_contain_text("kept on account for Helios Holding AG (H1)")
     expect(page.get_by_text("Nothing waiting.")).to_be_visible()

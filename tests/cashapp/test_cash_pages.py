@@ -334,7 +334,20 @@ def test_manual_match_with_a_split_and_a_deduction_then_undo(matched, portfolio,
     before = state()
     r = c.post(f"/cash/workbench/payments/{pay.pk}/match/", {**form, f"amount_{i7}": "60.00"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and r.context["selected_id"] == pay.pk
-    assert any("more than the 50.00 EUR open on INV-7" in e for e in r.context["errors"])
+    assert r.context["errors"] == ["INV-7 has 50.00 EUR open, but 60.00 plus a deduction of 0.00 would take 10.00 "
+                                   "more: lower the amount or the deduction"]
+    # the ticked items come back ticked, with what was typed
+    kept = {i.document_number: (i.posted_amount, i.posted_deduction) for i in r.context["chosen_items"]}
+    assert kept == {"INV-7": ("60.00", ""), "INV-8": ("73,45", "6.55")}
+    html = r.content.decode()
+    assert f'id="use-{i7}" aria-label="Use INV-7" checked' in html and f'name="amount_{i8}" value="73,45"' in html
+    assert state() == before
+    # more than the payment: the excess in words
+    r = c.post(f"/cash/workbench/payments/{pay.pk}/match/", {**form, f"deduction_{i8}": "", f"amount_{i8}": "80.00"},
+               HTTP_HX_REQUEST="true")
+    assert r.context["errors"] == ["The ticked items take 130.00 EUR, but only 123.45 EUR of the payment is unapplied "
+                                   "— 6.55 EUR too much: lower an amount to apply part of an item, or untick an item"]
+    assert len(r.context["chosen_items"]) == 2
     assert state() == before
     r = c.post(f"/cash/workbench/payments/{pay.pk}/match/", {**form, f"amount_{i8}": "lots"}, HTTP_HX_REQUEST="true")
     assert r.context["errors"] == ["amount for INV-8: give the amount to apply, for example 1234.50"]
@@ -359,6 +372,11 @@ def test_manual_match_with_a_split_and_a_deduction_then_undo(matched, portfolio,
     r = c.post(f"/cash/workbench/proposals/{manual.pk}/undo/", {"reason": "wrong customer", "qs": ""},
                HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and r.context["selected_id"] == pay.pk and "Undone" in r.context["notice"]
+    # the payment reads as undone, not as never looked at, and the day's counters come along (out of band)
+    assert r.context["status"] == "undone"
+    html = r.content.decode()
+    assert "Its match was undone" in html and "Matching has not looked at" not in html
+    assert 'id="cash-summary"' in html and 'hx-swap-oob="true"' in html
     manual.refresh_from_db()
     pay.refresh_from_db()
     assert manual.status == "undone" and pay.unapplied_amount == D("123.45")
@@ -373,9 +391,14 @@ def test_put_on_account_takes_the_payment_out_of_the_queue(matched, portfolio, c
     pay = _pay("B-3")
     before = state()
     r = c.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "NOPE", "qs": ""}, HTTP_HX_REQUEST="true")
-    assert r.context["errors"] == ["customer: no customer with account number 'NOPE'"]
+    assert r.context["errors"] == ["customer: no customer has the account number 'NOPE' or a name containing it"]
     assert state() == before
-    r = c.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "S1", "note": "prepayment", "qs": ""})
+    r = c.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "Helios", "qs": ""}, HTTP_HX_REQUEST="true")
+    assert r.context["errors"] == ["customer: 'Helios' is in the name of several customers — Helios Holding AG (H1); "
+                                   "Helios Trading GmbH (H1A): give the account number"]
+    assert state() == before
+    # by name: "solo" is one customer's
+    r = c.post(f"/cash/workbench/payments/{pay.pk}/on-account/", {"customer": "solo", "note": "prepayment", "qs": ""})
     assert r.status_code == 302
     kept = OnAccount.objects.get(payment=pay)
     assert kept.customer == portfolio.s1 and kept.note == "prepayment" and kept.released_at is None
@@ -532,3 +555,37 @@ def test_the_policy_page_reads_without_writing_and_refuses_a_change_without_a_no
     assert r.context["errors"].of("note") == ["say why the policy changes (it is kept with the version)"]
     assert list(r.context["errors"]) == ["Check the field marked below."]
     assert state() == before
+
+
+def test_searching_an_exact_amount_lists_the_item_with_that_amount_first(matched, portfolio, client_for):
+    from credere.ledger.services.documents import upsert_item
+
+    for number, amount in (("INV-400", "1400.00"), ("INV-9", "399.00")):
+        upsert_item(actor=portfolio.admin, company=portfolio.de, customer=portfolio.h1, document_type="invoice",
+                    document_number=number, document_date=portfolio.inv2.document_date,
+                    due_date=portfolio.inv2.due_date, currency="EUR", amount=D(amount))
+    c = client_for("cash_clerk")
+    pay = _pay("B-3").pk
+    r = c.get(f"/cash/workbench/payments/{pay}/items/", {"q": "400.00"}, HTTP_HX_REQUEST="true")
+    assert [i.document_number for i in r.context["items"]][:2] == ["INV-1", "INV-9"]
+
+
+def test_the_payments_nothing_is_proposed_for_are_matched_again_in_one_action(matched, portfolio, client_for):
+    c = client_for("cash_clerk")
+    solo = _pay("B-2")
+    proposal = MatchProposal.objects.get(payment=solo, status="suggested")
+    decisions.accept_proposal(actor=portfolio.admin, proposal_id=proposal.pk)
+    decisions.undo_match(actor=portfolio.admin, proposal_id=proposal.pk, reason="to check again")
+    assert list(workbench_reads.not_looked_at()) == [solo]
+    page = c.get("/cash/workbench/")
+    assert "Match the 1 payment nothing is proposed for" in page.content.decode()
+    entries = {e.pk: e for g in page.context["groups"] for e in g["entries"]}
+    assert entries[solo.pk].was_undone and "Match undone" in page.content.decode()
+    r = c.post("/cash/workbench/run-not-looked-at/", {"qs": ""}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "over 1 payment: 0 applied, 1 suggested" in r.context["notice"]
+    assert MatchProposal.objects.filter(payment=solo, status="suggested").count() == 1
+    assert list(workbench_reads.not_looked_at()) == []
+    assert "nothing is proposed for" not in r.content.decode()
+    # who may not run matching does not see the button and is refused
+    assert "nothing is proposed for" not in client_for("collector").get("/cash/workbench/").content.decode()
+    assert client_for("collector").post("/cash/workbench/run-not-looked-at/", {"qs": ""}).status_code == 403

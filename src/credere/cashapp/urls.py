@@ -18,6 +18,7 @@ urlpatterns = [
     path("cash/workbench/payments/<int:pk>/match/", workbench.manual_match, name="cash-manual-match"),
     path("cash/workbench/payments/<int:pk>/on-account/", workbench.put_on_account, name="cash-on-account"),
     path("cash/workbench/payments/<int:pk>/run/", workbench.match_payment, name="cash-match-payment"),
+    path("cash/workbench/run-not-looked-at/", workbench.match_not_looked_at, name="cash-match-not-looked-at"),
     path("cash/workbench/proposals/<int:pk>/accept/", workbench.accept, name="cash-accept"),
     path("cash/workbench/proposals/<int:pk>/undo/", workbench.undo, name="cash-undo"),
     path("cash/policy/", policy.policy, name="cash-policy"),

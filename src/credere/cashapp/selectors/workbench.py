@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -31,6 +31,7 @@ from credere.cashapp.models import (
     OnAccount,
     RemittanceLine,
 )
+from credere.core.fields import AmountField
 from credere.ledger.models import Company, Customer, OpenItem, Payment
 
 OPEN = MatchProposal.OPEN_STATUSES
@@ -86,11 +87,17 @@ def queue(f: QueueFilters, *, today: dt.date) -> QuerySet[Payment]:
              for i, (_label, low) in enumerate(AGE_BUCKETS)]
     proposals = _open_proposals()
     return qs.annotate(
+        was_undone=Exists(MatchProposal.objects.filter(payment=OuterRef("pk"), status=MatchProposal.Status.UNDONE)),
         age_bucket=Case(*whens, default=Value(len(AGE_BUCKETS) - 1), output_field=IntegerField()),
         proposal_id=Subquery(proposals.values("pk")[:1]),
         proposal_status=Subquery(proposals.values("status")[:1]),
         confidence=Subquery(proposals.values("confidence")[:1]),
     ).order_by("age_bucket", "-unapplied_amount", "received_on", "id")
+
+
+def not_looked_at() -> QuerySet[Payment]:
+    """Payments of the workbench without a proposal waiting: never matched, or whose match was undone."""
+    return workbench_payments().exclude(pk__in=MatchProposal.objects.filter(status__in=OPEN).values("payment_id"))
 
 
 def queue_ids(qs: QuerySet[Payment]) -> list[int]:
@@ -206,7 +213,8 @@ def bank_transaction(payment: Payment) -> BankTransaction | None:
 
 
 def payment_status(payment: Payment, proposal_status: str | None, on_account_open: bool, matched: bool) -> str:
-    """``applied`` / ``partly applied`` / ``suggested`` / ``unmatched`` / ``on account`` / ``pending``."""
+    """``applied`` / ``partly applied`` / ``suggested`` / ``unmatched`` / ``on account`` / ``undone`` (a match
+    was undone and nothing is proposed since) / ``pending`` (matching has not looked at the payment yet)."""
     if on_account_open:
         return "on account"
     if payment.unapplied_amount <= 0:
@@ -215,10 +223,36 @@ def payment_status(payment: Payment, proposal_status: str | None, on_account_ope
         return str(proposal_status)
     if matched:
         return "partly applied"
+    if MatchProposal.objects.filter(payment=payment, status=MatchProposal.Status.UNDONE).exists():
+        return "undone"
     return "pending"
 
 
+def customers_matching(text: str, *, limit: int = 8) -> list[Customer]:
+    """Customers by exact account number, else by a name containing ``text`` (shortest names first)."""
+    text = (text or "").strip()[:80]
+    if not text:
+        return []
+    exact = Customer.objects.filter(account_number=text).first()
+    if exact is not None:
+        return [exact]
+    return list(Customer.objects.filter(name__icontains=text).order_by("name")[:limit])
+
+
 # --------------------------------------------------------------------------- open items
+
+
+def chosen_items(posted: dict[int, tuple[str, str]]) -> list[OpenItem]:
+    """The items a clerk ticked, in the order ticked, each ``chosen`` and carrying what was typed
+    (``posted_amount``, ``posted_deduction``): a refused hand match comes back with them."""
+    found = OpenItem.objects.select_related("customer").in_bulk(list(posted))
+    items = []
+    for pk, (amount, deduction) in posted.items():
+        item = found.get(pk)
+        if item is not None:
+            item.chosen, item.posted_amount, item.posted_deduction = True, amount, deduction  # type: ignore[attr-defined]
+            items.append(item)
+    return items
 
 
 def document_numbers(item_ids: list[int]) -> dict[int, str]:
@@ -247,8 +281,9 @@ def search_items(q: str, *, company: Company | None = None, exclude: list[int] |
         amount = abs(amount)
         low, high = amount * (1 - AMOUNT_TOLERANCE), amount * (1 + AMOUNT_TOLERANCE)
         near = Q(open_amount__gte=low, open_amount__lte=high) | Q(open_amount__gte=-high, open_amount__lte=-low)
-        diff = ExpressionWrapper(Abs(Abs(F("open_amount")) - Value(amount)),
-                                 output_field=DecimalField(max_digits=20, decimal_places=4))
+        # amounts are stored scaled (ADR 0001): the searched amount goes through the same field to compare
+        diff = ExpressionWrapper(Abs(Abs(F("open_amount")) - Value(amount, output_field=AmountField())),
+                                 output_field=AmountField())
         return list(qs.filter(text | near).annotate(
             exact=Case(When(document_number__iexact=q, then=Value(0)), default=Value(1), output_field=IntegerField()),
             diff=diff).order_by("exact", "diff", "due_date", "id")[:limit])

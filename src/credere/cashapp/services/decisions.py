@@ -86,9 +86,10 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
                                                      "or more)")
         credit = item.document_type == OpenItem.Type.CREDIT_NOTE
         if not credit and amount + deduction > item.open_amount:
-            raise field_error(f"lines[{n}].amount", f"{amount} plus a deduction of {deduction} is more than the "
-                                                     f"{item.open_amount} {item.currency} open on "
-                                                     f"{item.document_number}")
+            raise field_error(f"lines[{n}].amount", f"{item.document_number} has {item.open_amount} {item.currency} "
+                                                     f"open, but {amount} plus a deduction of {deduction} would take "
+                                                     f"{amount + deduction - item.open_amount} more: lower the amount "
+                                                     "or the deduction")
         pay_amount = amount if item.currency == payment.currency else fx.convert(
             amount=amount, from_currency=item.currency, to_currency=payment.currency, on=payment.received_on)
         signed = -amount if credit else amount
@@ -96,8 +97,10 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
         rows.append(ProposalLine(item=item, amount=signed, payment_amount=-pay_amount if credit else pay_amount,
                                  deduction=deduction))
     if total > payment.unapplied_amount:
-        raise field_error("lines", f"the items take {total} {payment.currency} but only "
-                                    f"{payment.unapplied_amount} {payment.currency} of the payment is unapplied")
+        raise field_error("lines", f"the ticked items take {total} {payment.currency}, but only "
+                                    f"{payment.unapplied_amount} {payment.currency} of the payment is unapplied — "
+                                    f"{total - payment.unapplied_amount} {payment.currency} too much: lower an "
+                                    "amount to apply part of an item, or untick an item")
     with transaction.atomic():
         supersede_open([payment])
         customers = {items[ln.item_id].customer_id for ln in lines}

@@ -60,7 +60,8 @@ def _filters(request: HttpRequest, source: Any = None) -> tuple[workbench_reads.
 
 
 def _workbench_context(request: HttpRequest, f: workbench_reads.QueueFilters, qs: str, selected_id: int | None,
-                       *, errors: list[str] | None = None, notice: str = "") -> dict[str, Any]:
+                       *, errors: list[str] | None = None, notice: str = "",
+                       chosen: dict[int, tuple[str, str]] | None = None) -> dict[str, Any]:
     today = timezone.localdate()
     found = workbench_reads.queue_page(f, today=today, selected_id=selected_id)
     ids, entries, selected_id = found.ids, found.entries, found.selected_id
@@ -81,11 +82,14 @@ def _workbench_context(request: HttpRequest, f: workbench_reads.QueueFilters, qs
     elif ids:
         next_id = ids[0]
     panel = _panel_context(request, selected_id, qs, next_id) if selected_id is not None else {}
+    if panel and chosen:
+        panel["chosen_items"] = workbench_reads.chosen_items(chosen)
     more = ""
     if len(ids) > len(entries) and f.shown < QUEUE_MOST:
         more = urlencode({k: v for k, v in QueryDict(qs).items() if k != "show"} | {"show": str(f.shown + QUEUE_SHOWN)})
     return {"groups": groups, "total": len(ids), "shown": len(entries), "qs": qs, "selected_id": selected_id,
-            "more": more, "step": QUEUE_SHOWN,
+            "more": more, "step": QUEUE_SHOWN, "not_looked_at": workbench_reads.not_looked_at().count(),
+            "may_match": can(request.user, "import_statements"),
             "errors": errors or [], "notice": notice, **panel}
 
 
@@ -114,7 +118,6 @@ def _panel_context(request: HttpRequest, payment_id: int, qs: str, next_id: int 
         "identified": identified, "candidates": sorted(candidates.items(), key=lambda kv: kv[1]),
         "status": workbench_reads.payment_status(pay, proposal.status if proposal else None, kept is not None, bool(matches)),
         "next_id": next_id, "may_allocate": can(request.user, "allocate"),
-        "may_match": can(request.user, "import_statements"),
     }
 
 
@@ -165,7 +168,7 @@ def workbench_items(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_action(request: HttpRequest, *, payment_id: int, stay: bool, notice: str = "",
-                  errors: list[str] | None = None) -> HttpResponse:
+                  errors: list[str] | None = None, chosen: dict[int, tuple[str, str]] | None = None) -> HttpResponse:
     """Answer a workbench action: the next payment selected (or this one again on an error)."""
     f, _e, qs = _filters(request, request.POST.get("qs", ""))
     ids = workbench_reads.queue_ids(workbench_reads.queue(f, today=timezone.localdate()))
@@ -178,7 +181,10 @@ def _after_action(request: HttpRequest, *, payment_id: int, stay: bool, notice: 
     else:
         wanted = ids[0] if ids else None
     if is_htmx(request):
-        ctx = _workbench_context(request, f, qs, wanted, errors=errors, notice=notice)
+        ctx = _workbench_context(request, f, qs, wanted, errors=errors, notice=notice,
+                                 chosen=chosen if errors else None)
+        # the day's counters above the queue change with every decision: sent along, swapped out of band
+        ctx.update({"summary": statement_reads.summary(today=timezone.localdate()), "summary_oob": True})
         return render(request, "cashapp/_workbench.html", ctx)
     for e in errors or []:
         messages.error(request, e)
@@ -209,6 +215,19 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_action(request, payment_id=pay.pk, stay=False,
                          notice=f"Accepted: payment {pay.label} applied to {items}; "
                                 f"{_money(pay.unapplied_amount, pay.currency)} left unapplied.")
+
+
+def _posted_items(request: HttpRequest) -> dict[int, tuple[str, str]]:
+    """The ticked items of a hand match as posted: item id -> (amount, deduction) as typed."""
+    return {int(raw): ((request.POST.get(f"amount_{raw}") or "")[:30], (request.POST.get(f"deduction_{raw}") or "")[:30])
+            for raw in request.POST.getlist("item") if raw.isdigit() and len(raw) <= 12}
+
+
+def _worded(exc: BusinessError) -> list[str]:
+    """A service's refusal as a clerk reads it: the messages of the fields it names, without the API's field
+    paths (``lines[2].amount``), else its message."""
+    messages_ = [str(f.get("message", "")) for f in exc.fields or [] if f.get("message")]
+    return [m[:1].upper() + m[1:] for m in messages_] or error_lines(exc)
 
 
 def _manual_lines(request: HttpRequest) -> tuple[list[decisions.ManualLine], list[str]]:
@@ -242,14 +261,15 @@ def manual_match(request: HttpRequest, pk: int) -> HttpResponse:
     if pay is None:
         return not_found(request, f"payment with id {pk}")
     lines, errors = _manual_lines(request)
+    chosen = _posted_items(request)
     if errors:
-        return _after_action(request, payment_id=pk, stay=True, errors=errors)
+        return _after_action(request, payment_id=pk, stay=True, errors=errors, chosen=chosen)
     try:
         proposal = decisions.manual_match(actor=request.user, payment_id=pk, lines=lines,
                                          note=(request.POST.get("note") or "").strip()[:300],
                                          remember=request.POST.get("remember", "1") == "1")
     except BusinessError as exc:
-        return _after_action(request, payment_id=pk, stay=True, errors=error_lines(exc))
+        return _after_action(request, payment_id=pk, stay=True, errors=_worded(exc), chosen=chosen)
     pay = workbench_reads.payment(pk) or pay
     items = ", ".join(workbench_reads.proposal_documents(proposal))
     left = pay.unapplied_amount
@@ -264,12 +284,18 @@ def put_on_account(request: HttpRequest, pk: int) -> HttpResponse:
     pay = workbench_reads.payment(pk)
     if pay is None:
         return not_found(request, f"payment with id {pk}")
-    account = (request.POST.get("customer") or "").strip()[:40]
-    customer = workbench_reads.customer_by_account(account)
-    if customer is None:
-        msg = f"customer: no customer with account number '{account}'" if account else \
-            "customer: give the account number of the customer to keep the money for"
+    wanted = (request.POST.get("customer") or "").strip()[:80]
+    found = workbench_reads.customers_matching(wanted)
+    if len(found) != 1:
+        if not wanted:
+            msg = "customer: give the account number or the name of the customer to keep the money for"
+        elif not found:
+            msg = f"customer: no customer has the account number '{wanted}' or a name containing it"
+        else:
+            names = "; ".join(f"{c.name} ({c.account_number})" for c in found)
+            msg = f"customer: '{wanted}' is in the name of several customers — {names}: give the account number"
         return _after_action(request, payment_id=pk, stay=True, errors=[msg])
+    customer = found[0]
     try:
         decisions.put_on_account(actor=request.user, payment_id=pk, customer=customer,
                                 note=(request.POST.get("note") or "").strip()[:300],
@@ -363,3 +389,21 @@ def match_payment(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_action(request, payment_id=pk, stay=True,
                          notice=f"Matching run {run.pk}: {run.applied} applied, {run.suggested} suggested, "
                                 f"{run.unmatched} without a match.")
+
+
+@require_POST
+@page("import_statements")
+def match_not_looked_at(request: HttpRequest) -> HttpResponse:
+    """Match, in one run, every payment of the workbench that has no proposal waiting (never matched, or
+    whose match was undone)."""
+    ids = list(workbench_reads.not_looked_at().values_list("pk", flat=True))
+    if not ids:
+        return _after_action(request, payment_id=0, stay=False, notice="Every payment in the workbench has been "
+                                                                        "looked at by matching.")
+    try:
+        run = runs.run_matching(actor=request.user, payment_ids=ids, trigger="manual")
+    except BusinessError as exc:
+        return _after_action(request, payment_id=0, stay=False, errors=error_lines(exc))
+    return _after_action(request, payment_id=0, stay=False,
+                         notice=f"Matching run {run.pk} over {run.payments} payment{'s' if run.payments != 1 else ''}: "
+                                f"{run.applied} applied, {run.suggested} suggested, {run.unmatched} without a match.")

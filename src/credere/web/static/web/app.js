@@ -304,6 +304,9 @@
     var box = row && row.querySelector("input[name=item]");
     if (box && !box.checked) { box.checked = true; box.dispatchEvent(new Event("change", { bubbles: true })); }
   });
+  // a hand match sent back with an error keeps its ticked items: show their total again
+  document.addEventListener("htmx:afterSwap", updateTotal);
+  updateTotal();
   // a form sent back with errors: the first field in error gets the focus
   var firstInvalid = document.querySelector("[aria-invalid=true]");
   if (firstInvalid && typeof firstInvalid.focus === "function") firstInvalid.focus();
