@@ -111,6 +111,9 @@ class BankTransaction(models.Model):
     end_to_end_id = models.CharField(max_length=100, blank=True, default="")
     type_code = models.CharField(max_length=60, blank=True, default="")
     raw = models.TextField(blank=True, default="")
+    #: A returned payment: why, as the bank says it, and what the returned payment was known by.
+    return_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
+    returned_reference = models.CharField(max_length=100, blank=True, default="", db_default="")
     #: The ledger payment recorded for an incoming transaction.
     payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="bank_transaction")
@@ -121,6 +124,39 @@ class BankTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_date} {self.amount} {self.currency} {self.counterparty_name}".strip()
+
+
+class PaymentReturn(models.Model):
+    """A payment the bank sent back (a return or a reversal on a statement): paired with the payment it returns,
+    whose allocations are then reversed, or waiting in the workbench for a clerk to pair or dismiss."""
+
+    class Status(models.TextChoices):
+        PAIRED = "paired", "Paired: the payment is reversed"
+        UNPAIRED = "unpaired", "Not paired yet"
+        DISMISSED = "dismissed", "Dismissed by a clerk"
+
+    transaction = models.OneToOneField(BankTransaction, on_delete=models.PROTECT, related_name="payment_return")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_return")
+    #: Positive: the money that went back.
+    amount = AmountField()
+    currency = models.CharField(max_length=3)
+    returned_on = models.DateField()
+    returned_reference = models.CharField(max_length=100, blank=True, default="")
+    #: Why, in words (``AC04: the account is closed``).
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    note = models.CharField(max_length=300, blank=True, default="")
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-returned_on", "-id"]
+        indexes = [models.Index(fields=["status", "returned_on"])]
+
+    def __str__(self) -> str:
+        return f"Return of {self.amount} {self.currency} on {self.returned_on}"
 
 
 class RemittanceAdvice(models.Model):

@@ -10,7 +10,7 @@ from credere.approvals import kinds
 from credere.audit import links
 from credere.core import import_entities
 from credere.credit.policy import policy_in_force
-from credere.credit.services import order_import, standing
+from credere.credit.services import alerts, order_import, standing
 from credere.credit.services.limits import KIND, apply_approved_limit
 from credere.credit.services.reviews import BLOCK_KIND, apply_approved_block
 from credere.ledger import changes
@@ -37,6 +37,7 @@ def register() -> None:
     links.register("approvals.approvalrequest", lambda pk: reverse("web:approval", args=[pk]))
     panels.register()
     changes.register(standing.refresh_after_commit)
+    changes.on_payment_returned(alerts.payment_returned)
     import_entities.register(import_entities.Entity(
         name="orders", label="Orders", permission="check_credit", columns=order_import.columns(),
         writer=order_import.write_orders, export=order_import.export_rows))

@@ -9,7 +9,10 @@ everyone, e.g. after an import). A transaction that rolls back tells nobody.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
 
@@ -53,3 +56,38 @@ def customers_changed(customer_ids: Iterable[int] | None) -> None:
     batch = _Batch()
     batch.add(customer_ids)
     transaction.on_commit(batch)
+
+
+# --------------------------------------------------------------------------- payments the bank sent back
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReturned:
+    """A payment the bank sent back, whose allocations were reversed (told to whoever follows the customer)."""
+
+    #: Identifies this return (one alert per return).
+    key: str
+    payment_id: int
+    customer_id: int
+    #: How people know the payment (its reference), its amount and currency, and the return.
+    label: str
+    amount: Decimal
+    currency: str
+    returned_on: dt.date
+    reason: str
+
+
+ReturnListener = Callable[[PaymentReturned], None]
+
+_RETURN_LISTENERS: list[ReturnListener] = []
+
+
+def on_payment_returned(listener: ReturnListener) -> None:
+    if listener not in _RETURN_LISTENERS:
+        _RETURN_LISTENERS.append(listener)
+
+
+def payment_returned(event: PaymentReturned) -> None:
+    """Tell the listeners once the current transaction commits (at once outside one)."""
+    for listener in list(_RETURN_LISTENERS):
+        transaction.on_commit(lambda listener=listener: listener(event))  # type: ignore[misc]

@@ -183,6 +183,10 @@ class Payment(models.Model):
     reference_text = models.TextField(blank=True, default="")
     #: The bank's own reference of a payment read from a statement (end-to-end id or bank reference).
     bank_reference = models.CharField(max_length=100, blank=True, default="", db_default="")
+    #: The day the bank sent the money back (a returned payment: its allocations were reversed that day, and it
+    #: takes no allocation any more), and why, in words.
+    returned_on = models.DateField(null=True, blank=True)
+    return_reason = models.CharField(max_length=300, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -60,7 +60,7 @@ class QueueFilters:
 def workbench_payments() -> QuerySet[Payment]:
     """A payment in the workbench: money not yet applied, and not kept on a customer's account."""
     kept = OnAccount.objects.filter(released_at__isnull=True).values("payment_id")
-    return Payment.objects.filter(unapplied_amount__gt=0).exclude(pk__in=kept)
+    return Payment.objects.filter(unapplied_amount__gt=0, returned_on__isnull=True).exclude(pk__in=kept)
 
 
 def _open_proposals() -> QuerySet[MatchProposal]:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from credere.credit.models import Alert, CustomerOwner
-from credere.domain.credit.alerts import KINDS
+from credere.domain.credit.alerts import KINDS, OTHER_KINDS
 from credere.identity.authz import can
 from credere.ledger.models import Customer
 
@@ -18,7 +18,7 @@ STATUSES: dict[str, str] = {"active": "To do", **dict(Alert.Status.choices), "al
 
 
 def kind_label(kind: str) -> str:
-    return KINDS.get(kind, kind.replace("_", " ").capitalize())
+    return KINDS.get(kind) or OTHER_KINDS.get(kind) or kind.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ from credere.core.errors import BusinessError, Conflict
 from credere.credit.models import Alert, AlertNote, CustomerOwner
 from credere.credit.policy import alert_thresholds, policy_in_force
 from credere.credit.services import alert_facts
-from credere.domain.credit.alerts import KINDS, RANK, SEVERITIES, Condition, conditions
+from credere.domain.credit.alerts import HIGH, KINDS, RANK, SEVERITIES, Condition, conditions
 from credere.identity.authz import authorize, can
+from credere.ledger import changes
 from credere.ledger.models import Customer
 
 #: the kinds credit control's run evaluates (and may clear); other contexts clear their own
@@ -167,6 +168,19 @@ def clear_missing(*, kinds: Iterable[str], present_keys: set[str], customer_ids:
         cleared = _clear([v[0] for k, v in live.items() if k not in present_keys], timezone.now(), events)
         record_many(actor=actor, events=events)
     return cleared
+
+
+def payment_returned(event: changes.PaymentReturned) -> None:
+    """The bank sent a customer's payment back (cash application reversed it): a high alert for whoever follows
+    the customer, once per return."""
+    customer = Customer.objects.filter(pk=event.customer_id).first()
+    if customer is None:
+        return
+    keep(condition_key=event.key, kind="payment_returned", customer=customer, severity=HIGH,
+         title=f"Payment {event.label} of {event.amount} {event.currency} returned by the bank on "
+               f"{event.returned_on.isoformat()} — {event.reason}; the invoices it paid are open again",
+         facts={"payment": event.label, "amount": f"{event.amount} {event.currency}",
+                "returned_on": event.returned_on.isoformat(), "reason": event.reason})
 
 
 def run(customer_ids: Iterable[int] | None = None, *, as_of: dt.date | None = None, actor: Any = None) -> RunResult:

@@ -44,6 +44,10 @@ KINDS: dict[str, str] = {
     "hold_sla": "Order held too long",
     "concentration": "Concentration",
 }
+#: kinds other contexts raise in the same inbox (credit control's runs neither raise nor clear them)
+OTHER_KINDS: dict[str, str] = {
+    "payment_returned": "Payment returned",
+}
 
 
 @dataclass(frozen=True, slots=True)

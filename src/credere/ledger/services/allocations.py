@@ -45,6 +45,10 @@ def allocate(*, actor: Any, target_id: int, amount: Any, applied_on: dt.date, pa
             if payment is None:
                 raise BusinessError(f"no payment with id {payment_id}", code="not_found", status=404,
                                     fields=[{"field": "payment_id", "message": "not found"}])
+            if payment.returned_on is not None:
+                raise Conflict(f"{payment} was returned by the bank on {payment.returned_on}: it has no money to apply",
+                               code="payment_returned",
+                               fields=[{"field": "payment_id", "message": "returned by the bank"}])
             source = rules.SourceState(payment.amount, payment.amount - payment.unapplied_amount, payment.currency)
             source_company, source_customer = payment.company_id, payment.customer_id
         else:
