@@ -1,8 +1,8 @@
 """Money: a Decimal amount with an ISO 4217 currency, never a float.
 
-Amounts are quantised to the currency's minor unit (2 decimals for EUR, 0 for JPY,
-3 for BHD...). Rounding is explicit: ``ROUND_HALF_EVEN`` unless a caller asks for
-another mode. Storage uses a fixed scale of 4 decimal places (see ADR 0001), so every
+Amounts are quantised to the currency's ISO 4217 minor unit (2 decimals for EUR and HUF,
+0 for JPY, 3 for BHD, 4 for CLF; :mod:`credere.domain.currencies`). Rounding is explicit:
+``ROUND_HALF_EVEN`` unless a caller asks for another mode. Storage uses a fixed scale of 4 decimal places (see ADR 0001), so every
 currency's minor unit fits exactly.
 """
 
@@ -11,17 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from credere.domain.currencies import minor_units as iso_minor_units
+
 #: Number of decimal places in storage (scaled integers); ADR 0001.
 STORAGE_PLACES = 4
 STORAGE_SCALE = 10**STORAGE_PLACES
-
-# ISO 4217 minor units that differ from 2. Everything else has 2 decimals.
-_MINOR_UNITS: dict[str, int] = {
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
-    "XPF": 0,
-}
 
 
 class MoneyError(ValueError):
@@ -29,8 +23,8 @@ class MoneyError(ValueError):
 
 
 def minor_units(currency: str) -> int:
-    """Decimal places of the currency's minor unit."""
-    return _MINOR_UNITS.get(currency, 2)
+    """Decimal places of the currency's minor unit, by ISO 4217 (see :mod:`credere.domain.currencies`)."""
+    return iso_minor_units(currency)
 
 
 def check_currency(currency: str) -> str:

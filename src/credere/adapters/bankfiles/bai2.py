@@ -16,7 +16,7 @@ covers (an account trailer's of its account, a group's or the file's of every ac
 
 Type codes 100–399 are credits (positive amounts), 400–699 debits (negative). ``890`` (non-monetary
 information) with no amount is skipped; any other code in a ``16`` record is refused, since its direction is
-unknown. Amounts are converted with the currency's minor units (2 for USD/EUR, 0 for JPY, 3 for KWD…).
+unknown. Amounts are converted with the currency's ISO 4217 minor units (2 for USD/EUR/HUF, 0 for JPY, 3 for KWD…).
 One :class:`~.values.Statement` per ``03`` account.
 """
 
@@ -27,8 +27,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from bai2.constants import TypeCodes
+
+from credere.domain.currencies import minor_units
 
 from .values import Discrepancy, Statement, StatementError, Transaction
 
@@ -304,7 +305,7 @@ def _discrepancy(mismatch: _Mismatch, units: int) -> Discrepancy:
 def _minor_units(currency: str, record: _Record) -> int:
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise StatementError(record.location, f"{record.code} record: the currency {currency!r} is not an ISO 4217 code")
-    return int(get_currency_precision(currency))
+    return minor_units(currency)
 
 
 def _transaction(record: _Record, *, currency: str, units: int, as_of: dt.date) -> Transaction | None:
