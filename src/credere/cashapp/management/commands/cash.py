@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connections
 
 from credere.cashapp import files
+from credere.cashapp.models import BankAccount
 from credere.cashapp.policies import policy_in_force
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
@@ -45,6 +47,18 @@ discount_rate and discount_days (optional). Payments columns: payment_id, payer_
 payer_account, reference_text, amount, currency, date. CSV or XLSX. The output has one row
 per (payment, item) with status applied or suggested, and one row with status unmatched
 for each payment without a match. Columns and reason codes: docs/cash-matching.md."""
+
+
+def _database_ready() -> bool:
+    """Whether the database exists and is migrated, found without creating it (an SQLite file is only opened
+    if it is there): ``parse`` reads saved CSV mappings from it when it can, and works without it."""
+    settings = connections["default"].settings_dict
+    if settings["ENGINE"] == "django.db.backends.sqlite3" and not Path(str(settings["NAME"])).is_file():
+        return False
+    try:
+        return BankAccount._meta.db_table in connections["default"].introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 class Command(BaseCommand):
@@ -125,6 +139,13 @@ class Command(BaseCommand):
                        help="FX rates (columns rate_date, base, quote, rate; or an ECB XML file), for payments "
                             "in another currency than the item")
 
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        if options.get("action") in {"parse", "match-files"}:
+            # Django's system checks open the database (to learn what JSON fields it supports); these two
+            # actions work on files alone, with or without a database.
+            options["skip_checks"] = True
+        return super().execute(*args, **options)
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "match-files":
@@ -169,7 +190,8 @@ class Command(BaseCommand):
         data = self._read(options["file"])
         try:
             parsed = statements.parse_file(data, filename=Path(options["file"]).name,
-                                           csv_mapping=self._mapping(options), strict=options["strict"])
+                                           csv_mapping=self._mapping(options), strict=options["strict"],
+                                           saved_mappings=_database_ready())
         except BusinessError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(statements_to_json(parsed, include_raw=options["raw"]), indent=2,
