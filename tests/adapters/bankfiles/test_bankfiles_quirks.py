@@ -1,0 +1,103 @@
+"""What real banks send beyond the standards: each quirk has its golden file (regenerate_golden.SAMPLES) and a test
+here naming what is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from credere.adapters.bankfiles import StatementError, detect_format, parse_statements
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "bankfiles"
+
+
+def parse(name: str):
+    return parse_statements((DATA / name).read_bytes(), filename=name)
+
+
+# --- MT940 / MT942 ------------------------------------------------------------------------------------------
+
+
+def test_mt940_bank_header_lines_before_each_message_are_skipped():
+    statements = parse("mt940_header.sta")
+    assert [s.statement_id for s in statements] == ["ABN AMRO BANK NV", "940S260303", "940S260304"]
+    assert [s.closing_balance for s in statements] == [Decimal("3750.00"), Decimal("3630.00"), Decimal("4000.00")]
+    assert statements[0].transactions[0].counterparty_name == "Zeeland Trading B.V."
+
+
+def test_mt940_header_text_before_a_tag_other_than_20_is_still_refused():
+    data = b"ABNANL2A\n:25:NL91ABNA0417164300\n:60F:C260301EUR1,00\n:62F:C260301EUR1,00\n"
+    with pytest.raises(StatementError, match=r"^line 1: text before the first tag: 'ABNANL2A'"):
+        parse_statements(data)
+
+
+def test_mt940_soh_etx_framing_and_swift_blocks_with_several_messages():
+    data = (DATA / "mt940_envelope.sta").read_bytes()
+    assert data.startswith(b"\x01{1:F01") and b"-}{5:{CHK:" in data and data.endswith(b"-}\x03")
+    first, second = parse("mt940_envelope.sta")
+    assert (first.statement_id, first.opening_balance, first.closing_balance) == ("RABO260302", Decimal("5000.00"), Decimal("5800.00"))
+    assert (first.transactions[0].bank_reference, first.transactions[0].end_to_end_id) == ("RB2603020001", "ACME-PAY-77")
+    assert (second.statement_id, second.transactions[0].amount) == ("RABO260303", Decimal("-35.50"))
+
+
+def test_mt940_long_customer_reference_iban_and_bank_reference():
+    iban, long_reference, spaced_iban = parse("mt940_references.sta")[0].transactions
+    # an IBAN where the customer reference goes is the other party's account, not a reference
+    assert (iban.counterparty_account, iban.bank_reference, iban.type_code) == ("NL20INGB0001234567", "", "N541")
+    # a 22-character customer reference does not swallow the bank reference after //
+    assert long_reference.bank_reference == "BANKREF-2026-0302-0000099"
+    assert long_reference.remittance == "Payment from Lindqvist AB INV RE-2026-0171 RE-2026-0172"  # with the :61: 2nd line
+    assert (spaced_iban.counterparty_account, spaced_iban.bank_reference) == ("DE89370400440532013000", "0000000012345678")
+
+
+def test_mt940_zero_padded_amounts_longer_than_15_characters():
+    (statement,) = parse("mt940_padded.sta")
+    assert (statement.opening_balance, statement.closing_balance) == (Decimal("1234.56"), Decimal("1300.00"))
+    assert [tx.amount for tx in statement.transactions] == [Decimal("75.00"), Decimal("-9.56")]
+    # significant digits beyond 15 are still refused
+    data = (DATA / "mt940_padded.sta").read_bytes().replace(b"000000000001234,56", b"1234567890123456,00")
+    with pytest.raises(StatementError, match=r"^line 4: :60F: amount '1234567890123456,00' is not valid"):
+        parse_statements(data)
+
+
+def test_mt940_30_february_and_31_april_are_the_months_last_day_and_say_so():
+    february, april = parse("mt940_30day.sta")[0].transactions
+    assert (february.value_date, february.booking_date) == (dt.date(2026, 2, 28), dt.date(2026, 3, 2))
+    assert february.remittance == "Pagamento fattura RE-2026-0190 (value date 30.02 read as 28.02)"
+    assert (april.value_date, april.booking_date) == (dt.date(2026, 4, 30), dt.date(2026, 4, 30))
+    assert april.remittance == "Affitto aprile (entry date 31.04 read as 30.04)"
+    # a day no month has is still refused
+    data = (DATA / "mt940_30day.sta").read_bytes().replace(b":61:2602300302C", b":61:2602320302C")
+    with pytest.raises(StatementError, match=r"^line 5: :61: 260232 is not a valid date"):
+        parse_statements(data)
+
+
+def test_mt940_tag_like_lines_inside_86_are_text():
+    first, second = parse("mt940_86_tags.sta")
+    assert first.transactions[0].remittance == "Zahlung Kunde 40017 :20: Rechnung RE-2026-0201 :ABC: Lieferung 17"
+    assert [tx.amount for tx in first.transactions] == [Decimal("250.00"), Decimal("-50.00")]
+    # the statement's own :86: after :62F: is followed by the next message's :20:
+    assert (second.statement_id, second.opening_balance) == ("DB260303", Decimal("10200.00"))
+    assert second.transactions[0].remittance == "Teilzahlung :25: Kundennummer 40018"
+    assert not first.discrepancies and not second.discrepancies
+
+
+def test_mt940_in_forint_keeps_the_fillér():
+    (statement,) = parse("mt940_huf.sta")
+    assert statement.currency == "HUF"
+    assert [tx.amount for tx in statement.transactions] == [Decimal("1234.50"), Decimal("-99.25")]
+    assert statement.closing_balance == Decimal("1001135.25")
+
+
+@pytest.mark.parametrize("data", [
+    b"ABNANL2A\n940\nABNANL2A\n:20:X\n:25:NL91ABNA0417164300\n:61:260302C1,00NTRFNONREF\n",
+    b"\x01{1:F01RABONL2UAXXX0000000000}{2:O940}{4:\n:20:X\n:25:NL44RABO0123456789\n:61:260302C1,00NTRFNONREF\n",
+])
+def test_a_truncated_mt940_with_a_bank_header_is_named_as_mt940(data):
+    assert detect_format(data) == "mt940"
+    with pytest.raises(StatementError) as error:
+        parse_statements(data)
+    assert error.value.format == "mt940" and "CSV" not in str(error.value)
