@@ -101,3 +101,44 @@ def test_a_truncated_mt940_with_a_bank_header_is_named_as_mt940(data):
     with pytest.raises(StatementError) as error:
         parse_statements(data)
     assert error.value.format == "mt940" and "CSV" not in str(error.value)
+
+
+# --- BAI2 ---------------------------------------------------------------------------------------------------
+
+
+def test_bai2_several_records_on_one_line():
+    first, second = parse("bai2_packed.txt")
+    assert [tx.amount for tx in first.transactions] == [Decimal("1000.00"), Decimal("500.00"), Decimal("-150.00")]
+    assert first.transactions[0].raw == "16,165,100000,0,PP1,INV-3001,Preauthorized ACH credit/"
+    # 03,…,/88,…/ on one line: the closing balance comes from the 88 continuation
+    assert (second.opening_balance, second.closing_balance) == (Decimal("2000.00"), Decimal("2500.00"))
+    # a slash inside the text that is not followed by a record code stays text
+    assert second.transactions[0].remittance == "Wire from Acme Industrial 1/2 of INV-3002"
+    assert not first.discrepancies and not second.discrepancies  # record counts are of records, not lines
+
+
+def test_bai2_text_wrapped_onto_the_next_line_without_88():
+    (statement,) = parse("bai2_wrapped.txt")
+    lockbox, wire, _fees = statement.transactions
+    assert lockbox.remittance == "Lockbox deposit batch 22 remittance for RE-2026-0301 RE-2026-0302 RE-2026-0303"
+    assert lockbox.raw.count("\n") == 1
+    assert wire.remittance == "Wire from Nordic Parts AB invoice INV-3310 and INV-3311"
+    assert not statement.discrepancies  # the wrapped lines are not records in the trailers' counts
+
+
+def test_bai2_a_stray_line_after_a_closed_record_is_still_refused():
+    data = (DATA / "bai2_wrapped.txt").read_bytes().replace(b"16,495,10000,0,OT1,,Outgoing transfer fees/\n",
+                                                           b"16,495,10000,0,OT1,,Outgoing transfer fees/\nstray text\n")
+    with pytest.raises(StatementError, match=r"^line 9: 'stray text' does not start with a BAI2 record code"):
+        parse_statements(data)
+
+
+@pytest.mark.parametrize("data", [
+    b"03,123456789,USD,010,5000000,,,015,6134500,,/16,195,150000,0,FW1,INV-9001,Wire/49,6284500,3/\n",
+    b"16,195,150000,0,FW1,INV-9001,Wire from Acme\nIndustrial for INV-9001/\n",
+])
+def test_a_truncated_bai2_is_named_as_bai2(data):
+    assert detect_format(data) == "bai2"
+    with pytest.raises(StatementError) as error:
+        parse_statements(data)
+    assert error.value.format == "bai2" and "CSV" not in str(error.value)

@@ -42,8 +42,16 @@ _NON_MONETARY = "890"
 class _Record:
     code: str
     line: int
+    #: The record's text as in the file: its own, its 88 continuations', and text wrapped onto further lines.
     lines: list[str]
     fields: list[str]
+    #: Lines of text a bank wrapped without an 88 record; not records, so not counted in the trailers.
+    wrapped: int = 0
+
+    @property
+    def count(self) -> int:
+        """Records it takes in the trailers' record counts (itself and its 88 continuations)."""
+        return len(self.lines) - self.wrapped
 
     @property
     def location(self) -> str:
@@ -78,16 +86,37 @@ class _Group:
     mismatches: list[_Mismatch] = field(default_factory=list)
 
 
+#: Where one physical line holds several records: a ``/`` followed by the next record's code (``…,/16,165,…``).
+_PACKED = re.compile(r"/(?=(?:01|02|03|49|98|99),|16,\d{3},|88,)")
+
+
+def _physical_records(text: str) -> list[tuple[int, str]]:
+    """Each record with the number of the line it is on; a line holding several ``/``-ended records is split."""
+    found = []
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        line = raw.strip()
+        if line:
+            parts = _PACKED.split(line)
+            found += [(number, part + "/" if index < len(parts) - 1 else part) for index, part in enumerate(parts)]
+    return found
+
+
 def _records(text: str) -> list[_Record]:
     records: list[_Record] = []
     previous_closed = True
     combined = ""
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in _physical_records(text):
         code = line[:2]
         if code not in _RECORD_CODES or (len(line) > 2 and line[2] != ","):
+            if records and records[-1].code == "16" and not previous_closed:
+                # A bank wrapped the 16 record's text onto the next line without an 88 record.
+                record = records[-1]
+                record.lines.append(line)
+                record.wrapped += 1
+                content = line[:-1] if line.endswith("/") else line
+                record.fields = (",".join(record.fields) + " " + content).split(",")
+                previous_closed = line.endswith("/")
+                continue
             raise StatementError(f"line {number}", f"{line[:12]!r} does not start with a BAI2 record code (01, 02, 03, 16, 49, 88, 98, 99)")
         content = line[3:]
         closed = content.endswith("/")
@@ -246,8 +275,8 @@ def _amounts(record: _Record) -> list[int]:
 
 def _account_total(account: _Account) -> tuple[int, int]:
     total = sum(_amounts(account.record)) + sum(sum(_amounts(detail)) for detail in account.details)
-    records = len(account.record.lines) + sum(len(detail.lines) for detail in account.details)
-    return total, records + (len(account.trailer.lines) if account.trailer else 0)
+    records = account.record.count + sum(detail.count for detail in account.details)
+    return total, records + (account.trailer.count if account.trailer else 0)
 
 
 def _check(found: list[_Mismatch], record: _Record, what: str, stated: int | None, counted: int, *,
@@ -259,7 +288,7 @@ def _check(found: list[_Mismatch], record: _Record, what: str, stated: int | Non
 
 def _check_group(group: _Group, trailer: _Record) -> list[_Mismatch]:
     total = 0
-    records = len(group.record.lines) + len(trailer.lines)
+    records = group.record.count + trailer.count
     found: list[_Mismatch] = []
     for account in group.accounts:
         assert account.trailer is not None
@@ -278,7 +307,7 @@ def _check_group(group: _Group, trailer: _Record) -> list[_Mismatch]:
 
 def _check_file(header: _Record, groups: list[_Group], trailer: _Record) -> list[_Mismatch]:
     total = 0
-    records = len(header.lines) + len(trailer.lines)
+    records = header.count + trailer.count
     found: list[_Mismatch] = []
     for group in groups:
         assert group.trailer is not None
