@@ -142,3 +142,70 @@ def test_a_truncated_bai2_is_named_as_bai2(data):
     with pytest.raises(StatementError) as error:
         parse_statements(data)
     assert error.value.format == "bai2" and "CSV" not in str(error.value)
+
+
+# --- camt ---------------------------------------------------------------------------------------------------
+
+
+def test_camt053_version_01_names():
+    (statement,) = parse("camt053_v01.xml")
+    assert (statement.format, statement.account, statement.currency) == ("camt.053.001.01", "CH9300762011623852957", "CHF")
+    assert (statement.opening_balance, statement.closing_balance) == (Decimal("5000.00"), Decimal("7340.00"))  # Tp/Cd
+    alpen, ostsee, rhein, fees = statement.transactions
+    # RfrdDocInf/RfrdDocNb and one RfrdDocAmt per amount
+    line = alpen.remittance_lines[0]
+    assert (line.document_number, line.amount, line.deduction) == ("RE-2026-0301", Decimal("1500.00"), Decimal("30.00"))
+    # a batch of TxDtls straight in the Ntry, amounts in AmtDtls/TxAmt/Amt; CdtrRefInf/CdtrRef; a BBAN
+    assert [ostsee.amount, rhein.amount] == [Decimal("600.00"), Decimal("400.00")]
+    assert (ostsee.references, ostsee.counterparty_account) == (("RF18539007547034",), "0648489891")
+    assert (fees.amount, fees.type_code, fees.remittance) == (Decimal("-160.00"), "CHRG", "Kontofuehrung Februar 2026")
+
+
+def test_camt052_and_054_version_01_and_052_version_02():
+    (report,) = parse("camt052_v01.xml")
+    assert (report.format, report.kind, report.account) == ("camt.052.001.01", "report", "0532013000")
+    assert [tx.amount for tx in report.transactions] == [Decimal("480.00")]  # the pending entry is left out
+    (notification,) = parse("camt054_v01.xml")
+    assert (notification.format, notification.kind, notification.account) == (
+        "camt.054.001.01", "notification", "GB-CREDERE-00017")
+    assert notification.transactions[0].remittance_lines[0].document_number == "RE-2026-0420"
+    (v2,) = parse("camt052_v02.xml")
+    assert (v2.format, v2.transactions[0].counterparty_name) == ("camt.052.001.02", "Hansen Bau ApS")
+
+
+def test_camt_entries_without_dates_take_the_statements_date_and_say_so():
+    period, created, header = parse("camt053_nodates.xml")
+    assert (period.transactions[0].booking_date, period.transactions[0].value_date) == (dt.date(2026, 3, 4), None)
+    assert period.transactions[0].remittance == (
+        "RE-2026-0440 (no booking or value date in the file; booked on 2026-03-04, the statement's end date "
+        "FrToDt/ToDtTm)")
+    assert created.transactions[0].booking_date == dt.date(2026, 3, 4)
+    assert created.transactions[0].remittance.endswith("the statement's creation date CreDtTm)")
+    assert header.transactions[0].booking_date == dt.date(2026, 3, 5)
+    assert header.transactions[0].remittance.endswith("the message's creation date GrpHdr/CreDtTm)")
+
+
+def test_camt_entry_without_any_date_to_take_is_refused():
+    data = (DATA / "camt053_nodates.xml").read_bytes().replace(
+        b"<CreDtTm>2026-03-05T06:00:00+01:00</CreDtTm>", b"")
+    with pytest.raises(StatementError, match=r"^Stmt\[3\]/Ntry\[1\]: the entry has neither a booking date"):
+        parse_statements(data)
+
+
+def test_camt_batch_whose_details_carry_no_amounts_is_one_transaction():
+    (statement,) = parse("camt053_batch_noamounts.xml")
+    (batch,) = statement.transactions
+    assert (batch.amount, batch.counterparty_name, batch.bank_reference) == (
+        Decimal("3150.00"), "Lyon Emballages SA", "FR20260305LOT17")
+    assert batch.remittance == "Facture RE-2026-0501 Facture RE-2026-0502"
+    assert batch.references == ("RE-2026-0503", "LYO-PAY-501", "LYO-PAY-502")
+    assert batch.end_to_end_id == ""  # several end-to-end ids: each is a reference
+    assert [line.document_number for line in batch.remittance_lines] == ["RE-2026-0503"]
+
+
+def test_camt_batch_with_some_amounts_missing_is_refused():
+    data = (DATA / "camt053_batch_noamounts.xml").read_bytes().replace(
+        b"<Refs><EndToEndId>LYO-PAY-501</EndToEndId></Refs>",
+        b'<Refs><EndToEndId>LYO-PAY-501</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy="EUR">1000.00</Amt></TxAmt></AmtDtls>')
+    with pytest.raises(StatementError, match=r"^Stmt\[1\]/Ntry\[1\]/NtryDtls/TxDtls\[2\]: a batch entry's transaction has no amount"):
+        parse_statements(data)
