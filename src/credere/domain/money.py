@@ -61,12 +61,41 @@ def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
         raise MoneyError(f"'{text}' is too large")
     q = quantize(value, currency)
     if q != value:
+        if minor_units(currency) == 0:
+            raise MoneyError(
+                f"'{text}' has decimals, but {currency} has no minor unit (ISO 4217): its amounts are whole numbers. "
+                "Refused rather than rounded: an export that gives it cents may have scaled the amount"
+            )
         raise MoneyError(
             f"'{text}' has more decimals than {currency} allows ({minor_units(currency)})"
         )
     if abs(q) >= Decimal("1e14"):
         raise MoneyError(f"'{text}' is too large")
     return q + Decimal(0).quantize(quantum(currency))  # normalise exponent, e.g. 5 -> 5.00
+
+
+def whole_written_with_decimals(value: Decimal, currency: str) -> bool:
+    """An amount of a currency without minor unit (JPY, KRW…) written with decimals that are all zero, as SAP
+    exports them (``1234.00 JPY``): :func:`parse_amount` reads it as the whole number, and a reader of an
+    export says so in a warning naming the row."""
+    exponent = value.as_tuple().exponent
+    return (minor_units(currency) == 0 and isinstance(exponent, int) and exponent < 0
+            and value == value.to_integral_value())
+
+
+def whole_written_with_decimals_warning(column: str, currency: str, rows: list[int], example: Decimal, *,
+                                       numbering: str = "row", where: str = "") -> str:
+    """The warning for the rows whose ``column`` gives a whole amount of a currency without minor unit with
+    zero decimals (``rows 2, 3 and 5, column amount: …``); ``where`` names the file, if any."""
+    shown = [str(number) for number in rows[:10]]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    if len(rows) > len(shown):
+        listed = ", ".join(shown) + f" and {len(rows) - len(shown)} more"
+    plural = "s" if len(rows) > 1 else ""
+    return (f"{where}{' ' if where else ''}{numbering}{plural} {listed}, column {column}: {currency} amount{plural} "
+            f"written with decimals (e.g. '{example}'); {currency} has no minor unit (ISO 4217), so "
+            f"{'they are read as whole numbers' if plural else 'it is read as a whole number'} ({example} → "
+            f"{example.to_integral_value()})")
 
 
 def to_storage(amount: Decimal) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -299,16 +300,20 @@ class Command(BaseCommand):
 
     def _match_files(self, options: dict[str, Any]) -> None:
         problems: list[str] = []
+        warnings: list[str] = []
         loaded: dict[str, Any] = {}
-        readers = (("items", files.read_items), ("payments", files.read_payments),
-                   ("accounts", files.read_accounts), ("rates", files.read_rates),
-                   ("policy_json", files.read_policy))
+        readers: tuple[tuple[str, Any], ...] = (
+            ("items", partial(files.read_items, warnings=warnings)),
+            ("payments", partial(files.read_payments, warnings=warnings)),
+            ("accounts", files.read_accounts), ("rates", files.read_rates), ("policy_json", files.read_policy))
         for key, reader in readers:
             if options.get(key):
                 try:
                     loaded[key] = reader(Path(options[key]))
                 except files.InputError as exc:
                     problems += exc.problems
+        for warning in warnings:
+            self.stderr.write(f"warning: {warning}")
         if problems:
             raise CommandError("nothing was matched:\n" + "\n".join(problems))
         items, payments = loaded["items"], loaded["payments"]
