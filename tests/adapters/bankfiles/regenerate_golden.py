@@ -17,7 +17,9 @@ SAMPLES = ("camt053_v02.xml", "camt053_v08.xml", "camt052_v08.xml", "camt054_v02
            "mt940_header.sta", "mt940_envelope.sta", "mt940_references.sta", "mt940_padded.sta", "mt940_30day.sta",
            "mt940_86_tags.sta", "mt940_huf.sta", "bai2_packed.txt", "bai2_wrapped.txt",
            "camt053_v01.xml", "camt052_v01.xml", "camt052_v02.xml", "camt054_v01.xml", "camt053_nodates.xml",
-           "camt053_batch_noamounts.xml")
+           "camt053_batch_noamounts.xml",
+           # returned payments
+           "camt053_returns.xml", "mt940_returns.sta", "bai2_returns.txt")
 
 
 def golden_path(sample: str) -> Path:

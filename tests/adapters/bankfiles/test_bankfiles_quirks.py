@@ -209,3 +209,37 @@ def test_camt_batch_with_some_amounts_missing_is_refused():
         b'<Refs><EndToEndId>LYO-PAY-501</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy="EUR">1000.00</Amt></TxAmt></AmtDtls>')
     with pytest.raises(StatementError, match=r"^Stmt\[1\]/Ntry\[1\]/NtryDtls/TxDtls\[2\]: a batch entry's transaction has no amount"):
         parse_statements(data)
+
+
+# --- returned payments --------------------------------------------------------------------------------------
+
+
+def test_camt_returned_payments_carry_the_reason_and_the_original_end_to_end_id():
+    (statement,) = parse("camt053_returns.xml")
+    transfer, direct_debit = statement.transactions
+    assert (transfer.return_reason, transfer.returned_reference) == ("AC04 Konto erloschen", "CDG-PAY-000311")
+    assert (direct_debit.amount, direct_debit.return_reason, direct_debit.returned_reference) == (
+        Decimal("-1260.00"), "MD06", "DD-2026-0215-C4711")
+
+
+def test_mt940_reversal_marks_and_rtrn_codes():
+    credit_reversed, debit_reversed = parse("mt940_returns.sta")[0].transactions
+    assert (credit_reversed.amount, credit_reversed.return_reason, credit_reversed.returned_reference) == (
+        Decimal("-1500.00"), "AC04", "ZEE-INV-2026-0042")
+    assert (debit_reversed.amount, debit_reversed.return_reason, debit_reversed.returned_reference) == (
+        Decimal("200.00"), "RD reversal of a debit", "20260306RT002")
+
+
+def test_bai2_return_type_codes():
+    (statement,) = parse("bai2_returns.txt")
+    check, ach, paid = statement.transactions
+    assert (check.amount, check.return_reason, check.returned_reference) == (
+        Decimal("-1000.00"), "555 Deposited Item Returned", "1042")
+    assert (ach.return_reason, ach.returned_reference) == ("257 Individual ACH Return Item", "ACH-88120")
+    assert (paid.return_reason, paid.returned_reference) == ("", "")
+
+
+def test_ordinary_transactions_are_no_returns():
+    for sample in ("camt053_v02.xml", "mt940.sta", "bai2.txt"):
+        for statement in parse(sample):
+            assert {(tx.return_reason, tx.returned_reference) for tx in statement.transactions} == {("", "")}

@@ -167,6 +167,8 @@ def _transaction_json(transaction: Transaction, key: str, include_raw: bool) -> 
         "end_to_end_id": transaction.end_to_end_id,
         "type_code": transaction.type_code,
         "remittance_lines": [_remittance_line_json(line) for line in transaction.remittance_lines],
+        "return_reason": transaction.return_reason,
+        "returned_reference": transaction.returned_reference,
     }
     if include_raw:
         result["raw"] = transaction.raw

@@ -36,6 +36,9 @@ from .values import Discrepancy, Statement, StatementError, Transaction
 _RECORD_CODES = {"01", "02", "03", "16", "49", "88", "98", "99"}
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 _NON_MONETARY = "890"
+#: Type codes of returned items (a payment or deposited item that came back), credits and debits.
+_RETURN_CODES = frozenset({"123", "168", "255", "256", "257", "266", "268", "423", "468", "555", "556", "557", "566",
+                           "568"})
 
 
 @dataclass
@@ -372,7 +375,17 @@ def _transaction(record: _Record, *, currency: str, units: int, as_of: dt.date) 
         bank_reference=bank_reference,
         type_code=type_code,
         raw="\n".join(record.lines),
+        return_reason=_return_reason(type_code),
+        returned_reference=(customer_reference or bank_reference) if type_code in _RETURN_CODES else "",
     )
+
+
+def _return_reason(type_code: str) -> str:
+    """``555 Deposited Item Returned`` for a return type code, else nothing."""
+    if type_code not in _RETURN_CODES:
+        return ""
+    known = TypeCodes.get(type_code)
+    return f"{type_code} {known.description}" if known else type_code
 
 
 def _balances(record: _Record, units: int) -> tuple[Decimal | None, Decimal | None]:

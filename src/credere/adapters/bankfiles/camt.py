@@ -250,6 +250,7 @@ def _transaction_details(
     if end_to_end.upper() == _NOT_PROVIDED:
         end_to_end = ""
     bank_reference = _text(details, "Refs", "AcctSvcrRef") or _text(entry, "AcctSvcrRef")
+    return_reason, returned_reference = _return(details, end_to_end, bank_reference)
     return Transaction(
         booking_date=booking_date,
         value_date=value_date,
@@ -264,7 +265,22 @@ def _transaction_details(
         type_code=_type_code(details) or _type_code(entry),
         remittance_lines=tuple(lines),
         raw=raw,
+        return_reason=return_reason,
+        returned_reference=returned_reference,
     )
+
+
+def _return(details: Element | None, end_to_end: str, bank_reference: str) -> tuple[str, str]:
+    """A returned payment's reason (``RtrInf/Rsn/Cd`` or ``Prtry``, ``RtrRsn`` in .001.01, with its
+    ``AddtlInf``) and the returned payment's end-to-end id (else the bank's reference)."""
+    information = _child(details, "RtrInf")
+    if information is None:
+        return "", ""
+    code = (_text(information, "Rsn", "Cd") or _text(information, "Rsn", "Prtry")
+            or _text(information, "RtrRsn", "Cd") or _text(information, "RtrRsn", "Prtry"))
+    texts = [_text(line) for line in [*_children(information, "AddtlInf"), *_children(information, "AddtlRtrRsnInf")]]
+    reason = " ".join(part for part in [code, *texts] if part) or "returned"
+    return reason, end_to_end or bank_reference
 
 
 def _entry_transactions(entry: Element, path: str, statement_date: tuple[dt.date, str] | None) -> list[Transaction]:

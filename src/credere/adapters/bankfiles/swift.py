@@ -246,6 +246,10 @@ def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
     if info is not None:
         raw_lines += [f":86:{info.lines[0]}", *info.lines[1:]]
     type_code = "/".join(part for part in [(match["id"] or "").strip(), details.gvc] if part)
+    # A return: the :86: /RTRN/ reason code, else the reversal mark (RC: a credit reversed, RD: a debit reversed).
+    return_reason = details.return_code or {"RC": "RC reversal of a credit", "RD": "RD reversal of a debit"}.get(mark, "")
+    original_reference = "" if customer_reference.upper() in NO_REFERENCE or _IBAN.fullmatch(
+        customer_reference.replace(" ", "").upper()) else customer_reference
     return Transaction(
         booking_date=booking_date,
         value_date=value_date,
@@ -259,6 +263,8 @@ def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
         end_to_end_id=details.end_to_end_id,
         type_code=type_code,
         raw="\n".join(raw_lines),
+        return_reason=return_reason,
+        returned_reference=(details.end_to_end_id or original_reference or bank_reference) if return_reason else "",
     )
 
 
