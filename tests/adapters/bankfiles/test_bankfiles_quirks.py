@@ -243,3 +243,11 @@ def test_ordinary_transactions_are_no_returns():
     for sample in ("camt053_v02.xml", "mt940.sta", "bai2.txt"):
         for statement in parse(sample):
             assert {(tx.return_reason, tx.returned_reference) for tx in statement.transactions} == {("", "")}
+
+
+def test_mt942_messages_without_dash_after_a_transactions_86_are_still_two_messages():
+    message = (":20:INTRA{n}\n:25:DE89370400440532013000\n:28C:1/{n}\n:34F:EURC0,00\n:13D:2603031{n}00+0100\n"
+               ":61:2603030303CR{n}0,00NTRFNONREF//B{n}\n:86:Zahlung {n}\n")
+    first, second = parse_statements((message.format(n=1) + message.format(n=2)).encode())
+    assert (first.statement_id, second.statement_id) == ("INTRA1", "INTRA2")
+    assert [tx.remittance for tx in first.transactions + second.transactions] == ["Zahlung 1", "Zahlung 2"]

@@ -107,12 +107,27 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return numbered
 
 
-def _continues_info(tags: list[_Tag], name: str) -> bool:
-    """Whether a tag-like line ``:name:`` inside an ``:86:`` is text of that :86: rather than a new tag."""
+def _continues_info(tags: list[_Tag], name: str, next_name: str) -> bool:
+    """Whether a tag-like line ``:name:`` inside an ``:86:`` is text of that :86: rather than a new tag.
+
+    ``next_name`` is the next tag-like line's name: a ``:20:`` followed by ``:21:`` or ``:25:`` starts the next
+    message (an MT942 may end with a transaction's :86: and no ``-``).
+    """
     if name in _AFTER_TRANSACTION_INFO:
         return False
+    if name != "20":
+        return True
     # After the statement's closing information, an :86: may be followed by the next message's :20:.
-    return not (name == "20" and len(tags) >= 2 and tags[-2].name in _CLOSING_TAGS)
+    return not (len(tags) >= 2 and tags[-2].name in _CLOSING_TAGS) and next_name not in {"21", "25"}
+
+
+def _next_tag_name(lines: list[tuple[int, str]], start: int) -> str:
+    """The name of the first tag-like line from ``start`` on (a few lines ahead at most), else ``""``."""
+    for _number, line in lines[start:start + 5]:
+        match = _TAG.match(line)
+        if match:
+            return match.group(1)
+    return ""
 
 
 def _tags(text: str) -> list[_Tag]:
@@ -125,7 +140,8 @@ def _tags(text: str) -> list[_Tag]:
     #: Lines after the end of a message (or the file's start) that no tag has claimed yet: a bank header.
     header: list[tuple[int, str]] = []
     between = True
-    for number, raw_line in _lines(text):
+    lines = _lines(text)
+    for index, (number, raw_line) in enumerate(lines):
         line = raw_line.rstrip()
         if line.startswith("{"):
             # SWIFT envelope ({1:…}{2:…}{3:{108:…}}{4:) before the message text; {5:…} trailers after it.
@@ -135,7 +151,8 @@ def _tags(text: str) -> list[_Tag]:
             between = True
             continue
         match = _TAG.match(line)
-        if match and found and found[-1].name == "86" and not between and _continues_info(found, match.group(1)):
+        if (match and found and found[-1].name == "86" and not between
+                and _continues_info(found, match.group(1), _next_tag_name(lines, index + 1))):
             found[-1].lines.append(line)
             continue
         if match:
