@@ -251,3 +251,9 @@ def test_mt942_messages_without_dash_after_a_transactions_86_are_still_two_messa
     first, second = parse_statements((message.format(n=1) + message.format(n=2)).encode())
     assert (first.statement_id, second.statement_id) == ("INTRA1", "INTRA2")
     assert [tx.remittance for tx in first.transactions + second.transactions] == ["Zahlung 1", "Zahlung 2"]
+
+
+def test_mt940_text_in_braces_inside_86_is_text_not_an_envelope():
+    data = (DATA / "mt940_86_tags.sta").read_bytes().replace(b":86:Gebuehren\n", b":86:Gebuehren\n{Auftrag 17}\nMaerz\n")
+    first, _second = parse_statements(data)
+    assert first.transactions[1].remittance == "Gebuehren {Auftrag 17} Maerz"

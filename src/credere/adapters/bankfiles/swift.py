@@ -43,6 +43,8 @@ from .swift_details import Details, details_of
 from .values import CLOSING_BALANCE, NO_REFERENCE, Discrepancy, Statement, StatementError, Transaction
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
+#: A SWIFT block: {1: basic header, {2: application header, {3: user header, {4: text, {5: trailer.
+_ENVELOPE = re.compile(r"^\{[1-5]:")
 _AMOUNT = re.compile(r"^\d+(,\d*)?$")
 #: SWIFT's 15 characters for an amount (digits and the comma), leading zeros not counted.
 _AMOUNT_LENGTH = 15
@@ -143,7 +145,7 @@ def _tags(text: str) -> list[_Tag]:
     lines = _lines(text)
     for index, (number, raw_line) in enumerate(lines):
         line = raw_line.rstrip()
-        if line.startswith("{"):
+        if _ENVELOPE.match(line):
             # SWIFT envelope ({1:…}{2:…}{3:{108:…}}{4:) before the message text; {5:…} trailers after it.
             line = line.partition("{4:")[2]
             between = True
