@@ -23,6 +23,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: Commands that work on files without the database: they create no directory, key file or database.
+NO_DATABASE = (("cash", "parse"), ("cash", "match-files"))
+
+
 def _usage() -> str:
     width = max(len(c) for c in COMMANDS)
     lines = [
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         print(_usage())
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credere.settings")
+    if tuple(argv[:2]) in NO_DATABASE:
+        os.environ["CREDERE_NO_DATABASE"] = "1"
     from django.core.management import execute_from_command_line
 
     name = argv[0]

@@ -16,13 +16,22 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Set by ``credere`` for commands that work on files without the database (``credere cash parse``,
+#: ``credere cash match-files``): no directory, key file or database is created, whatever CREDERE_HOME and the
+#: current directory are.
+NO_DATABASE = _env_bool("CREDERE_NO_DATABASE", False)
+
+
 def _secret_key() -> str:
     key = os.environ.get("CREDERE_SECRET_KEY") or os.environ.get("SECRET_KEY")
     if key:
         return key
+    path = HOME / "secret_key"
+    if NO_DATABASE:
+        # Nothing is signed or kept by such a command: a key of its own is enough.
+        return path.read_text().strip() if path.is_file() else secrets.token_urlsafe(50)
     # Local use only: keep a generated key beside the embedded database.
     HOME.mkdir(parents=True, exist_ok=True)
-    path = HOME / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
@@ -95,7 +104,8 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{HOME / 'credere.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    HOME.mkdir(parents=True, exist_ok=True)
+    if not NO_DATABASE:
+        HOME.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
@@ -114,7 +124,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CREDERE_STATIC_ROOT", HOME / "static"))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+if not NO_DATABASE:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -126,3 +126,45 @@ def test_a_negative_amount_is_an_open_credit_note_netted_against_invoices(tmp_pa
     rows = {r["item_id"]: r for r in csv.DictReader(out.read_text(encoding="utf-8").splitlines())}
     assert (rows["I1"]["amount"], rows["I2"]["amount"]) == ("500.00", "-100.00")
     assert "CREDIT_NOTE_NETTED" in rows["I1"]["reason_codes"] and rows["I1"]["unapplied"] == "0.00"
+
+
+ZERO_DECIMAL_ITEMS = """\
+item_id,customer_account,customer_name,document_number,references,currency,amount,document_date,due_date
+J1,C700,Sakura Trading KK,INV-J-0001,,JPY,123400.00,2026-03-01,2026-03-31
+J2,C700,Sakura Trading KK,INV-J-0002,,JPY,50000,2026-03-01,2026-03-31
+K1,C710,Hanil Parts Co,INV-K-0001,,KRW,1500000.00,2026-03-01,2026-03-31
+"""
+ZERO_DECIMAL_PAYMENTS = """\
+payment_id,payer_name,payer_account,reference_text,amount,currency,date
+PJ1,Sakura Trading KK,,INV-J-0001,123400.00,JPY,2026-03-20
+"""
+
+
+def test_sap_style_decimals_of_a_zero_decimal_currency_are_read_with_a_warning_naming_the_rows(tmp_path, capsys):
+    items, payments, out = tmp_path / "items.csv", tmp_path / "payments.csv", tmp_path / "matches.csv"
+    items.write_text(ZERO_DECIMAL_ITEMS, encoding="utf-8")
+    payments.write_text(ZERO_DECIMAL_PAYMENTS, encoding="utf-8")
+    call_command("cash", "match-files", "--items", str(items), "--payments", str(payments), "--out", str(out))
+    err = capsys.readouterr().err
+    assert (f"warning: {items} row 2, column amount: JPY amount written with decimals (e.g. '123400.00'); JPY has "
+            "no minor unit (ISO 4217), so it is read as a whole number (123400.00 → 123400)") in err
+    assert f"{items} row 4, column amount: KRW amount written with decimals" in err
+    assert f"{payments} row 2, column amount: JPY amount written with decimals" in err
+    assert "row 3" not in err  # 50000 is written as it should be
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert [(r["payment_id"], r["item_id"], r["amount"], r["status"]) for r in rows] == [
+        ("PJ1", "J1", "123400", "applied")]
+
+
+def test_non_zero_decimals_of_a_zero_decimal_currency_refuse_that_row_and_say_why(tmp_path):
+    items, out = tmp_path / "items.csv", tmp_path / "matches.csv"
+    items.write_text(ZERO_DECIMAL_ITEMS.replace("JPY,50000,", "JPY,1234.50,"), encoding="utf-8")
+    payments = tmp_path / "payments.csv"
+    payments.write_text(ZERO_DECIMAL_PAYMENTS, encoding="utf-8")
+    with pytest.raises(CommandError) as err:
+        call_command("cash", "match-files", "--items", str(items), "--payments", str(payments), "--out", str(out))
+    assert str(err.value) == (
+        f"nothing was matched:\n{items} row 3, column amount: '1234.50' has decimals, but JPY has no minor unit "
+        "(ISO 4217): its amounts are whole numbers. Refused rather than rounded: an export that gives it cents may "
+        "have scaled the amount")
+    assert not out.exists()

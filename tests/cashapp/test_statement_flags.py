@@ -3,6 +3,7 @@ matched like any others, the difference shown on the page and through the API an
 acknowledged by a clerk with an audited note; ``strict`` keeps the old refusal."""
 
 import datetime as dt
+import html
 import json
 from decimal import Decimal
 
@@ -282,3 +283,37 @@ def test_a_refused_file_names_the_format_it_was_read_as(clerk, ledger):
         statements.import_statement(actor=clerk, data=b":61:2603020302CR1,00NTRFNONREF\n:86:x\n", filename="part.sta")
     assert str(error.value) == ("part.sta was not imported (read as MT940): line 1: :61: comes before the first :20: "
                                 "transaction reference")
+
+
+TRUNCATED = [
+    # an MT940 cut off after its first transaction, behind a bank header line
+    ("cut.sta", b"ABNANL2A\n940\nABNANL2A\n:20:940S260302\n:25:NL91ABNA0417164300\n:28C:61/1\n"
+                b":60F:C260301EUR2500,00\n:61:260302C1250,00N654NONREF\n:86:/NAME/Zeeland Trading B.V.\n",
+     "MT940", "line 4: the statement starting here has no closing balance (:62F:/:62M:); is the file cut off?"),
+    # a BAI2 file whose first lines are missing, with packed records and text wrapped without 88
+    ("cut.bai", b"16,165,100000,0,PP1,INV-3001,ACH credit/16,165,50000,0,PP2,,ACH credit from\nLindqvist AB/\n"
+                b"49,150000,3/\n",
+     "BAI2", "line 1: a BAI2 file starts with a 01 file header"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "kind", "message"), TRUNCATED)
+def test_a_truncated_bank_file_is_refused_as_its_format_everywhere(clerk, ledger, tmp_path, name, data, kind,
+                                                                   message):
+    expected = f"{name} was not imported (read as {kind}): {message}"
+    api = _api(clerk)
+    before = counts()
+    web = Client()
+    web.force_login(clerk)
+    page = web.post("/cash/statements/", {"file": SimpleUploadedFile(name, data)})
+    assert page.status_code == 422
+    assert expected in html.unescape(page.content.decode()) and "CSV mapping" not in page.content.decode()
+    for url in ("/api/v1/cash/statements?match=false", "/api/v1/cash/statements/parse"):
+        r = api.post(url, {"file": SimpleUploadedFile(name, data)})
+        assert r.status_code == 422 and expected in r.content.decode(), r.content
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(CommandError) as error:
+        call_command("cash", "parse", str(path))
+    assert str(error.value) == expected
+    assert counts() == before

@@ -381,3 +381,38 @@ def test_progress_counts_every_row_once(ledger, run_import):
                         on_write=started.append)
     assert (result.created, result.unchanged, result.rejected) == (1, 1, 1)
     assert started == [3] and sum(steps) == 3
+
+
+def test_sap_style_decimals_of_a_zero_decimal_currency_are_imported_with_a_warning(ledger, run_import):
+    from credere.ledger.models import OpenItem
+
+    content = ITEMS_HEADER + (
+        "DE01,C1000,invoice,INV-J1,2026-01-15,2026-02-14,JPY,123400.00\n"
+        "DE01,C1000,invoice,INV-J2,2026-01-15,2026-02-14,JPY,5000\n"
+        "DE01,C2000,invoice,INV-J3,2026-01-18,2026-03-19,JPY,7700.00\n"
+        "DE01,C2000,invoice,INV-H1,2026-01-18,2026-03-19,HUF,1234.50\n"
+    )
+    result = run_import("items", content)
+    assert result.status == "succeeded", result.errors
+    assert result.warnings == [
+        "rows 2 and 4, column amount: JPY amounts written with decimals (e.g. '123400.00'); JPY has no minor unit "
+        "(ISO 4217), so they are read as whole numbers (123400.00 → 123400)"]
+    amounts = dict(OpenItem.objects.values_list("document_number", "amount"))
+    assert (amounts["INV-J1"], amounts["INV-J3"], amounts["INV-H1"]) == (Decimal("123400"), Decimal("7700"),
+                                                                         Decimal("1234.50"))
+
+
+def test_non_zero_decimals_of_a_zero_decimal_currency_refuse_that_row_only(ledger, run_import):
+    from credere.ledger.models import OpenItem
+
+    content = ITEMS_HEADER + (
+        "DE01,C1000,invoice,INV-J1,2026-01-15,2026-02-14,JPY,123400.00\n"
+        "DE01,C1000,invoice,INV-J2,2026-01-15,2026-02-14,JPY,1234.50\n"
+    )
+    message = ("'1234.50' has decimals, but JPY has no minor unit (ISO 4217): its amounts are whole numbers. "
+               "Refused rather than rounded: an export that gives it cents may have scaled the amount")
+    result = run_import("items", content)
+    assert (result.status, _errors(result)) == ("rejected", [(3, "amount", message)])
+    result = run_import("items", content, partial=True)
+    assert (result.status, result.created, _errors(result)) == ("partial", 1, [(3, "amount", message)])
+    assert list(OpenItem.objects.values_list("document_number", flat=True)) == ["INV-J1"]

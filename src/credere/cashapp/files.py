@@ -23,7 +23,14 @@ from credere.adapters.erpfiles.headers import Mapping, resolve
 from credere.cashapp.policies import PolicyError, policy_from_settings
 from credere.domain.fx import RateTable
 from credere.domain.matching import MatchingPolicy, OpenItem, Payment, Proposal
-from credere.domain.money import MoneyError, check_currency, parse_amount, quantize
+from credere.domain.money import (
+    MoneyError,
+    check_currency,
+    parse_amount,
+    quantize,
+    whole_written_with_decimals,
+    whole_written_with_decimals_warning,
+)
 
 ITEM_COLUMNS = ("item_id", "customer_account", "customer_name", "document_number", "references", "currency",
                 "amount", "document_date", "due_date", "discount_rate", "discount_days")
@@ -85,6 +92,17 @@ class _Collector:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[str] = []
+        #: currency -> (rows, first value) of whole amounts written with decimals (``1234.00 JPY``)
+        self.with_decimals: dict[str, tuple[list[int], Decimal]] = {}
+
+    def note_decimals(self, number: int, amount: Decimal | None, currency: str) -> None:
+        if amount is not None and whole_written_with_decimals(amount, currency):
+            rows, _example = self.with_decimals.setdefault(currency, ([], amount))
+            rows.append(number)
+
+    def warnings(self, column: str = "amount") -> list[str]:
+        return [whole_written_with_decimals_warning(column, currency, rows, example, where=str(self.path))
+                for currency, (rows, example) in self.with_decimals.items()]
 
     def get[T](self, number: int, record: dict[str, Any], column: str, parse: Callable[[Any], T],
                default: T | None = None, required: bool = True) -> T | None:
@@ -104,10 +122,20 @@ def _code(cell: Any) -> str:
     return check_currency(cells.text(cell).upper())
 
 
-def _amount(cell: Any, currency: str) -> Decimal:
-    if isinstance(cell, Decimal | int) and not isinstance(cell, bool):
-        return parse_amount(cell, currency)
-    return parse_amount(cells.text(cell), currency)
+def _written(cell: Any) -> Decimal | None:
+    """The amount as written (``1234.00`` keeps its two decimals), for :func:`whole_written_with_decimals`."""
+    try:
+        return cells.decimal(cell)
+    except ValueError:
+        return None
+
+
+def _amount(cell: Any, currency: str, col: _Collector | None = None, number: int = 0) -> Decimal:
+    value = parse_amount(cell if isinstance(cell, Decimal | int) and not isinstance(cell, bool) else cells.text(cell),
+                         currency)
+    if col is not None:
+        col.note_decimals(number, _written(cell), currency)
+    return value
 
 
 def _rate(cell: Any) -> Decimal:
@@ -132,13 +160,15 @@ def _check_unique(path: Path, ids: list[tuple[int, str]], column: str, problems:
         seen.setdefault(key, number)
 
 
-def read_items(path: Path) -> list[OpenItem]:
+def read_items(path: Path, warnings: list[str] | None = None) -> list[OpenItem]:
+    """The open items of a file; whole amounts of a currency without minor unit written with zero decimals
+    (``1234.00 JPY``, as SAP exports them) are read and named in ``warnings``."""
     col = _Collector(path)
     items: list[OpenItem] = []
     ids: list[tuple[int, str]] = []
     for number, r in _rows(path, ITEM_COLUMNS, ITEM_REQUIRED):
         currency = col.get(number, r, "currency", _code) or ""
-        amount = col.get(number, r, "amount", partial(_amount, currency=currency or "EUR"))
+        amount = col.get(number, r, "amount", partial(_amount, currency=currency or "EUR", col=col, number=number))
         if amount is not None and amount == 0:
             col.problems.append(f"{path} row {number}, column amount: the open amount must not be zero "
                                 "(negative for an open credit note)")
@@ -164,16 +194,19 @@ def read_items(path: Path) -> list[OpenItem]:
     _check_unique(path, ids, "item_id", col.problems)
     if col.problems:
         raise InputError(col.problems[:MAX_ERRORS])
+    if warnings is not None:
+        warnings += col.warnings()
     return items
 
 
-def read_payments(path: Path) -> list[Payment]:
+def read_payments(path: Path, warnings: list[str] | None = None) -> list[Payment]:
+    """The payments of a file; see :func:`read_items` for ``warnings``."""
     col = _Collector(path)
     payments: list[Payment] = []
     ids: list[tuple[int, str]] = []
     for number, r in _rows(path, PAYMENT_COLUMNS, PAYMENT_REQUIRED):
         currency = col.get(number, r, "currency", _code) or ""
-        amount = col.get(number, r, "amount", partial(_amount, currency=currency or "EUR"))
+        amount = col.get(number, r, "amount", partial(_amount, currency=currency or "EUR", col=col, number=number))
         pid = col.get(number, r, "payment_id", cells.text)
         date = col.get(number, r, "date", cells.date)
         if pid:
@@ -186,6 +219,8 @@ def read_payments(path: Path) -> list[Payment]:
     _check_unique(path, ids, "payment_id", col.problems)
     if col.problems:
         raise InputError(col.problems[:MAX_ERRORS])
+    if warnings is not None:
+        warnings += col.warnings()
     return payments
 
 

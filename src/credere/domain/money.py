@@ -1,8 +1,8 @@
 """Money: a Decimal amount with an ISO 4217 currency, never a float.
 
-Amounts are quantised to the currency's minor unit (2 decimals for EUR, 0 for JPY,
-3 for BHD...). Rounding is explicit: ``ROUND_HALF_EVEN`` unless a caller asks for
-another mode. Storage uses a fixed scale of 4 decimal places (see ADR 0001), so every
+Amounts are quantised to the currency's ISO 4217 minor unit (2 decimals for EUR and HUF,
+0 for JPY, 3 for BHD, 4 for CLF; :mod:`credere.domain.currencies`). Rounding is explicit:
+``ROUND_HALF_EVEN`` unless a caller asks for another mode. Storage uses a fixed scale of 4 decimal places (see ADR 0001), so every
 currency's minor unit fits exactly.
 """
 
@@ -11,17 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from credere.domain.currencies import minor_units as iso_minor_units
+
 #: Number of decimal places in storage (scaled integers); ADR 0001.
 STORAGE_PLACES = 4
 STORAGE_SCALE = 10**STORAGE_PLACES
-
-# ISO 4217 minor units that differ from 2. Everything else has 2 decimals.
-_MINOR_UNITS: dict[str, int] = {
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
-    "XPF": 0,
-}
 
 
 class MoneyError(ValueError):
@@ -29,8 +23,8 @@ class MoneyError(ValueError):
 
 
 def minor_units(currency: str) -> int:
-    """Decimal places of the currency's minor unit."""
-    return _MINOR_UNITS.get(currency, 2)
+    """Decimal places of the currency's minor unit, by ISO 4217 (see :mod:`credere.domain.currencies`)."""
+    return iso_minor_units(currency)
 
 
 def check_currency(currency: str) -> str:
@@ -67,12 +61,41 @@ def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
         raise MoneyError(f"'{text}' is too large")
     q = quantize(value, currency)
     if q != value:
+        if minor_units(currency) == 0:
+            raise MoneyError(
+                f"'{text}' has decimals, but {currency} has no minor unit (ISO 4217): its amounts are whole numbers. "
+                "Refused rather than rounded: an export that gives it cents may have scaled the amount"
+            )
         raise MoneyError(
             f"'{text}' has more decimals than {currency} allows ({minor_units(currency)})"
         )
     if abs(q) >= Decimal("1e14"):
         raise MoneyError(f"'{text}' is too large")
     return q + Decimal(0).quantize(quantum(currency))  # normalise exponent, e.g. 5 -> 5.00
+
+
+def whole_written_with_decimals(value: Decimal, currency: str) -> bool:
+    """An amount of a currency without minor unit (JPY, KRW…) written with decimals that are all zero, as SAP
+    exports them (``1234.00 JPY``): :func:`parse_amount` reads it as the whole number, and a reader of an
+    export says so in a warning naming the row."""
+    exponent = value.as_tuple().exponent
+    return (minor_units(currency) == 0 and isinstance(exponent, int) and exponent < 0
+            and value == value.to_integral_value())
+
+
+def whole_written_with_decimals_warning(column: str, currency: str, rows: list[int], example: Decimal, *,
+                                       numbering: str = "row", where: str = "") -> str:
+    """The warning for the rows whose ``column`` gives a whole amount of a currency without minor unit with
+    zero decimals (``rows 2, 3 and 5, column amount: …``); ``where`` names the file, if any."""
+    shown = [str(number) for number in rows[:10]]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    if len(rows) > len(shown):
+        listed = ", ".join(shown) + f" and {len(rows) - len(shown)} more"
+    plural = "s" if len(rows) > 1 else ""
+    return (f"{where}{' ' if where else ''}{numbering}{plural} {listed}, column {column}: {currency} amount{plural} "
+            f"written with decimals (e.g. '{example}'); {currency} has no minor unit (ISO 4217), so "
+            f"{'they are read as whole numbers' if plural else 'it is read as a whole number'} ({example} → "
+            f"{example.to_integral_value()})")
 
 
 def to_storage(amount: Decimal) -> int:

@@ -8,7 +8,9 @@ all the way; they are only turned into text here.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 from contextvars import ContextVar
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -75,12 +77,26 @@ def current() -> str:
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
-    """``1234.5 EUR`` → ``€1,234.50`` (en) or ``1.234,50 €`` (de_DE); the currency's own decimals."""
+    """``1234.5 EUR`` → ``€1,234.50`` (en) or ``1.234,50 €`` (de_DE); the currency's own decimals.
+
+    The decimals are ISO 4217's (``HUF 1234.50`` → ``HUF1,234.50``), not CLDR's, which would show 0 for HUF
+    and round away what is really owed.
+    """
     if not isinstance(amount, Decimal | int):
         return "—"
     if not currency:
         return number(amount)
-    return format_currency(amount, currency, locale=current())
+    locale = current()
+    pattern = _currency_pattern(locale, minor_units(currency))
+    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _currency_pattern(locale: str, digits: int) -> Any:
+    """The locale's currency pattern with exactly ``digits`` decimals."""
+    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def money_plain(amount: Decimal | None, currency: str | None) -> str:

@@ -12,7 +12,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "bankfiles"
 SAMPLES = ("camt053_v02.xml", "camt053_v08.xml", "camt052_v08.xml", "camt054_v02.xml", "camt054_v08.xml",
-           "mt940.sta", "mt942.sta", "bai2.txt", "sparkasse.csv", "english.csv")
+           "mt940.sta", "mt942.sta", "bai2.txt", "sparkasse.csv", "english.csv",
+           # what real banks send (docs/bank-statements.md): one file per quirk
+           "mt940_header.sta", "mt940_envelope.sta", "mt940_references.sta", "mt940_padded.sta", "mt940_30day.sta",
+           "mt940_86_tags.sta", "mt940_huf.sta", "bai2_packed.txt", "bai2_wrapped.txt",
+           "camt053_v01.xml", "camt052_v01.xml", "camt052_v02.xml", "camt054_v01.xml", "camt053_nodates.xml",
+           "camt053_batch_noamounts.xml",
+           # returned payments
+           "camt053_returns.xml", "mt940_returns.sta", "bai2_returns.txt")
 
 
 def golden_path(sample: str) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel.numbers import get_currency_precision
+from credere.domain.currencies import minor_units
 
 from .bai2 import parse_bai2
 from .camt import MAX_BYTES, parse_camt
@@ -43,10 +43,10 @@ __all__ = [
 
 
 def _quantise(amount: Decimal | None, currency: str, location: str) -> Decimal | None:
-    """Give an amount the currency's number of decimals (``100`` EUR → ``100.00``); refuse extra precision."""
+    """Give an amount the currency's ISO 4217 decimals (``100`` EUR → ``100.00``); refuse extra precision."""
     if amount is None or not currency:
         return amount
-    exponent = Decimal(1).scaleb(-int(get_currency_precision(currency)))
+    exponent = Decimal(1).scaleb(-minor_units(currency))
     try:
         quantised = amount.quantize(exponent)
     except InvalidOperation:
@@ -167,6 +167,8 @@ def _transaction_json(transaction: Transaction, key: str, include_raw: bool) -> 
         "end_to_end_id": transaction.end_to_end_id,
         "type_code": transaction.type_code,
         "remittance_lines": [_remittance_line_json(line) for line in transaction.remittance_lines],
+        "return_reason": transaction.return_reason,
+        "returned_reference": transaction.returned_reference,
     }
     if include_raw:
         result["raw"] = transaction.raw

@@ -16,7 +16,7 @@ covers (an account trailer's of its account, a group's or the file's of every ac
 
 Type codes 100–399 are credits (positive amounts), 400–699 debits (negative). ``890`` (non-monetary
 information) with no amount is skipped; any other code in a ``16`` record is refused, since its direction is
-unknown. Amounts are converted with the currency's minor units (2 for USD/EUR, 0 for JPY, 3 for KWD…).
+unknown. Amounts are converted with the currency's ISO 4217 minor units (2 for USD/EUR/HUF, 0 for JPY, 3 for KWD…).
 One :class:`~.values.Statement` per ``03`` account.
 """
 
@@ -27,22 +27,34 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from bai2.constants import TypeCodes
+
+from credere.domain.currencies import minor_units
 
 from .values import Discrepancy, Statement, StatementError, Transaction
 
 _RECORD_CODES = {"01", "02", "03", "16", "49", "88", "98", "99"}
 _INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 _NON_MONETARY = "890"
+#: Type codes of returned items (a payment or deposited item that came back), credits and debits.
+_RETURN_CODES = frozenset({"123", "168", "255", "256", "257", "266", "268", "423", "468", "555", "556", "557", "566",
+                           "568"})
 
 
 @dataclass
 class _Record:
     code: str
     line: int
+    #: The record's text as in the file: its own, its 88 continuations', and text wrapped onto further lines.
     lines: list[str]
     fields: list[str]
+    #: Lines of text a bank wrapped without an 88 record; not records, so not counted in the trailers.
+    wrapped: int = 0
+
+    @property
+    def count(self) -> int:
+        """Records it takes in the trailers' record counts (itself and its 88 continuations)."""
+        return len(self.lines) - self.wrapped
 
     @property
     def location(self) -> str:
@@ -77,16 +89,37 @@ class _Group:
     mismatches: list[_Mismatch] = field(default_factory=list)
 
 
+#: Where one physical line holds several records: a ``/`` followed by the next record's code (``…,/16,165,…``).
+_PACKED = re.compile(r"/(?=(?:01|02|03|49|98|99),|16,\d{3},|88,)")
+
+
+def _physical_records(text: str) -> list[tuple[int, str]]:
+    """Each record with the number of the line it is on; a line holding several ``/``-ended records is split."""
+    found = []
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        line = raw.strip()
+        if line:
+            parts = _PACKED.split(line)
+            found += [(number, part + "/" if index < len(parts) - 1 else part) for index, part in enumerate(parts)]
+    return found
+
+
 def _records(text: str) -> list[_Record]:
     records: list[_Record] = []
     previous_closed = True
     combined = ""
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in _physical_records(text):
         code = line[:2]
         if code not in _RECORD_CODES or (len(line) > 2 and line[2] != ","):
+            if records and records[-1].code == "16" and not previous_closed:
+                # A bank wrapped the 16 record's text onto the next line without an 88 record.
+                record = records[-1]
+                record.lines.append(line)
+                record.wrapped += 1
+                content = line[:-1] if line.endswith("/") else line
+                record.fields = (",".join(record.fields) + " " + content).split(",")
+                previous_closed = line.endswith("/")
+                continue
             raise StatementError(f"line {number}", f"{line[:12]!r} does not start with a BAI2 record code (01, 02, 03, 16, 49, 88, 98, 99)")
         content = line[3:]
         closed = content.endswith("/")
@@ -245,8 +278,8 @@ def _amounts(record: _Record) -> list[int]:
 
 def _account_total(account: _Account) -> tuple[int, int]:
     total = sum(_amounts(account.record)) + sum(sum(_amounts(detail)) for detail in account.details)
-    records = len(account.record.lines) + sum(len(detail.lines) for detail in account.details)
-    return total, records + (len(account.trailer.lines) if account.trailer else 0)
+    records = account.record.count + sum(detail.count for detail in account.details)
+    return total, records + (account.trailer.count if account.trailer else 0)
 
 
 def _check(found: list[_Mismatch], record: _Record, what: str, stated: int | None, counted: int, *,
@@ -258,7 +291,7 @@ def _check(found: list[_Mismatch], record: _Record, what: str, stated: int | Non
 
 def _check_group(group: _Group, trailer: _Record) -> list[_Mismatch]:
     total = 0
-    records = len(group.record.lines) + len(trailer.lines)
+    records = group.record.count + trailer.count
     found: list[_Mismatch] = []
     for account in group.accounts:
         assert account.trailer is not None
@@ -277,7 +310,7 @@ def _check_group(group: _Group, trailer: _Record) -> list[_Mismatch]:
 
 def _check_file(header: _Record, groups: list[_Group], trailer: _Record) -> list[_Mismatch]:
     total = 0
-    records = len(header.lines) + len(trailer.lines)
+    records = header.count + trailer.count
     found: list[_Mismatch] = []
     for group in groups:
         assert group.trailer is not None
@@ -304,7 +337,7 @@ def _discrepancy(mismatch: _Mismatch, units: int) -> Discrepancy:
 def _minor_units(currency: str, record: _Record) -> int:
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise StatementError(record.location, f"{record.code} record: the currency {currency!r} is not an ISO 4217 code")
-    return int(get_currency_precision(currency))
+    return minor_units(currency)
 
 
 def _transaction(record: _Record, *, currency: str, units: int, as_of: dt.date) -> Transaction | None:
@@ -342,7 +375,17 @@ def _transaction(record: _Record, *, currency: str, units: int, as_of: dt.date) 
         bank_reference=bank_reference,
         type_code=type_code,
         raw="\n".join(record.lines),
+        return_reason=_return_reason(type_code),
+        returned_reference=(customer_reference or bank_reference) if type_code in _RETURN_CODES else "",
     )
+
+
+def _return_reason(type_code: str) -> str:
+    """``555 Deposited Item Returned`` for a return type code, else nothing."""
+    if type_code not in _RETURN_CODES:
+        return ""
+    known = TypeCodes.get(type_code)
+    return f"{type_code} {known.description}" if known else type_code
 
 
 def _balances(record: _Record, units: int) -> tuple[Decimal | None, Decimal | None]:

@@ -1,7 +1,12 @@
 """ISO 20022 cash management messages: camt.053 statements, camt.052 reports, camt.054 notifications.
 
-Message versions .001.02 to .001.08 are read; elements are found by local name, so the namespace version does
-not matter beyond the check that it is one of those. The XML is parsed safely: a DOCTYPE (and with it any
+Message versions .001.01 to .001.08 are read; elements are found by local name, so the namespace version does
+not matter beyond the check that it is one of those. Version .001.01 differs in names, all read here: the
+message element carries its version (``BkToCstmrStmtV01``, ``BkToCstmrAcctRptV01``,
+``BkToCstmrDbtCdtNtfctnV01``), ``TxDtls`` sit directly in the ``Ntry`` (no ``NtryDtls``) with their amount only
+in ``AmtDtls/TxAmt/Amt``, a balance's type is ``Tp/Cd``, an account ``Id`` may be ``BBAN``, ``UPIC`` or
+``PrtryAcct/Id``, and structured remittance says ``RfrdDocInf/RfrdDocNb``, ``CdtrRefInf/CdtrRef`` and one
+``RfrdDocAmt`` per amount. The XML is parsed safely: a DOCTYPE (and with it any
 entity declaration) is refused, external resources are never fetched, entities are never expanded, and files
 over :data:`MAX_BYTES` are refused before parsing.
 
@@ -13,7 +18,10 @@ Decisions worth knowing:
   or count money that never arrives.
 * A batch entry with several ``TxDtls`` gives one transaction per ``TxDtls`` with its own amount; the amounts
   must add up to the entry amount, otherwise the file is refused. With a single ``TxDtls`` the entry amount
-  (what was booked) is used.
+  (what was booked) is used. When no ``TxDtls`` of the batch has an amount, the entry is one transaction at
+  the entry amount carrying every detail's references, remittance lines and texts.
+* An entry without a booking and a value date is booked on the statement's date (``FrToDt/ToDtTm``, else its
+  ``CreDtTm``, else the group header's ``CreDtTm``), and its remittance says so.
 * For a camt.053 with an opening (``OPBD``/``PRCD``) and a closing (``CLBD``) balance, the booked entries must
   reconcile the two; a statement that does not carries a :class:`~.values.Discrepancy` with the difference (and
   is refused by ``parse_statements(strict=True)``).
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
@@ -168,7 +177,9 @@ def _party_name(party: Element | None) -> str:
 
 
 def _account_id(account: Element | None) -> str:
-    return _text(account, "Id", "IBAN") or _text(account, "Id", "Othr", "Id")
+    # .001.01 has BBAN, UPIC and PrtryAcct/Id where later versions have Othr/Id.
+    return (_text(account, "Id", "IBAN") or _text(account, "Id", "Othr", "Id") or _text(account, "Id", "BBAN")
+            or _text(account, "Id", "PrtryAcct", "Id") or _text(account, "Id", "UPIC"))
 
 
 def _remittance_lines(remittance: Element | None, path: str) -> tuple[list[str], list[RemittanceLine]]:
@@ -176,31 +187,35 @@ def _remittance_lines(remittance: Element | None, path: str) -> tuple[list[str],
     lines: list[RemittanceLine] = []
     for s, structured in enumerate(_children(remittance, "Strd"), start=1):
         spath = f"{path}/RmtInf/Strd[{s}]"
-        creditor_reference = _text(structured, "CdtrRefInf", "Ref")
+        # .001.01 names them CdtrRefInf/CdtrRef and RfrdDocInf/RfrdDocNb.
+        creditor_reference = _text(structured, "CdtrRefInf", "Ref") or _text(structured, "CdtrRefInf", "CdtrRef")
         if creditor_reference:
             references.append(creditor_reference)
-        numbers = [_text(doc, "Nb") for doc in _children(structured, "RfrdDocInf")]
+        numbers = [_text(doc, "Nb") or _text(doc, "RfrdDocNb") for doc in _children(structured, "RfrdDocInf")]
         numbers = [number for number in numbers if number]
         references.extend(numbers)
-        amounts = _child(structured, "RfrdDocAmt")
         paid: Decimal | None = None
         deduction: Decimal | None = None
         note = ""
-        if amounts is not None and len(numbers) == 1:
-            remitted = _child(amounts, "RmtdAmt")
-            if remitted is not None:
-                paid = _amount(remitted, f"{spath}/RfrdDocAmt/RmtdAmt")[0]
+        # One RfrdDocAmt with several amounts (.001.02 on), or several with one amount each (.001.01).
+        all_amounts = _children(structured, "RfrdDocAmt")
+        if all_amounts and len(numbers) == 1:
             parts: list[Decimal] = []
-            discount = _child(amounts, "DscntApldAmt")
-            if discount is not None:
-                # v2 carries the amount directly, later versions wrap it in DscntApldAmt/Amt.
-                inner = _child(discount, "Amt")
-                parts.append(_amount(inner if inner is not None else discount, f"{spath}/RfrdDocAmt/DscntApldAmt")[0])
-            for adjustment in _children(amounts, "AdjstmntAmtAndRsn"):
-                parts.append(_amount(_child(adjustment, "Amt"), f"{spath}/RfrdDocAmt/AdjstmntAmtAndRsn/Amt")[0])
-                reason = " ".join(filter(None, [_text(adjustment, "Rsn"), _text(adjustment, "AddtlInf")]))
-                if reason:
-                    note = " ".join(filter(None, [note, reason]))
+            for a, amounts in enumerate(all_amounts, start=1):
+                apath = f"{spath}/RfrdDocAmt" + (f"[{a}]" if len(all_amounts) > 1 else "")
+                remitted = _child(amounts, "RmtdAmt")
+                if remitted is not None:
+                    paid = _amount(remitted, f"{apath}/RmtdAmt")[0]
+                discount = _child(amounts, "DscntApldAmt")
+                if discount is not None:
+                    # v2 carries the amount directly, later versions wrap it in DscntApldAmt/Amt.
+                    inner = _child(discount, "Amt")
+                    parts.append(_amount(inner if inner is not None else discount, f"{apath}/DscntApldAmt")[0])
+                for adjustment in _children(amounts, "AdjstmntAmtAndRsn"):
+                    parts.append(_amount(_child(adjustment, "Amt"), f"{apath}/AdjstmntAmtAndRsn/Amt")[0])
+                    reason = " ".join(filter(None, [_text(adjustment, "Rsn"), _text(adjustment, "AddtlInf")]))
+                    if reason:
+                        note = " ".join(filter(None, [note, reason]))
             if parts:
                 deduction = sum(parts, Decimal(0))
         for number in numbers:
@@ -235,6 +250,7 @@ def _transaction_details(
     if end_to_end.upper() == _NOT_PROVIDED:
         end_to_end = ""
     bank_reference = _text(details, "Refs", "AcctSvcrRef") or _text(entry, "AcctSvcrRef")
+    return_reason, returned_reference = _return(details, end_to_end, bank_reference)
     return Transaction(
         booking_date=booking_date,
         value_date=value_date,
@@ -249,38 +265,70 @@ def _transaction_details(
         type_code=_type_code(details) or _type_code(entry),
         remittance_lines=tuple(lines),
         raw=raw,
+        return_reason=return_reason,
+        returned_reference=returned_reference,
     )
 
 
-def _entry_transactions(entry: Element, path: str) -> list[Transaction]:
+def _return(details: Element | None, end_to_end: str, bank_reference: str) -> tuple[str, str]:
+    """A returned payment's reason (``RtrInf/Rsn/Cd`` or ``Prtry``, ``RtrRsn`` in .001.01, with its
+    ``AddtlInf``) and the returned payment's end-to-end id (else the bank's reference)."""
+    information = _child(details, "RtrInf")
+    if information is None:
+        return "", ""
+    code = (_text(information, "Rsn", "Cd") or _text(information, "Rsn", "Prtry")
+            or _text(information, "RtrRsn", "Cd") or _text(information, "RtrRsn", "Prtry"))
+    texts = [_text(line) for line in [*_children(information, "AddtlInf"), *_children(information, "AddtlRtrRsnInf")]]
+    reason = " ".join(part for part in [code, *texts] if part) or "returned"
+    return reason, end_to_end or bank_reference
+
+
+def _entry_transactions(entry: Element, path: str, statement_date: tuple[dt.date, str] | None) -> list[Transaction]:
     amount, currency = _amount(_child(entry, "Amt"), f"{path}/Amt")
     sign = _sign(entry, path)
     booking_date = _date(_child(entry, "BookgDt"), f"{path}/BookgDt")
     value_date = _date(_child(entry, "ValDt"), f"{path}/ValDt")
+    date_note = ""
     if booking_date is None:
         booking_date = value_date
     if booking_date is None:
-        raise StatementError(path, "the entry has neither a booking date (BookgDt) nor a value date (ValDt)")
+        if statement_date is None:
+            raise StatementError(path, "the entry has neither a booking date (BookgDt) nor a value date (ValDt), "
+                                       "and the statement gives no date to take instead")
+        booking_date, source = statement_date
+        date_note = f"(no booking or value date in the file; booked on {booking_date.isoformat()}, the {source})"
     raw = etree.tostring(entry, encoding="unicode", with_tail=False)
+    # .001.01 puts TxDtls directly in the entry; later versions in NtryDtls.
     details = [tx for group in _children(entry, "NtryDtls") for tx in _children(group, "TxDtls")]
+    details += _children(entry, "TxDtls")
+    details_path = "NtryDtls/TxDtls" if _children(entry, "NtryDtls") else "TxDtls"
+
     def build(detail: Element | None, tx_path: str, signed: Decimal) -> Transaction:
-        return _transaction_details(
+        transaction = _transaction_details(
             detail, path=tx_path, sign=sign, booking_date=booking_date, value_date=value_date, amount=signed,
             currency=currency, entry=entry, raw=raw,
         )
+        if date_note:
+            transaction = replace(transaction, remittance=" ".join(filter(None, [transaction.remittance, date_note])))
+        return transaction
 
     if len(details) <= 1:
-        return [build(details[0] if details else None, f"{path}/NtryDtls/TxDtls[1]" if details else path, sign * amount)]
+        return [build(details[0] if details else None, f"{path}/{details_path}[1]" if details else path, sign * amount)]
+    own_amounts = [_child(detail, "Amt") if _child(detail, "Amt") is not None else _child(detail, "AmtDtls", "TxAmt", "Amt")
+                   for detail in details]
+    if all(own is None for own in own_amounts):
+        # A batch whose details carry no amounts: one transaction at the entry amount, with every detail's
+        # references and texts (the bank booked one amount; how it splits is not said).
+        return [_combined([build(detail, f"{path}/{details_path}[{index}]", sign * amount)
+                           for index, detail in enumerate(details, start=1)])]
     transactions: list[Transaction] = []
     total = Decimal(0)
-    for index, detail in enumerate(details, start=1):
-        tx_path = f"{path}/NtryDtls/TxDtls[{index}]"
-        own = _child(detail, "Amt")
-        own_path = f"{tx_path}/Amt"
+    for index, (detail, own) in enumerate(zip(details, own_amounts, strict=True), start=1):
+        tx_path = f"{path}/{details_path}[{index}]"
         if own is None:
-            own, own_path = _child(detail, "AmtDtls", "TxAmt", "Amt"), f"{tx_path}/AmtDtls/TxAmt/Amt"
-        if own is None:
-            raise StatementError(tx_path, "a batch entry's transaction has no amount (Amt or AmtDtls/TxAmt/Amt)")
+            raise StatementError(tx_path, "a batch entry's transaction has no amount (Amt or AmtDtls/TxAmt/Amt) "
+                                          "while others of the batch have one")
+        own_path = f"{tx_path}/Amt" if _child(detail, "Amt") is not None else f"{tx_path}/AmtDtls/TxAmt/Amt"
         tx_amount, tx_currency = _amount(own, own_path)
         if tx_currency != currency:
             raise StatementError(own_path, f"the currency {tx_currency} differs from the entry currency {currency}")
@@ -289,10 +337,38 @@ def _entry_transactions(entry: Element, path: str) -> list[Transaction]:
         transactions.append(build(detail, tx_path, signed))
     if total != sign * amount:
         raise StatementError(
-            f"{path}/NtryDtls",
+            f"{path}/{details_path.split('/')[0]}",
             f"the {len(details)} transactions of the batch add up to {total}, not the entry amount {sign * amount}",
         )
     return transactions
+
+
+def _one(values: list[str]) -> str:
+    """The value the parts agree on (ignoring empty ones), else nothing."""
+    distinct = list(dict.fromkeys(value for value in values if value))
+    return distinct[0] if len(distinct) == 1 else ""
+
+
+def _combined(parts: list[Transaction]) -> Transaction:
+    """One transaction for a batch entry whose details carry no amounts: every detail's references, remittance
+    lines and texts; a name, account, end-to-end id or bank reference only where the details agree (several
+    end-to-end ids become references)."""
+    end_to_end_ids = list(dict.fromkeys(tx.end_to_end_id for tx in parts if tx.end_to_end_id))
+    references = [ref for tx in parts for ref in tx.references]
+    if len(end_to_end_ids) > 1:
+        references += end_to_end_ids
+    first = parts[0]
+    return replace(
+        first,
+        counterparty_name=_one([tx.counterparty_name for tx in parts]),
+        counterparty_account=_one([tx.counterparty_account for tx in parts]),
+        remittance=" ".join(dict.fromkeys(tx.remittance for tx in parts if tx.remittance)),
+        references=tuple(dict.fromkeys(references)),
+        bank_reference=_one([tx.bank_reference for tx in parts]) or first.bank_reference,
+        end_to_end_id=end_to_end_ids[0] if len(end_to_end_ids) == 1 else "",
+        type_code=_one([tx.type_code for tx in parts]) or first.type_code,
+        remittance_lines=tuple(line for tx in parts for line in tx.remittance_lines),
+    )
 
 
 def _balances(statement: Element, path: str) -> tuple[Decimal | None, Decimal | None, str]:
@@ -301,7 +377,8 @@ def _balances(statement: Element, path: str) -> tuple[Decimal | None, Decimal | 
     currency = ""
     for index, balance in enumerate(_children(statement, "Bal"), start=1):
         bpath = f"{path}/Bal[{index}]"
-        code = _text(balance, "Tp", "CdOrPrtry", "Cd") or _text(balance, "Tp", "CdOrPrtry", "Prtry")
+        code = (_text(balance, "Tp", "CdOrPrtry", "Cd") or _text(balance, "Tp", "CdOrPrtry", "Prtry")
+                or _text(balance, "Tp", "Cd") or _text(balance, "Tp", "Prtry"))  # .001.01: no CdOrPrtry
         if code not in {"OPBD", "PRCD", "CLBD"}:
             continue
         amount, ccy = _amount(_child(balance, "Amt"), f"{bpath}/Amt")
@@ -330,6 +407,14 @@ def _statement(element: Element, path: str, *, message: str, version: str, kind:
         from_date = _datetime(start, f"{path}/FrToDt/FrDtTm").date() if start else None
         to_date = _datetime(end, f"{path}/FrToDt/ToDtTm").date() if end else None
     opening, closing, balance_currency = _balances(element, path)
+    # For an entry without a booking or value date: the period's end, else when the statement was created.
+    statement_date: tuple[dt.date, str] | None = None
+    if to_date is not None:
+        statement_date = (to_date, "statement's end date FrToDt/ToDtTm")
+    elif own_created:
+        statement_date = (_datetime(own_created, f"{path}/CreDtTm").date(), "statement's creation date CreDtTm")
+    elif created is not None:
+        statement_date = (created.date(), "message's creation date GrpHdr/CreDtTm")
     transactions: list[Transaction] = []
     booked_total = Decimal(0)
     for index, entry in enumerate(_children(element, "Ntry"), start=1):
@@ -340,7 +425,7 @@ def _statement(element: Element, path: str, *, message: str, version: str, kind:
             if status not in {"PDNG", "INFO", "FUTR"}:
                 raise StatementError(f"{epath}/Sts", f"{status!r} is not an entry status (BOOK, PDNG, INFO, FUTR)")
             continue
-        entry_transactions = _entry_transactions(entry, epath)
+        entry_transactions = _entry_transactions(entry, epath, statement_date)
         booked_total += sum((tx.amount for tx in entry_transactions), Decimal(0))
         transactions.extend(entry_transactions)
     currency = _text(account, "Ccy") or balance_currency or (transactions[0].currency if transactions else "")
@@ -375,9 +460,11 @@ def parse_camt(data: bytes) -> list[Statement]:
     if _local(root) != "Document" or match is None:
         raise StatementError(_local(root) or "root", f"the root element is not a camt.052/053/054 Document (namespace {namespace!r})")
     message, version = match.group(1), match.group(2)
-    if not 2 <= int(version) <= 8:
-        raise StatementError("Document", f"camt.{message}.001.{version} is not supported (versions .001.02 to .001.08 are)")
+    if not 1 <= int(version) <= 8:
+        raise StatementError("Document", f"camt.{message}.001.{version} is not supported (versions .001.01 to .001.08 are)")
     root_name, statement_name, kind = _MESSAGES[message]
+    if version == "01":
+        root_name += "V01"  # BkToCstmrStmtV01, BkToCstmrAcctRptV01, BkToCstmrDbtCdtNtfctnV01
     body = _child(root, root_name)
     if body is None:
         raise StatementError("Document", f"the {root_name} element of a camt.{message} message is missing")

@@ -70,9 +70,14 @@ def detect_format(data: bytes, filename: str = "") -> str:
     # A fragment or a damaged file in a bank format goes to that format's reader, which says what is missing,
     # rather than to the CSV reader (which would ask for a column mapping).
     first_lines = [line.strip() for line in lines[:200]]
-    if first_lines and all(_BAI2_RECORD.match(line) for line in first_lines) and any(line.endswith("/") for line in first_lines):
+    # BAI2: records ending in "/"; a bank may wrap a record's text onto a line of its own (no record code).
+    bai2_records = [line for line in first_lines if _BAI2_RECORD.match(line)]
+    if (first_lines and _BAI2_RECORD.match(first_lines[0]) and 2 * len(bai2_records) >= len(first_lines)
+            and any(line.endswith("/") for line in first_lines)):
         return "bai2"
-    if first_lines and _SWIFT_TAG.match(first_lines[0]) and len(tags) >= 2:
+    # A bank header (``ABNANL2A``, ``940``, ``{1:F01…}{4:``) may come before the first tag.
+    first_tag = next((line for line in first_lines[:8] if _SWIFT_TAG.match(line.partition("{4:")[2] or line)), "")
+    if first_tag and len(tags) >= 2:
         return "mt942" if tags & _INTRADAY_TAGS and not tags & _BALANCE_TAGS else "mt940"
     if lines and any(delimiter in lines[0] for delimiter in _CSV_DELIMITERS) and len(lines[0]) < 4000:
         return "csv"

@@ -1,10 +1,9 @@
 """SWIFT MT940 (end-of-day statement) and MT942 (intraday report).
 
-The file is split into tags by this module, line by line, so that every error can name its line; each tag's
-grammar (the ``:61:`` statement line, the balances) is the one of the ``mt940`` package's tag parsers
-(``mt940.tags``). The ``mt940`` package itself is lenient — it drops unknown text, tags before ``:20:``,
-``:86:`` without a ``:61:`` and takes ``',,5'`` for an amount until :class:`decimal.Decimal` fails — so the
-structure is checked here:
+The file is split into tags by this module, line by line, so that every error can name its line, and each
+tag is read here (the ``mt940`` package is lenient — it drops unknown text, tags before ``:20:``, ``:86:``
+without a ``:61:`` and takes ``',,5'`` for an amount until :class:`decimal.Decimal` fails — and its ``:61:``
+grammar cuts references at SWIFT's 16 characters, which real files exceed). The structure is checked:
 
 * every statement starts with ``:20:`` and has a ``:25:`` account;
 * an MT940 statement has an opening (``:60F:``/``:60M:``) and a closing (``:62F:``/``:62M:``) balance; when the
@@ -13,6 +12,20 @@ structure is checked here:
 * an MT942 whose ``:90D:``/``:90C:`` totals do not match its ``:61:`` lines carries a discrepancy the same way;
 * every amount is digits with a decimal comma, every date is a real date.
 
+What real banks send is read as well:
+
+* a bank header before each message (a line ``:940:``, ``940``, a BIC such as ``ABNANL2A``, ``0000 01ABNANL2AXXXX…``)
+  is skipped, as are SOH/ETX framing characters and SWIFT block envelopes (``{1:F01…}{2:O940…}{3:{108:…}}{4:``
+  … ``-}`` and a ``{5:…}`` trailer); a file may hold several messages;
+* a ``:61:`` customer reference longer than SWIFT's 16 characters (a Dutch bank writes the payer's IBAN there)
+  and the bank reference after ``//`` are read whole, up to the end of the line;
+* amounts padded with zeros beyond SWIFT's 15 characters (``:60F:C260301EUR000000000001234,56``) are read;
+* a bank counting 30-day months may write 30 February or 31 April: the month's last day is taken, and the
+  transaction's remittance says so (``value date 30.02 read as 28.02``) so that the clerk sees it;
+* a line inside ``:86:`` text that looks like a tag (``:20:``, ``:ABC:``) is text unless it is a tag that may
+  follow ``:86:`` there (``:61:``, ``:62F:``/``:62M:``, ``:64:``, ``:65:``, ``:86:``, ``:90D:``/``:90C:``, and
+  ``:20:`` after the statement's own closing information).
+
 ``:86:`` details are read in three shapes: German structured fields (``166?00…?20…?29…?30…?31…?32…``, with the
 SEPA keywords ``EREF+``, ``SVWZ+``… in the purpose), slash-coded fields (``/EREF/…/REMI/…/NAME/…/IBAN/…``),
 and free text, which becomes the remittance as it stands.
@@ -20,20 +33,40 @@ and free text, which becomes the remittance as it stands.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mt940 import tags as mt940_tags
-
 from .swift_details import Details, details_of
 from .values import CLOSING_BALANCE, NO_REFERENCE, Discrepancy, Statement, StatementError, Transaction
 
 _TAG = re.compile(r"^:(\d{2}[A-Z]?|NS):")
-_AMOUNT = re.compile(r"^\d{1,15}(,\d*)?$")
-_STATEMENT_LINE = mt940_tags.Statement().re
-_BALANCE = mt940_tags.FinalOpeningBalance().re
+#: A SWIFT block: {1: basic header, {2: application header, {3: user header, {4: text, {5: trailer.
+_ENVELOPE = re.compile(r"^\{[1-5]:")
+_AMOUNT = re.compile(r"^\d+(,\d*)?$")
+#: SWIFT's 15 characters for an amount (digits and the comma), leading zeros not counted.
+_AMOUNT_LENGTH = 15
+#: The ``:61:`` statement line's first line; its second line (supplementary details) is read apart.
+_STATEMENT_LINE = re.compile(
+    r"^(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})"  # value date YYMMDD
+    r"(?:(?P<entry_month>\d{2})(?P<entry_day>\d{2})|\s{4})?"  # [entry date MMDD]
+    r"(?P<status>R?[DC])(?P<funds_code>[A-Z])?"  # D, C, RD, RC; [funds code]
+    r"[ ]?(?P<amount>[\d,]+)"
+    r"(?P<id>[A-Z][A-Z0-9 ]{3})?"  # transaction type, e.g. NTRF
+    r"(?P<customer_reference>(?:(?!//).)*)"  # 16x in SWIFT; longer (an IBAN) in real files
+    r"(?://(?P<bank_reference>.*))?$",  # 16x in SWIFT; read to the end of the line
+    re.IGNORECASE,
+)
+_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+_BALANCE = re.compile(
+    r"^(?P<status>[DC])(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})(?P<currency>.{3})(?P<amount>[\d,]*)$"
+)
+#: Tags that may follow a transaction's ``:86:`` text; any other tag-like line inside it is text.
+_AFTER_TRANSACTION_INFO = frozenset({"61", "62F", "62M", "62", "64", "65", "86", "90D", "90C"})
+#: Tags after which an ``:86:`` is the statement's own information, so the next message's ``:20:`` may follow.
+_CLOSING_TAGS = frozenset({"62F", "62M", "62", "64", "65", "90D", "90C"})
 _SUM_ENTRIES = re.compile(r"^(?P<number>\d{0,5})(?P<currency>[A-Z]{3})(?P<amount>[\d,]{1,16})$")
 _FLOOR_LIMIT = re.compile(r"^(?P<currency>[A-Z]{3})(?P<status>[DC]?)(?P<amount>[\d,]{1,16})$")
 _DATETIME_INDICATION = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([+-]\d{4})?$")
@@ -67,39 +100,107 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _tags(text: str) -> list[_Tag]:
-    """Split the text into tags with the line number each starts on; continuation lines join their tag."""
-    found: list[_Tag] = []
-    for number, raw_line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        line = raw_line.rstrip()
-        if line.startswith("{"):
-            # SWIFT envelope ({1:…}{2:…}{4:) before the message text; {5:…} trailers after it.
-            line = line.partition("{4:")[2]
-        if line.startswith("-") and set(line) <= {"-", "}"} or line.startswith("-}"):
-            continue
+def _lines(text: str) -> list[tuple[int, str]]:
+    """The text's lines with their numbers; SOH (\\x01) and ETX (\\x03) framing characters around each
+    message end a line too (``-}\\x03\\x01{1:…``), keeping the physical line's number."""
+    numbered = []
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        numbered += [(number, part) for part in line.replace("\x01", "\x03").split("\x03")]
+    return numbered
+
+
+def _continues_info(tags: list[_Tag], name: str, next_name: str) -> bool:
+    """Whether a tag-like line ``:name:`` inside an ``:86:`` is text of that :86: rather than a new tag.
+
+    ``next_name`` is the next tag-like line's name: a ``:20:`` followed by ``:21:`` or ``:25:`` starts the next
+    message (an MT942 may end with a transaction's :86: and no ``-``).
+    """
+    if name in _AFTER_TRANSACTION_INFO:
+        return False
+    if name != "20":
+        return True
+    # After the statement's closing information, an :86: may be followed by the next message's :20:.
+    return not (len(tags) >= 2 and tags[-2].name in _CLOSING_TAGS) and next_name not in {"21", "25"}
+
+
+def _next_tag_name(lines: list[tuple[int, str]], start: int) -> str:
+    """The name of the first tag-like line from ``start`` on (a few lines ahead at most), else ``""``."""
+    for _number, line in lines[start:start + 5]:
         match = _TAG.match(line)
         if match:
+            return match.group(1)
+    return ""
+
+
+def _tags(text: str) -> list[_Tag]:
+    """Split the text into tags with the line number each starts on; continuation lines join their tag.
+
+    Text between messages (a bank header before ``:20:``, envelope blocks, the ``-`` that ends a message) is
+    skipped; text before the first tag that is not followed by a ``:20:`` is refused.
+    """
+    found: list[_Tag] = []
+    #: Lines after the end of a message (or the file's start) that no tag has claimed yet: a bank header.
+    header: list[tuple[int, str]] = []
+    between = True
+    lines = _lines(text)
+    for index, (number, raw_line) in enumerate(lines):
+        line = raw_line.rstrip()
+        if _ENVELOPE.match(line):
+            # SWIFT envelope ({1:…}{2:…}{3:{108:…}}{4:) before the message text; {5:…} trailers after it.
+            line = line.partition("{4:")[2]
+            between = True
+        if line.startswith("-") and set(line) <= {"-", "}"} or line.startswith("-}"):
+            between = True
+            continue
+        match = _TAG.match(line)
+        if (match and found and found[-1].name == "86" and not between
+                and _continues_info(found, match.group(1), _next_tag_name(lines, index + 1))):
+            found[-1].lines.append(line)
+            continue
+        if match:
+            if header and match.group(1) != "20":
+                first_number, first_line = header[0]
+                raise StatementError(f"line {first_number}", f"text before the first tag: {first_line[:40]!r}")
+            header = []
+            between = False
             found.append(_Tag(match.group(1), number, [line[match.end():]]))
         elif not line.strip():
             continue
-        elif found:
+        elif found and not between:
             found[-1].lines.append(line)
         else:
-            raise StatementError(f"line {number}", f"text before the first tag: {line[:40]!r}")
+            header.append((number, line))
+    if header and not found:
+        first_number, first_line = header[0]
+        raise StatementError(f"line {first_number}", f"text before the first tag: {first_line[:40]!r}")
     return found
 
 
 def _amount(text: str, location: str, tag: str) -> Decimal:
-    if not _AMOUNT.match(text):
+    """Digits with a decimal comma; zeros padding the amount beyond SWIFT's 15 characters are allowed."""
+    if not _AMOUNT.match(text) or len(text.lstrip("0")) > _AMOUNT_LENGTH:
         raise StatementError(location, f":{tag}: amount {text!r} is not valid")
     return Decimal(text.replace(",", "."))
 
 
-def _date(year: str, month: str, day: str, location: str, tag: str) -> dt.date:
-    try:
-        return dt.date(2000 + int(year), int(month), int(day))
-    except ValueError:
-        raise StatementError(location, f":{tag}: {year}{month}{day} is not a valid date (YYMMDD)") from None
+def _day_in_month(year: int, month: int, day: int) -> tuple[int, str]:
+    """The day, or the month's last day for a day a 30-day-month calendar has (30 February, 31 April…), with a
+    note saying so; ``(0, "")`` for a day no calendar has."""
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return 0, ""
+    last = calendar.monthrange(year, month)[1]
+    if day <= last:
+        return day, ""
+    return last, f"{day:02}.{month:02} read as {last:02}.{month:02}"
+
+
+def _date(year: str, month: str, day: str, location: str, tag: str) -> tuple[dt.date, str]:
+    """A YYMMDD date; 30 February (banks counting 30-day months) is the month's last day, with a note."""
+    full_year = 2000 + int(year)
+    real_day, note = _day_in_month(full_year, int(month), int(day))
+    if not real_day:
+        raise StatementError(location, f":{tag}: {year}{month}{day} is not a valid date (YYMMDD)")
+    return dt.date(full_year, int(month), real_day), note
 
 
 def _balance(tag: _Tag) -> tuple[Decimal, str, dt.date]:
@@ -111,45 +212,63 @@ def _balance(tag: _Tag) -> tuple[Decimal, str, dt.date]:
     currency = match["currency"]
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise StatementError(location, f":{tag.name}: {currency!r} is not a currency code")
-    date = _date(match["year"], match["month"], match["day"], location, tag.name)
+    date, _note = _date(match["year"], match["month"], match["day"], location, tag.name)
     return (amount if match["status"].upper() == "C" else -amount), currency, date
+
+
+def _entry_date(value_date: dt.date, month: int, day: int, location: str) -> tuple[dt.date, str]:
+    """The ``:61:`` entry date (MMDD, no year): the year closest to the value date (December/January)."""
+    candidates = []
+    for year in (value_date.year - 1, value_date.year, value_date.year + 1):
+        real_day, note = _day_in_month(year, month, day)
+        if not real_day:
+            raise StatementError(location, f":61: entry date {month:02}{day:02} is not a valid date (MMDD)")
+        candidates.append((abs((dt.date(year, month, real_day) - value_date).days), dt.date(year, month, real_day), note))
+    _distance, date, note = min(candidates, key=lambda candidate: candidate[0])
+    return date, note
 
 
 def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
     location = f"line {line.line}"
-    match = _STATEMENT_LINE.match(line.value)
+    match = _STATEMENT_LINE.match(line.lines[0].rstrip())
     if match is None:
-        raise StatementError(location, f":61: {(line.value.splitlines() or [''])[0]!r} is not a statement line")
+        raise StatementError(location, f":61: {line.lines[0]!r} is not a statement line")
     amount = _amount(match["amount"], location, '61')
-    value_date = _date(match["year"], match["month"], match["day"], location, "61")
+    value_date, value_note = _date(match["year"], match["month"], match["day"], location, "61")
+    notes = [f"value date {value_note}"] if value_note else []
     booking_date = value_date
     entry_month, entry_day = (match["entry_month"] or "").strip(), (match["entry_day"] or "").strip()
     if entry_month and entry_day:
-        try:
-            booking_date = dt.date(value_date.year, int(entry_month), int(entry_day))
-        except ValueError:
-            raise StatementError(location, f":61: entry date {entry_month}{entry_day} is not a valid date (MMDD)") from None
-        # The entry date carries no year: take the one closest to the value date (December/January).
-        if (booking_date - value_date).days > 180:
-            booking_date = booking_date.replace(year=booking_date.year - 1)
-        elif (value_date - booking_date).days > 180:
-            booking_date = booking_date.replace(year=booking_date.year + 1)
+        booking_date, entry_note = _entry_date(value_date, int(entry_month), int(entry_day), location)
+        if entry_note:
+            notes.append(f"entry date {entry_note}")
     mark = match["status"].upper()
     signed = -amount if mark in {"D", "RC"} else amount
     customer_reference = (match["customer_reference"] or "").strip()
     bank_reference = (match["bank_reference"] or "").strip()
     if bank_reference.upper() in NO_REFERENCE:
         bank_reference = ""
-    if not bank_reference and customer_reference.upper() not in NO_REFERENCE:
-        bank_reference = customer_reference
     details = details_of(info.value) if info is not None else Details()
-    supplementary = (match["extra_details"] or "").strip()
-    if not details.remittance and supplementary:
-        details.remittance = supplementary
+    if _IBAN.fullmatch(customer_reference.replace(" ", "").upper()):
+        # A Dutch bank writes the other party's IBAN where SWIFT has the customer reference.
+        details.account = details.account or customer_reference.replace(" ", "").upper()
+    elif not bank_reference and customer_reference.upper() not in NO_REFERENCE:
+        bank_reference = customer_reference
+    supplementary = " ".join(" ".join(line.lines[1:]).split())
+    if supplementary and supplementary not in details.remittance:
+        # The :61: second line (supplementary details) often names the invoices when :86: does not.
+        details.remittance = " ".join(filter(None, [details.remittance, supplementary]))
+    if notes:
+        # Visible to the clerk wherever the transaction's text is shown.
+        details.remittance = " ".join(filter(None, [details.remittance, f"({'; '.join(notes)})"]))
     raw_lines = [f":61:{line.lines[0]}", *line.lines[1:]]
     if info is not None:
         raw_lines += [f":86:{info.lines[0]}", *info.lines[1:]]
     type_code = "/".join(part for part in [(match["id"] or "").strip(), details.gvc] if part)
+    # A return: the :86: /RTRN/ reason code, else the reversal mark (RC: a credit reversed, RD: a debit reversed).
+    return_reason = details.return_code or {"RC": "RC reversal of a credit", "RD": "RD reversal of a debit"}.get(mark, "")
+    original_reference = "" if customer_reference.upper() in NO_REFERENCE or _IBAN.fullmatch(
+        customer_reference.replace(" ", "").upper()) else customer_reference
     return Transaction(
         booking_date=booking_date,
         value_date=value_date,
@@ -163,6 +282,8 @@ def _transaction(line: _Tag, info: _Tag | None, currency: str) -> Transaction:
         end_to_end_id=details.end_to_end_id,
         type_code=type_code,
         raw="\n".join(raw_lines),
+        return_reason=return_reason,
+        returned_reference=(details.end_to_end_id or original_reference or bank_reference) if return_reason else "",
     )
 
 

@@ -45,6 +45,8 @@ class Details:
     end_to_end_id: str = ""
     gvc: str = ""
     references: list[str] = field(default_factory=list)
+    #: ``/RTRN/`` of a returned payment: its reason code (``AC04``).
+    return_code: str = ""
 
 
 def _sepa_keywords(purpose: str, details: Details) -> None:
@@ -109,6 +111,7 @@ def _slashdetails_of(text: str, details: Details) -> None:
             details.name = " ".join(parts[2].split())
     if values.get("MARF"):
         details.references.append(values["MARF"])
+    details.return_code = " ".join(values.get("RTRN", "").split())
 
 
 def details_of(text: str) -> Details:

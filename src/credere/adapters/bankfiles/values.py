@@ -86,6 +86,12 @@ class Transaction:
     remittance_lines: tuple[RemittanceLine, ...] = ()
     #: The transaction's source text (XML element or lines), kept as it was in the file.
     raw: str = ""
+    #: For a returned payment (or a reversal): why, as the bank says it — a camt ``RtrInf`` reason code with its
+    #: text (``AC04 Account closed``), an MT940 ``/RTRN/`` code or the ``RC``/``RD`` reversal mark, a BAI2
+    #: return type code with its name (``555 Deposited Item Returned``). Empty for any other transaction.
+    return_reason: str = ""
+    #: What the returned payment was known by: its end-to-end id, else the reference the bank gives for it.
+    returned_reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)

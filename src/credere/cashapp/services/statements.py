@@ -61,9 +61,12 @@ MAX_NOTE = 2000
 
 
 def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] | None = None,
-               strict: bool = False) -> list[ParsedStatement]:
+               strict: bool = False, saved_mappings: bool = True) -> list[ParsedStatement]:
     """The statements in a file, or a :class:`BusinessError` naming the line or element (with ``strict``,
-    also when a statement's figures do not add up)."""
+    also when a statement's figures do not add up).
+
+    A CSV file without a mapping is tried with the mappings saved for bank accounts first, unless
+    ``saved_mappings`` is false (``credere cash parse`` without a database)."""
     if len(data) > MAX_STATEMENT_BYTES:
         raise field_error("file", f"the file is {len(data):,} bytes; the limit is {MAX_STATEMENT_BYTES:,}")
     mapping = None
@@ -73,7 +76,7 @@ def parse_file(data: bytes, *, filename: str = "", csv_mapping: dict[str, Any] |
         except (TypeError, ValueError, KeyError) as exc:
             raise field_error("csv_mapping", f"not a valid CSV mapping: {exc}") from None
     try:
-        if mapping is None and detect_format(data, filename) == "csv":
+        if mapping is None and saved_mappings and detect_format(data, filename) == "csv":
             for saved in BankAccount.objects.filter(csv_mapping__isnull=False).values_list("csv_mapping", flat=True):
                 if not isinstance(saved, dict):
                     continue

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -32,9 +33,10 @@ from credere.adapters.erpfiles.headers import Mapping
 from credere.audit.services import record, record_many
 from credere.core import import_entities
 from credere.core.errors import BusinessError, Conflict
+from credere.domain.money import whole_written_with_decimals, whole_written_with_decimals_warning
 from credere.identity.authz import authorize
 from credere.imports.models import ImportRun
-from credere.imports.parsing import parse, read
+from credere.imports.parsing import ParsedFile, parse, read
 from credere.imports.schema import ENTITIES
 from credere.imports.services.limits import MAX_BYTES, MAX_ROWS, STORED_ERRORS
 from credere.imports.services.mappings import effective_mapping
@@ -86,7 +88,7 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
     result = ImportResult(entity=entity, file_name=file_name, sha256=digest, format=table.format,
                           encoding=table.encoding, numbering=table.numbering, preview=preview, partial=partial,
                           mapping_name=mapping_name or "", total_rows=len(parsed.rows),
-                          warnings=list(table.warnings))
+                          warnings=list(table.warnings) + _decimals_warnings(parsed, table.numbering))
     started = timezone.now()
     try:
         with transaction.atomic():
@@ -132,6 +134,21 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
                 mapping_name=(mapping_name or "")[:60], partial=partial, status=ImportRun.Status.REJECTED)
             _finish_run(run, result, actor)
     return result
+
+
+def _decimals_warnings(parsed: ParsedFile, numbering: str) -> list[str]:
+    """Rows whose amount of a currency without minor unit is written with zero decimals (``1234.00 JPY``, as SAP
+    exports them): read as the whole number, and said so. Non-zero decimals are refused by the row's checks."""
+    found: dict[str, tuple[list[int], Decimal]] = {}
+    for row in parsed.rows:
+        amount, currency = row.values.get("amount"), row.values.get("currency")
+        if (not row.errors and isinstance(amount, Decimal) and isinstance(currency, str)
+                and whole_written_with_decimals(amount, currency.strip().upper())):
+            rows, _example = found.setdefault(currency.strip().upper(), ([], amount))
+            rows.append(row.number)
+    column = parsed.header_of.get("amount", "amount")
+    return [whole_written_with_decimals_warning(column, currency, rows, example, numbering=numbering)
+            for currency, (rows, example) in found.items()]
 
 
 def preview_import(**kwargs: Any) -> ImportResult:

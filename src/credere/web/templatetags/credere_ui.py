@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from credere.domain.money import minor_units as domain_minor_units
 from credere.web import formatting
 
 register = template.Library()
@@ -20,6 +21,12 @@ register = template.Library()
 @register.filter
 def money(amount: Decimal | None, currency: str | None = None) -> str:
     return formatting.money(amount, currency)
+
+
+@register.filter
+def minor_units(currency: str | None) -> int:
+    """The currency's decimals by ISO 4217 (for scripts that add amounts up)."""
+    return domain_minor_units(currency) if currency else 2
 
 
 @register.filter

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connections
 
 from credere.cashapp import files
+from credere.cashapp.models import BankAccount
 from credere.cashapp.policies import policy_in_force
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
@@ -45,6 +48,18 @@ discount_rate and discount_days (optional). Payments columns: payment_id, payer_
 payer_account, reference_text, amount, currency, date. CSV or XLSX. The output has one row
 per (payment, item) with status applied or suggested, and one row with status unmatched
 for each payment without a match. Columns and reason codes: docs/cash-matching.md."""
+
+
+def _database_ready() -> bool:
+    """Whether the database exists and is migrated, found without creating it (an SQLite file is only opened
+    if it is there): ``parse`` reads saved CSV mappings from it when it can, and works without it."""
+    settings = connections["default"].settings_dict
+    if settings["ENGINE"] == "django.db.backends.sqlite3" and not Path(str(settings["NAME"])).is_file():
+        return False
+    try:
+        return BankAccount._meta.db_table in connections["default"].introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 class Command(BaseCommand):
@@ -125,6 +140,13 @@ class Command(BaseCommand):
                        help="FX rates (columns rate_date, base, quote, rate; or an ECB XML file), for payments "
                             "in another currency than the item")
 
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        if options.get("action") in {"parse", "match-files"}:
+            # Django's system checks open the database (to learn what JSON fields it supports); these two
+            # actions work on files alone, with or without a database.
+            options["skip_checks"] = True
+        return super().execute(*args, **options)
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "match-files":
@@ -169,7 +191,8 @@ class Command(BaseCommand):
         data = self._read(options["file"])
         try:
             parsed = statements.parse_file(data, filename=Path(options["file"]).name,
-                                           csv_mapping=self._mapping(options), strict=options["strict"])
+                                           csv_mapping=self._mapping(options), strict=options["strict"],
+                                           saved_mappings=_database_ready())
         except BusinessError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(json.dumps(statements_to_json(parsed, include_raw=options["raw"]), indent=2,
@@ -277,16 +300,20 @@ class Command(BaseCommand):
 
     def _match_files(self, options: dict[str, Any]) -> None:
         problems: list[str] = []
+        warnings: list[str] = []
         loaded: dict[str, Any] = {}
-        readers = (("items", files.read_items), ("payments", files.read_payments),
-                   ("accounts", files.read_accounts), ("rates", files.read_rates),
-                   ("policy_json", files.read_policy))
+        readers: tuple[tuple[str, Any], ...] = (
+            ("items", partial(files.read_items, warnings=warnings)),
+            ("payments", partial(files.read_payments, warnings=warnings)),
+            ("accounts", files.read_accounts), ("rates", files.read_rates), ("policy_json", files.read_policy))
         for key, reader in readers:
             if options.get(key):
                 try:
                     loaded[key] = reader(Path(options[key]))
                 except files.InputError as exc:
                     problems += exc.problems
+        for warning in warnings:
+            self.stderr.write(f"warning: {warning}")
         if problems:
             raise CommandError("nothing was matched:\n" + "\n".join(problems))
         items, payments = loaded["items"], loaded["payments"]

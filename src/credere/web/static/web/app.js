@@ -248,27 +248,33 @@
   }, true);
 
   // ---------------------------------------------------------------- manual match
-  function cents(text) {
-    // "1,234.50" / "1234,5" -> integer minor units (2 decimals), without floating point
+  function minorUnits(text, decimals) {
+    // "1,234.50" / "1234,5" -> integer minor units of a currency with `decimals` decimals (ISO 4217), without
+    // floating point. The last separator is the decimal one when at most max(decimals, 2) digits follow it
+    // (those beyond the currency's decimals must be zeros: "1234.00" yen), else it separates thousands.
     var raw = String(text || "").replace(/[\s'\u00a0\u202f]/g, "");
     if (!/^\d[\d.,]*$/.test(raw)) return null;
     var dot = raw.lastIndexOf("."), comma = raw.lastIndexOf(",");
     var sep = Math.max(dot, comma);
     var whole = raw, frac = "";
-    if (sep >= 0 && raw.length - sep - 1 <= 2) { whole = raw.slice(0, sep); frac = raw.slice(sep + 1); }
+    if (sep >= 0 && raw.length - sep - 1 <= Math.max(decimals, 2)) { whole = raw.slice(0, sep); frac = raw.slice(sep + 1); }
+    else if (sep >= 0 && raw.length - sep - 1 !== 3) return null;
+    if (/[^0]/.test(frac.slice(decimals))) return null;
     whole = whole.replace(/[.,]/g, "");
-    return parseInt(whole || "0", 10) * 100 + parseInt((frac + "00").slice(0, 2), 10);
+    var scale = Math.pow(10, decimals);
+    return parseInt(whole || "0", 10) * scale + (decimals ? parseInt((frac + "0000").slice(0, decimals), 10) : 0);
   }
   function updateTotal() {
     var form = document.getElementById("manual-form");
     var out = document.getElementById("manual-total");
     if (!form || !out) return;
     var total = 0, any = false, mixed = false;
+    var decimals = parseInt(form.getAttribute("data-decimals") || "2", 10);
     form.querySelectorAll("input[name=item]:checked").forEach(function (box) {
       var input = form.querySelector("input[name='amount_" + box.value + "']");
       if (!input) return;
       if (input.getAttribute("data-currency") !== form.getAttribute("data-currency")) mixed = true;
-      var c = cents(input.value);
+      var c = minorUnits(input.value, decimals);
       if (c === null) return;
       any = true;
       total += input.hasAttribute("data-credit") ? -c : c;
@@ -277,8 +283,9 @@
     var locale = document.documentElement.lang || undefined;
     var text;
     try {
-      text = new Intl.NumberFormat(locale, { style: "currency", currency: form.getAttribute("data-currency") }).format(total / 100);
-    } catch (err) { text = (total / 100).toFixed(2); }
+      text = new Intl.NumberFormat(locale, { style: "currency", currency: form.getAttribute("data-currency"),
+        minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(total / Math.pow(10, decimals));
+    } catch (err) { text = (total / Math.pow(10, decimals)).toFixed(decimals); }
     out.textContent = text + (mixed ? " (items in another currency are converted when applied)" : "");
   }
   document.addEventListener("input", function (e) { if (e.target.closest && e.target.closest("#manual-form")) updateTotal(); });
