@@ -16,6 +16,15 @@ class Entry:
     ref: str = ""
     day: str = "2026-11-20"
     credit: bool = True
+    end_to_end: str = "NOTPROVIDED"
+    #: A returned payment: the ISO reason code (and the entry's end-to-end id is the returned payment's).
+    return_code: str = ""
+
+
+def _return(e: Entry) -> str:
+    if not e.return_code:
+        return ""
+    return f"<RtrInf><Rsn><Cd>{e.return_code}</Cd></Rsn><AddtlInf>as the bank says</AddtlInf></RtrInf>"
 
 
 def camt053(entries: list[Entry], *, account: str = "DE89370400440532013000", statement_id: str = "STMT-1",
@@ -34,10 +43,10 @@ def camt053(entries: list[Entry], *, account: str = "DE89370400440532013000", st
         <AcctSvcrRef>{escape(e.ref)}</AcctSvcrRef>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
-          <Refs><AcctSvcrRef>{escape(e.ref)}</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+          <Refs><AcctSvcrRef>{escape(e.ref)}</AcctSvcrRef><EndToEndId>{escape(e.end_to_end)}</EndToEndId></Refs>
           <RltdPties><{party}><Nm>{escape(e.name)}</Nm></{party}>
             <{party}Acct><Id><IBAN>{escape(e.iban)}</IBAN></Id></{party}Acct></RltdPties>
-          <RmtInf><Ustrd>{escape(e.text)}</Ustrd></RmtInf>
+          <RmtInf><Ustrd>{escape(e.text)}</Ustrd></RmtInf>{_return(e)}
         </TxDtls></NtryDtls>
       </Ntry>""")
     return f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -257,3 +257,35 @@ def test_a_statement_that_does_not_add_up_is_imported_flagged_and_acknowledged(l
     expect(page.get_by_test_id("acknowledgement")).to_contain_text("The bank booked a fee of 8.45")
     shoot(page, "file-acknowledged", prefix="cash")
     assert Statement.objects.get().acknowledgement_note == "The bank booked a fee of 8.45 on the next statement."
+
+
+def test_clerk_pairs_a_returned_payment_and_the_payment_page_says_so(ledger, page: Page):
+    from cashapp.statements import Entry
+    from cashapp.statements import camt053 as camt053_entries
+    from credere.cashapp.services import statements
+    from credere.ledger.models import Payment
+
+    clerk = ledger["users"]["cash_clerk"]
+    paid = Entry("1190.00", "Northwind Logistics Ltd", "GB29NWBK60161331926819", "INV-9", "B-9", day="2026-03-20",
+                 end_to_end="E2E-9")
+    from credere.ledger.models import Company
+
+    statements.import_statement(actor=clerk, data=camt053_entries([paid], statement_id="S1"), background=False,
+                                company=Company.objects.get(code="DE01"))
+    returned = Entry("1190.00", "Northwind Logistics Ltd", "GB29NWBK60161331926819", "RETURN", "R-9",
+                     day="2026-03-23", credit=False, end_to_end="SOMETHING-ELSE", return_code="AC04")
+    statements.import_statement(actor=clerk, data=camt053_entries([returned], statement_id="S2"), background=False)
+    assert _open("INV-9") == D("0.00")
+    login(page, "clerk")
+    page.goto("/cash/workbench/")
+    card = page.get_by_test_id("returns-waiting")
+    expect(card).to_contain_text("AC04: the account is closed")
+    expect(card).to_contain_text("SOMETHING-ELSE")
+    shot(page, "returns", phone=True)
+    card.get_by_role("button", name="Pair").click()
+    expect(page.locator(".alert-success")).to_contain_text("Return paired: payment E2E-9 is reversed")
+    expect(page.get_by_test_id("returns-waiting")).to_have_count(0)
+    assert _open("INV-9") == D("1190.00")
+    page.goto(f"/payments/{Payment.objects.get(bank_reference='E2E-9').pk}/")
+    expect(page.get_by_test_id("payment-returned")).to_contain_text("Returned by the bank on")
+    shot(page, "payment-returned", phone=True)

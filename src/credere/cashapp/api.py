@@ -10,6 +10,7 @@
 * ``POST /cash/payments/{id}/match|on-account`` — a clerk's own match, or keep on account.
 * ``GET/PUT /cash/policy`` — the matching policy (versioned, audited).
 * ``POST /cash/remittances`` — remittance advices (CSV/XLSX).
+* ``GET /cash/returns``, ``POST /cash/returns/{id}/pair|dismiss`` — payments the bank sent back.
 """
 
 
@@ -24,7 +25,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, StatementFile
+from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, PaymentReturn, StatementFile
 from credere.cashapp.policies import PolicyInForce, policy_in_force
 from credere.cashapp.schemas import (
     AcknowledgeIn,
@@ -32,11 +33,14 @@ from credere.cashapp.schemas import (
     MatchIn,
     OnAccountIn,
     PayersOut,
+    PaymentReturnOut,
     PolicyIn,
     PolicyOut,
     ProposalFilters,
     ProposalOut,
     RemittanceOut,
+    ReturnDismissIn,
+    ReturnPairIn,
     RunIn,
     RunOut,
     StatementFileDetailOut,
@@ -48,9 +52,10 @@ from credere.cashapp.schemas import (
     UndoIn,
 )
 from credere.cashapp.selectors import payers as payer_reads
+from credere.cashapp.selectors import returns as return_reads
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
-from credere.cashapp.services import decisions, learning, remittances, runs, statements
+from credere.cashapp.services import decisions, learning, remittances, returns, runs, statements
 from credere.cashapp.services import policy as policy_service
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
@@ -310,3 +315,27 @@ def import_remittances(request: HttpRequest, file: File[UploadedFile], company: 
     result = remittances.import_remittances(actor=acting_user(request), data=_read(file),
                                          filename=PurePath(file.name or "remittances.csv").name, company=found)
     return Status(201, {"advices": result.advices, "lines": result.lines, "linked": result.linked})
+
+
+@router.get("/returns", response=list[PaymentReturnOut])
+@paginate(Page)
+def list_returns(request: HttpRequest, status: str = "") -> QuerySet[PaymentReturn]:
+    """Returned payments read from statements, newest first (``status``: paired, unpaired, dismissed)."""
+    authorize(acting_user(request), "view_ledger")
+    if status and status not in PaymentReturn.Status.values:
+        raise BusinessError(f"status: choose one of {', '.join(PaymentReturn.Status.values)}",
+                            fields=[{"field": "status", "message": "paired, unpaired or dismissed"}])
+    return return_reads.returns(status=status)
+
+
+@router.post("/returns/{return_id}/pair", response=PaymentReturnOut)
+def pair_return(request: HttpRequest, return_id: int, data: ReturnPairIn) -> PaymentReturn:
+    """Pair a waiting return with the payment it returns: the payment's allocations are reversed (audited)."""
+    return returns.pair_return(actor=acting_user(request), return_id=return_id, payment_id=data.payment_id,
+                               note=data.note)
+
+
+@router.post("/returns/{return_id}/dismiss", response=PaymentReturnOut)
+def dismiss_return(request: HttpRequest, return_id: int, data: ReturnDismissIn) -> PaymentReturn:
+    """Say a waiting return concerns no payment received (it returns an outgoing payment, say)."""
+    return returns.dismiss_return(actor=acting_user(request), return_id=return_id, note=data.note)

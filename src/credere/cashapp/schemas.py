@@ -282,3 +282,35 @@ class RemittanceOut(Schema):
     advices: int
     lines: int
     linked: int
+
+
+class PaymentReturnOut(Schema):
+    id: int
+    company: str
+    amount: str = Field(description="The money that went back (positive), in `currency`")
+    currency: str
+    returned_on: dt.date
+    returned_reference: str = Field(description="What the bank says the returned payment was known by")
+    reason: str = Field(description="Why, in words (an ISO 20022 return reason, a BAI2 type, a reversal mark)")
+    status: str = Field(description="paired (the payment is reversed), unpaired (waiting for a clerk) or dismissed")
+    payment_id: int | None = Field(description="The payment returned, once paired")
+    note: str
+    decided_by: str
+
+    @staticmethod
+    def resolve_company(obj: Any) -> str:
+        return str(obj.company.code)
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> str:
+        return str(obj.amount)
+
+
+class ReturnPairIn(Schema):
+    payment_id: int = Field(description="The payment the return is the return of (same company, amount, currency)")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class ReturnDismissIn(Schema):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] = Field(
+        description="Why the return concerns no payment received (kept in the audit trail)")

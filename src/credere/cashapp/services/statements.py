@@ -26,11 +26,13 @@ from credere.cashapp.models import (
     BankAccount,
     BankTransaction,
     MatchRun,
+    PaymentReturn,
     RemittanceAdvice,
     RemittanceLine,
     Statement,
     StatementFile,
 )
+from credere.cashapp.services import returns
 from credere.cashapp.services.errors import field_error
 from credere.cashapp.services.remittances import link_waiting_advices
 from credere.cashapp.services.runs import run_matching
@@ -55,6 +57,8 @@ class ImportResult:
     run: MatchRun | None = None
     #: The imported statements whose figures do not add up, for the clerk to acknowledge.
     flagged: list[Statement] = field(default_factory=list)
+    #: Returned payments read in the file: paired (their payment reversed) or waiting for a clerk.
+    returns: list[PaymentReturn] = field(default_factory=list)
 
 #: The longest acknowledgement note kept.
 MAX_NOTE = 2000
@@ -151,6 +155,7 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
         payments: list[Payment] = []
         events: list[dict[str, Any]] = []
         flagged: list[Statement] = []
+        returned: list[BankTransaction] = []
         for st, account, pairs in zip(statements, accounts, keyed, strict=True):
             row = Statement.objects.create(
                 file=stored, bank_account=account, statement_id=st.statement_id[:100], format=st.format,
@@ -181,12 +186,15 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                     events.append({"action": "payment.created", "object_type": "ledger.payment",
                                    "object_id": payment.pk, "object_repr": str(payment),
                                    "after": snapshot(payment), "reason": f"bank statement {filename}"})
-                BankTransaction.objects.create(
+                stored_tx = BankTransaction.objects.create(
                     key=key, statement=row, bank_account=account, booking_date=tx.booking_date,
                     value_date=tx.value_date, amount=tx.amount, currency=tx.currency,
                     counterparty_name=tx.counterparty_name[:200], counterparty_account=tx.counterparty_account[:60],
                     remittance=tx.remittance, references=list(tx.references), bank_reference=tx.bank_reference[:100],
-                    end_to_end_id=tx.end_to_end_id[:100], type_code=tx.type_code[:60], raw=tx.raw, payment=payment)
+                    end_to_end_id=tx.end_to_end_id[:100], type_code=tx.type_code[:60], raw=tx.raw, payment=payment,
+                    return_reason=tx.return_reason[:300], returned_reference=tx.returned_reference[:100])
+                if returns.is_return(stored_tx):
+                    returned.append(stored_tx)
                 if payment is not None and tx.remittance_lines:
                     advice = RemittanceAdvice.objects.create(
                         source=RemittanceAdvice.Source.STATEMENT, payment=payment, company=account.company,
@@ -207,6 +215,8 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                       "flagged": [{"statement": row.pk, "discrepancies": row.discrepancies} for row in flagged]})
     result = ImportResult(stored, len(statements), new, stored.transactions_known, [p.pk for p in payments],
                           flagged=flagged)
+    # returns after the import's own transaction: each pairs (and reverses its payment) in its own
+    result.returns = returns.record_returns(actor=actor, rows=returned)
     if match and payments:
         if background:
             background_work.enqueue_on_commit("cashapp.match_payments", payment_ids=result.payments,

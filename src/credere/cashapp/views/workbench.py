@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 
 from credere.cashapp.amounts import parse_amount
 from credere.cashapp.policies import policy_in_force
+from credere.cashapp.selectors import returns as return_reads
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
-from credere.cashapp.services import decisions, learning, runs
+from credere.cashapp.services import decisions, learning, returns, runs
 from credere.cashapp.views.common import error_lines, not_found, reasons
 from credere.core.errors import BusinessError
 from credere.domain.matching.names import search_word
@@ -133,7 +134,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.GET.get("fragment") == "workbench":
         return render(request, "cashapp/_workbench.html", ctx)
     today = timezone.localdate()
-    ctx.update({"f": f, "companies": workbench_reads.companies(),
+    waiting = list(return_reads.waiting()[:50])
+    for ret in waiting:
+        ret.options = return_reads.candidates(ret)  # type: ignore[attr-defined]
+    ctx.update({"returns_waiting": waiting, "may_allocate": can(request.user, "allocate"), "f": f, "companies": workbench_reads.companies(),
                 "currencies": workbench_reads.queue_currencies(), "summary": statement_reads.summary(today=today), "ranking": workbench_reads.RANKING,
                 "min_raw": request.GET.get("min", "")[:30]})
     return render(request, "cashapp/workbench.html", ctx)
@@ -407,3 +411,36 @@ def match_not_looked_at(request: HttpRequest) -> HttpResponse:
     return _after_action(request, payment_id=0, stay=False,
                          notice=f"Matching run {run.pk} over {run.payments} payment{'s' if run.payments != 1 else ''}: "
                                 f"{run.applied} applied, {run.suggested} suggested, {run.unmatched} without a match.")
+
+
+@require_POST
+@page("allocate")
+def return_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pair a returned payment with the payment it returns (chosen among those of its amount)."""
+    raw = (request.POST.get("payment") or "").strip()
+    try:
+        if not raw.isdigit() or len(raw) > 12:
+            raise BusinessError("payment: choose the payment this return is the return of",
+                                fields=[{"field": "payment", "message": "choose a payment"}])
+        ret = returns.pair_return(actor=request.user, return_id=pk, payment_id=int(raw),
+                                  note=(request.POST.get("note") or "").strip()[:300])
+    except BusinessError as exc:
+        messages.error(request, f"Nothing was changed: {'; '.join(_worded(exc))}")
+    else:
+        label = ret.payment.label if ret.payment else ""
+        messages.success(request, f"Return paired: payment {label} is reversed and the invoices it paid are open "
+                                  "again.")
+    return redirect(reverse("web:cash-workbench") + "#returns")
+
+
+@require_POST
+@page("allocate")
+def return_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dismiss a returned payment that concerns no payment received, with a note."""
+    try:
+        returns.dismiss_return(actor=request.user, return_id=pk, note=(request.POST.get("note") or "")[:300])
+    except BusinessError as exc:
+        messages.error(request, f"Nothing was changed: {'; '.join(_worded(exc))}")
+    else:
+        messages.success(request, "Return dismissed.")
+    return redirect(reverse("web:cash-workbench") + "#returns")

@@ -15,10 +15,11 @@ from django.db import DatabaseError, connections
 from credere.cashapp import files
 from credere.cashapp.models import BankAccount
 from credere.cashapp.policies import policy_in_force
+from credere.cashapp.selectors import returns as return_reads
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
 from credere.cashapp.services import policy as policy_service
-from credere.cashapp.services import remittances, runs, statements
+from credere.cashapp.services import remittances, returns, runs, statements
 from credere.core.cli import add_actor_argument, resolve_actor
 from credere.core.errors import BusinessError
 from credere.domain.fx import RateTable
@@ -102,6 +103,24 @@ class Command(BaseCommand):
         p.add_argument("statement", type=int, metavar="STATEMENT_ID")
         p.add_argument("--note", required=True, help="What you found out about the difference")
         add_actor_argument(p)
+        p = sub.add_parser("returns", help="List payments the bank sent back",
+                           description="List the returned payments read from statements: those paired with the "
+                                       "payment they return (reversed), those waiting for a clerk, those dismissed.")
+        p.add_argument("--status", choices=("paired", "unpaired", "dismissed"), help="Only these")
+        p = sub.add_parser("return-pair", help="Pair a waiting return with the payment it returns",
+                           description="Pair a returned payment no payment was found for (see 'credere cash "
+                                       "returns --status unpaired') with the payment it returns: its allocations "
+                                       "are reversed and the invoices open again (audited).")
+        p.add_argument("return_id", type=int, metavar="RETURN_ID")
+        p.add_argument("payment_id", type=int, metavar="PAYMENT_ID")
+        p.add_argument("--note", default="", help="Why this payment (kept in the audit trail)")
+        add_actor_argument(p)
+        p = sub.add_parser("return-dismiss", help="Dismiss a waiting return that concerns no payment received",
+                           description="Say a returned payment concerns no payment Credere holds (it returns an "
+                                       "outgoing payment, say), with a note kept in the audit trail.")
+        p.add_argument("return_id", type=int, metavar="RETURN_ID")
+        p.add_argument("--note", required=True, help="Why")
+        add_actor_argument(p)
         p = sub.add_parser("run", help="Match unapplied payments now",
                            description="Match every unapplied payment (or those given) to open items: apply what "
                                        "the policy allows and leave suggestions for the rest in the workbench.")
@@ -158,9 +177,12 @@ class Command(BaseCommand):
         if action == "flagged":
             self._flagged(options)
             return
+        if action == "returns":
+            self._returns(options)
+            return
         actor = resolve_actor(options)
         try:
-            getattr(self, "_" + action)(actor, options)
+            getattr(self, "_" + action.replace("-", "_"))(actor, options)
         except NotAllowed as exc:
             raise CommandError(str(exc)) from None
         except BusinessError as exc:
@@ -218,6 +240,31 @@ class Command(BaseCommand):
                 line += f" acknowledged by {who} on {row.acknowledged_at:%Y-%m-%d}: {row.acknowledgement_note}"
             self.stdout.write(line)
 
+    @staticmethod
+    def _return_line(ret: Any) -> str:
+        what = {"paired": f"payment {ret.payment.label} reversed" if ret.payment else "paired",
+                "unpaired": "waiting for a clerk: 'credere cash return-pair RETURN_ID PAYMENT_ID' or 'return-dismiss'",
+                "dismissed": f"dismissed by {ret.decided_by}: {ret.note}"}[ret.status]
+        reference = f", reference {ret.returned_reference}" if ret.returned_reference else ""
+        return (f"return {ret.pk}: {ret.amount} {ret.currency} on {ret.returned_on} ({ret.company.code}{reference}) — "
+                f"{ret.reason}; {what}")
+
+    def _returns(self, options: dict[str, Any]) -> None:
+        rows = list(return_reads.returns(status=options.get("status") or ""))
+        if not rows:
+            self.stdout.write("no returned payment")
+        for ret in rows:
+            self.stdout.write(self._return_line(ret))
+
+    def _return_pair(self, actor: Any, options: dict[str, Any]) -> None:
+        ret = returns.pair_return(actor=actor, return_id=options["return_id"], payment_id=options["payment_id"],
+                                  note=options["note"])
+        self.stdout.write(self._return_line(ret))
+
+    def _return_dismiss(self, actor: Any, options: dict[str, Any]) -> None:
+        ret = returns.dismiss_return(actor=actor, return_id=options["return_id"], note=options["note"])
+        self.stdout.write(self._return_line(ret))
+
     def _acknowledge(self, actor: Any, options: dict[str, Any]) -> None:
         row = statements.acknowledge_statement(actor=actor, statement_id=options["statement"], note=options["note"])
         self.stdout.write(f"statement {row.pk}: difference acknowledged")
@@ -243,6 +290,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{result.file.filename}: {result.statements} statement(s), {result.new} new "
                           f"transaction(s), {result.known} already imported, {len(result.payments)} payment(s) "
                           "received")
+        for ret in result.returns:
+            self.stdout.write(self._return_line(ret))
         for row in result.flagged:
             self.stdout.write(self._flag_line(row))
         if result.flagged:
