@@ -10,7 +10,9 @@ everyone, e.g. after an import). A transaction that rolls back tells nobody.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,8 +42,33 @@ class _Batch:
 
     def __call__(self) -> None:
         ids = None if self.ids is None else set(self.ids)
+        waiting = getattr(_DEFERRED, "batch", None)
+        if waiting is not None:  # told once, when the deferring work ends
+            waiting.add(ids)
+            return
         for listener in list(_LISTENERS):
             listener(ids)
+
+
+_DEFERRED = threading.local()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Tell the listeners once, at the end, of every customer touched by the transactions committed
+    within (a matching run applies its payments in many transactions: credit control refreshes
+    the standings of all their customers together instead of after each). A transaction that rolls
+    back still tells nobody; what committed is told even when the work ends with an error."""
+    if getattr(_DEFERRED, "batch", None) is not None:  # within another: the outer one tells
+        yield
+        return
+    batch = _DEFERRED.batch = _Batch()
+    try:
+        yield
+    finally:
+        _DEFERRED.batch = None
+        if batch.ids is None or batch.ids:
+            batch()
 
 
 def customers_changed(customer_ids: Iterable[int] | None) -> None:

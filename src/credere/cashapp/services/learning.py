@@ -11,7 +11,7 @@ from django.utils import timezone
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from credere.audit.services import actor_name, record, snapshot
+from credere.audit.services import actor_name, record, record_many, snapshot
 from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerLesson, PayerReference
 from credere.cashapp.policies import policy_in_force
 from credere.cashapp.services.errors import field_error
@@ -37,6 +37,42 @@ def learn_account(actor: Any, payment: Payment, customer_id: int, known: dict[st
     row = CustomerBankAccount.objects.filter(account=account).values_list("customer_id", "shared").first()
     if row is not None:
         known[account] = row
+
+
+def learn_accounts(actor: Any, taught: Sequence[tuple[Payment, int, str]], known: dict[str, tuple[int, bool]]) -> None:
+    """:func:`learn_account` for many automatic matches (payment, customer id, decision), in order, with
+    the accounts seen for the first time learned in bulk: a lesson, the account and its audit event
+    each, exactly what :func:`learn_account` writes for them. The others go one by one."""
+    keys = [normalise_account(payment.payer_account) for payment, _c, _d in taught]
+    counts: dict[str, int] = {}
+    for key in keys:
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    # taught for the first time: unknown, once in this batch, no standing lesson of another decision
+    fresh = {k for k, n in counts.items() if n == 1 and k not in known}
+    fresh -= set(PayerLesson.objects.filter(kind=PayerLesson.Kind.ACCOUNT, key__in=sorted(fresh),
+                                            undone_at__isnull=True).values_list("key", flat=True))
+    fresh -= set(CustomerBankAccount.objects.filter(account__in=sorted(fresh)).values_list("account", flat=True))
+    who = actor_name(actor)
+    lessons: list[PayerLesson] = []
+    rows: list[CustomerBankAccount] = []
+    with transaction.atomic():
+        for (payment, customer_id, decision), key in zip(taught, keys, strict=True):
+            if key not in fresh:
+                learn_account(actor, payment, customer_id, known, decision)
+                continue
+            lessons.append(PayerLesson(kind=PayerLesson.Kind.ACCOUNT, key=key, label=(payment.payer_account or "")[:300],
+                                       customer_id=customer_id, payment=payment, decision=decision, created_by=who))
+            rows.append(CustomerBankAccount(account=key, source=CustomerBankAccount.Source.LEARNED, created_by=who,
+                                            customer_id=customer_id, shared=False, learned_from_id=payment.pk))
+            known[key] = (customer_id, False)
+        PayerLesson.objects.bulk_create(lessons)
+        CustomerBankAccount.objects.bulk_create(rows)
+        record_many(actor=actor, events=[{
+            "action": "customer_bank_account.learned", "object_type": CustomerBankAccount._meta.label_lower,
+            "object_id": row.pk, "object_repr": str(row)[:300], "after": snapshot(row),
+            "reason": f"payment {lesson.payment.reference}" if lesson.payment else ""}
+            for row, lesson in zip(rows, lessons, strict=True)])
 
 
 def learn_payer(*, actor: Any, payment: Payment, customer_id: int, decision: str, names: bool = True,

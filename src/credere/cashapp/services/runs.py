@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from credere.audit.services import actor_name, record
+from credere.audit.services import actor_name, record, record_many
 from credere.cashapp.models import (
     Adjustment,
     CustomerBankAccount,
@@ -26,19 +26,23 @@ from credere.cashapp.models import (
     StatementFile,
 )
 from credere.cashapp.selectors.workbench import workbench_payments
-from credere.cashapp.services.learning import learn_account
+from credere.cashapp.services.learning import learn_accounts
 from credere.cashapp.services.policy import policy_of, stored_policy_version
+from credere.core.bulk import update_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import matching
 from credere.domain.matching import MatchingPolicy, match_batch
 from credere.domain.matching.advice import AdviceLine, AdvisedPayment, propose_from_advices
 from credere.domain.matching.settlement import CreditNotNetted, SettlementLine, plan_settlement
 from credere.identity.authz import authorize
+from credere.ledger import changes
 from credere.ledger.models import Company, OpenItem, Payment
 from credere.ledger.services import allocations, fx
 
 #: Proposals stored per transaction in a matching run.
 STORE_CHUNK = 500
+#: Proposals applied per transaction (a chunk that cannot be applied whole is applied one by one).
+APPLY_CHUNK = 100
 
 
 def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, company: Company | None = None,
@@ -57,7 +61,8 @@ def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, compan
         qs = qs.filter(company=company)
     payments = list(qs.order_by("received_on", "id"))
     try:
-        stats = _match(actor, run, payments, policy, applied_on)
+        with changes.deferred():  # credit control hears of every customer paid once, after the last chunk
+            stats = _match(actor, run, payments, policy, applied_on)
     except Exception as exc:
         MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.FAILED, error=str(exc)[:2000],
                                                   finished_at=timezone.now())
@@ -157,18 +162,26 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
         for start in range(0, len(proposals), STORE_CHUNK):
             chunk = proposals[start:start + STORE_CHUNK]
             rows = _store_proposals(run, [(by_id[p.payment_id], p) for p in chunk], customers)
+            to_apply: list[tuple[MatchProposal, dt.date]] = []
             for proposal, row in zip(chunk, rows, strict=True):
-                payment = by_id[proposal.payment_id]
                 if row.status == MatchProposal.Status.UNMATCHED:
                     unmatched += 1
-                elif proposal.auto_apply and _try_apply(actor, row, applied_on or payment.received_on,
-                                                        MatchProposal.Status.APPLIED):
-                    applied += 1
-                    owners = {owner.get(link.item_id, "") for link in proposal.links}
-                    if len(owners) == 1 and (customer_id := customers.get(owners.pop())) is not None:
-                        learn_account(actor, payment, customer_id, seen_accounts, f"proposal:{row.pk}")
+                elif proposal.auto_apply:
+                    to_apply.append((row, applied_on or by_id[proposal.payment_id].received_on))
                 else:
                     suggested += 1
+            done = _apply_all(actor, to_apply, MatchProposal.Status.APPLIED)
+            taught: list[tuple[Payment, int, str]] = []
+            for proposal, row in zip(chunk, rows, strict=True):
+                if row.pk not in done:
+                    if proposal.auto_apply and row.status != MatchProposal.Status.UNMATCHED:
+                        suggested += 1
+                    continue
+                applied += 1
+                owners = {owner.get(link.item_id, "") for link in proposal.links}
+                if len(owners) == 1 and (customer_id := customers.get(owners.pop())) is not None:
+                    taught.append((by_id[proposal.payment_id], customer_id, f"proposal:{row.pk}"))
+            learn_accounts(actor, taught, seen_accounts)
     return applied, suggested, unmatched
 
 
@@ -212,6 +225,100 @@ def _try_apply(actor: Any, proposal: MatchProposal, applied_on: dt.date, status:
         if gone:
             update["status"] = MatchProposal.Status.SUPERSEDED
         MatchProposal.objects.filter(pk=proposal.pk, status=MatchProposal.Status.SUGGESTED).update(**update)
+        return False
+    return True
+
+
+def _apply_all(actor: Any, rows: Sequence[tuple[MatchProposal, dt.date]], status: str) -> set[int]:
+    """Apply stored proposals, :data:`APPLY_CHUNK` to a transaction; a chunk in which any proposal
+    cannot be applied as planned (someone took its money or items meanwhile) is applied one by one
+    instead, so that each proposal ends as :func:`_try_apply` would leave it. The ids applied."""
+    done: set[int] = set()
+    for start in range(0, len(rows), APPLY_CHUNK):
+        chunk = rows[start:start + APPLY_CHUNK]
+        if _apply_chunk(actor, chunk, status):
+            done.update(row.pk for row, _on in chunk)
+            continue
+        done.update(row.pk for row, on in chunk if _try_apply(actor, row, on, status))
+    return done
+
+
+class _NotAsPlanned(Exception):
+    """A proposal of a chunk cannot be applied together with the others: apply them one by one."""
+
+
+def _apply_chunk(actor: Any, chunk: Sequence[tuple[MatchProposal, dt.date]], status: str) -> bool:
+    """Apply a chunk of proposals in one transaction, all or none, with what :func:`apply_proposal` does
+    for each — the same locks, checks, allocations, adjustments and audit events — written in bulk."""
+    ids = [row.pk for row, _on in chunk]
+    lines: dict[int, list[ProposalLine]] = {}
+    for line in ProposalLine.objects.filter(proposal_id__in=ids).select_related("item").order_by("id"):
+        lines.setdefault(line.proposal_id, []).append(line)
+    who = actor_name(actor)
+    as_stored = {row.pk: (row.status, row.decided_by, row.updated_at) for row, _on in chunk}
+    try:
+        with transaction.atomic():
+            # the ledger's lock order: items by id, then payments (allocate_many takes both again, held already)
+            list(OpenItem.objects.select_for_update(no_key=True)
+                 .filter(pk__in=sorted({ln.item_id for group in lines.values() for ln in group}))
+                 .order_by("pk").values_list("pk", flat=True))
+            payment_ids = sorted({row.payment_id for row, _on in chunk})
+            list(Payment.objects.select_for_update(no_key=True).filter(pk__in=payment_ids).order_by("pk")
+                 .values_list("pk", flat=True))
+            current = {p.pk: p for p in MatchProposal.objects.select_for_update(no_key=True).filter(pk__in=ids)}
+            kept = set(OnAccount.objects.filter(payment_id__in=payment_ids, released_at__isnull=True)
+                       .values_list("payment_id", flat=True))
+            requests: list[allocations.AllocationRequest] = []
+            targets: list[list[ProposalLine]] = []  # the proposal lines each allocation belongs to
+            adjustments: list[Adjustment] = []
+            for row, applied_on in chunk:
+                mine = lines.get(row.pk, [])
+                if current[row.pk].status not in MatchProposal.OPEN_STATUSES or row.payment_id in kept:
+                    raise _NotAsPlanned
+                by_id = {ln.pk: ln for ln in mine}
+                try:
+                    plan = plan_settlement([SettlementLine(
+                        ln.pk, ln.item_id, ln.item.currency, ln.item.due_date,
+                        ln.item.document_type == OpenItem.Type.CREDIT_NOTE, ln.amount, ln.payment_amount,
+                        ln.discount, ln.deduction) for ln in mine], payment_currency=row.payment.currency,
+                        reasons=set(row.reasons))
+                except CreditNotNetted:
+                    raise _NotAsPlanned from None
+                note = f"cash matching, proposal {row.pk}"
+                for netting in plan.nettings:
+                    credit, target = by_id[netting.credit_line], by_id[netting.target_line]
+                    requests.append(allocations.AllocationRequest(
+                        target.item_id, netting.amount, applied_on, credit_note_id=credit.item_id, note=note))
+                    targets.append([credit, target])
+                for cash in plan.cash:
+                    line = by_id[cash.line_id]
+                    requests.append(allocations.AllocationRequest(
+                        line.item_id, cash.amount, applied_on, payment_id=row.payment_id,
+                        source_amount=cash.source_amount, note=note))
+                    targets.append([line])
+                adjustments += [Adjustment(item_id=by_id[part.line_id].item_id, payment_id=row.payment_id,
+                                           proposal=row, kind=part.kind, amount=part.amount,
+                                           currency=by_id[part.line_id].item.currency, created_by=who)
+                                for part in plan.adjustments]
+            made = allocations.allocate_many(actor=actor, requests=requests)
+            through = ProposalLine.allocations.through
+            through.objects.bulk_create([through(proposalline_id=line.pk, allocation_id=alloc.pk)
+                                         for alloc, group in zip(made, targets, strict=True) for line in group])
+            Adjustment.objects.bulk_create(adjustments)
+            now = timezone.now()
+            for row, _on in chunk:
+                row.status, row.decided_by, row.updated_at = status, who, now
+            update_rows(MatchProposal, [row for row, _on in chunk], ["status", "decided_by", "updated_at"])
+            record_many(actor=actor, events=[{
+                "action": f"match.{status}", "object_type": MatchProposal._meta.label_lower, "object_id": row.pk,
+                "object_repr": str(row)[:300], "before": {"status": current[row.pk].status},
+                "after": {"status": status, "payment": row.payment_id, "confidence": row.confidence,
+                          "reasons": row.reasons,
+                          "lines": [{"item": ln.item_id, "amount": ln.amount} for ln in lines.get(row.pk, [])]}}
+                for row, _on in chunk])
+    except (_NotAsPlanned, BusinessError):
+        for row, _on in chunk:  # nothing was written: the rows are as they were
+            row.status, row.decided_by, row.updated_at = as_stored[row.pk]
         return False
     return True
 

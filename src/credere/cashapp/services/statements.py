@@ -45,6 +45,8 @@ from credere.ledger.models import GENERATED_REFERENCE_PREFIX, Company, Payment
 
 #: Statement files larger than this are refused.
 MAX_STATEMENT_BYTES = 50 * 1024 * 1024
+#: Rows per INSERT when an import writes its payments and transactions.
+BULK_ROWS = 500
 
 
 @dataclass
@@ -153,9 +155,9 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
         known = set(BankTransaction.objects.filter(key__in=all_keys).values_list("key", flat=True))
         new = 0
         payments: list[Payment] = []
-        events: list[dict[str, Any]] = []
+        rows: list[BankTransaction] = []
+        advised: list[tuple[Payment, BankAccount, Any]] = []
         flagged: list[Statement] = []
-        returned: list[BankTransaction] = []
         for st, account, pairs in zip(statements, accounts, keyed, strict=True):
             row = Statement.objects.create(
                 file=stored, bank_account=account, statement_id=st.statement_id[:100], format=st.format,
@@ -175,7 +177,7 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                 if tx.amount > 0:
                     # no customer yet: a learned account is evidence for matching, not a decision (a
                     # payment service may pay for several customers); the first allocation sets it
-                    payment = Payment.objects.create(
+                    payment = Payment(
                         company=account.company, reference=f"{GENERATED_REFERENCE_PREFIX}{key[:24]}",
                         bank_reference=(tx.end_to_end_id if tx.end_to_end_id.upper() not in NO_REFERENCE
                                         else tx.bank_reference)[:100],
@@ -183,27 +185,32 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                         amount=tx.amount, unapplied_amount=tx.amount, payer_name=tx.counterparty_name[:200],
                         payer_account=tx.counterparty_account[:60], reference_text=_payment_text(tx))
                     payments.append(payment)
-                    events.append({"action": "payment.created", "object_type": "ledger.payment",
-                                   "object_id": payment.pk, "object_repr": str(payment),
-                                   "after": snapshot(payment), "reason": f"bank statement {filename}"})
-                stored_tx = BankTransaction.objects.create(
+                    if tx.remittance_lines:
+                        advised.append((payment, account, tx))
+                rows.append(BankTransaction(
                     key=key, statement=row, bank_account=account, booking_date=tx.booking_date,
                     value_date=tx.value_date, amount=tx.amount, currency=tx.currency,
                     counterparty_name=tx.counterparty_name[:200], counterparty_account=tx.counterparty_account[:60],
                     remittance=tx.remittance, references=list(tx.references), bank_reference=tx.bank_reference[:100],
                     end_to_end_id=tx.end_to_end_id[:100], type_code=tx.type_code[:60], raw=tx.raw, payment=payment,
-                    return_reason=tx.return_reason[:300], returned_reference=tx.returned_reference[:100])
-                if returns.is_return(stored_tx):
-                    returned.append(stored_tx)
-                if payment is not None and tx.remittance_lines:
-                    advice = RemittanceAdvice.objects.create(
-                        source=RemittanceAdvice.Source.STATEMENT, payment=payment, company=account.company,
-                        payer_name=tx.counterparty_name[:200], payment_reference=tx.end_to_end_id[:100],
-                        payment_date=tx.booking_date, currency=tx.currency, amount=tx.amount, filename=filename[:255])
-                    RemittanceLine.objects.bulk_create([
-                        RemittanceLine(advice=advice, document_number=line.document_number[:60],
-                                       amount=line.amount, deduction=line.deduction, note=line.note[:200])
-                        for line in tx.remittance_lines])
+                    return_reason=tx.return_reason[:300], returned_reference=tx.returned_reference[:100]))
+        # written in bulk, in the file's order: the payments first (the transactions and advices name them)
+        Payment.objects.bulk_create(payments, batch_size=BULK_ROWS)
+        events = [{"action": "payment.created", "object_type": "ledger.payment", "object_id": payment.pk,
+                   "object_repr": str(payment), "after": snapshot(payment), "reason": f"bank statement {filename}"}
+                  for payment in payments]
+        BankTransaction.objects.bulk_create(rows, batch_size=BULK_ROWS)
+        returned = [tx_row for tx_row in rows if returns.is_return(tx_row)]
+        advices = RemittanceAdvice.objects.bulk_create([RemittanceAdvice(
+            source=RemittanceAdvice.Source.STATEMENT, payment=payment, company=account.company,
+            payer_name=tx.counterparty_name[:200], payment_reference=tx.end_to_end_id[:100],
+            payment_date=tx.booking_date, currency=tx.currency, amount=tx.amount, filename=filename[:255])
+            for payment, account, tx in advised], batch_size=BULK_ROWS)
+        RemittanceLine.objects.bulk_create([
+            RemittanceLine(advice=advice, document_number=line.document_number[:60], amount=line.amount,
+                           deduction=line.deduction, note=line.note[:200])
+            for advice, (_payment, _account, tx) in zip(advices, advised, strict=True)
+            for line in tx.remittance_lines], batch_size=BULK_ROWS)
         stored.transactions_new = new
         stored.transactions_known = len(all_keys) - new
         stored.save(update_fields=["transactions_new", "transactions_known"])
