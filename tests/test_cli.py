@@ -35,3 +35,11 @@ def test_nested_help_and_a_clear_error(tmp_path):
     assert run("migrate", home=tmp_path).returncode == 0
     r = run("audit", "verify", home=tmp_path)
     assert r.returncode != 0 and "--user" in r.stderr
+
+
+@pytest.mark.django_db
+def test_the_project_checks_pass():
+    """The cash commands skip Django's system checks for speed: the checks run here instead."""
+    from django.core.management import call_command
+
+    call_command("check", fail_level="WARNING")

@@ -58,7 +58,7 @@ def demo_entries(company: Company, *, payments: int, seed: int, on: dt.date) -> 
     rng = random.Random(seed)
     items = list(OpenItem.objects.filter(company=company, document_type=OpenItem.Type.INVOICE, open_amount__gt=0,
                                          currency=company.base_currency, document_date__lte=on)
-                 .select_related("customer").order_by("due_date", "id")[:5000])
+                 .select_related("customer").order_by("due_date", "id")[:max(5000, 2 * payments)])
     if not items:
         return []
     by_customer: dict[int, list[OpenItem]] = {}
