@@ -189,9 +189,16 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
 
 
 def supersede_open(payments: Iterable[Payment]) -> None:
-    """A newer proposal or a clerk's decision replaces the payments' open suggestions."""
-    MatchProposal.objects.filter(payment__in=list(payments), status__in=MatchProposal.OPEN_STATUSES).update(
-        status=MatchProposal.Status.SUPERSEDED)
+    """A newer proposal or a clerk's decision replaces the payments' open suggestions.
+
+    Their rows are locked in id order first, as a run applying a chunk locks its proposals, so that
+    a run storing proposals and another applying them never wait on each other in a cycle."""
+    with transaction.atomic():
+        open_ids = list(MatchProposal.objects.select_for_update(no_key=True)
+                        .filter(payment__in=list(payments), status__in=MatchProposal.OPEN_STATUSES)
+                        .order_by("pk").values_list("pk", flat=True))
+        MatchProposal.objects.filter(pk__in=open_ids, status__in=MatchProposal.OPEN_STATUSES).update(
+            status=MatchProposal.Status.SUPERSEDED)
 
 
 def _store_proposals(run: MatchRun, pairs: Sequence[tuple[Payment, matching.Proposal]],
@@ -266,7 +273,8 @@ def _apply_chunk(actor: Any, chunk: Sequence[tuple[MatchProposal, dt.date]], sta
             payment_ids = sorted({row.payment_id for row, _on in chunk})
             list(Payment.objects.select_for_update(no_key=True).filter(pk__in=payment_ids).order_by("pk")
                  .values_list("pk", flat=True))
-            current = {p.pk: p for p in MatchProposal.objects.select_for_update(no_key=True).filter(pk__in=ids)}
+            current = {p.pk: p for p in MatchProposal.objects.select_for_update(no_key=True).filter(pk__in=ids)
+                       .order_by("pk")}
             kept = set(OnAccount.objects.filter(payment_id__in=payment_ids, released_at__isnull=True)
                        .values_list("payment_id", flat=True))
             requests: list[allocations.AllocationRequest] = []
