@@ -112,6 +112,39 @@ def test_a_return_of_another_amount_is_not_paired_and_can_be_dismissed(paid, cle
     assert AuditEvent.objects.filter(action="payment_return.dismissed").count() == 1
 
 
+def _bai2(day: str, detail: str) -> bytes:
+    """A BAI2 file of one USD account with one 16 record."""
+    lines = [f"01,BANK,CREDERE,{day},0800,1,80,,2/", f"02,CREDERE,BANKID,1,{day},,USD,2/",
+             "03,123456789,USD,010,100000,,/", detail, "49,0,2/", "98,0,1,3/", "99,0,1,5/"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("returned_by", ["CUST-9", "BR-10001"])
+def test_a_bai2_return_pairs_by_the_deposits_customer_or_bank_reference(admin, company, clerk, returned_by):
+    """A BAI2 return (type 555) names the deposit it returns by its customer reference (or, without one, the
+    bank's): the payment is reversed and its invoice reopens; another deposit of the same amount is left alone."""
+    north = upsert_customer(actor=admin, account_number="C100", name="Northwind Logistics Ltd")[0]
+    item = upsert_item(actor=admin, company=company, customer=north, document_type="invoice",
+                       document_number="INV-1001", document_date=dt.date(2026, 10, 1), due_date=dt.date(2026, 10, 31),
+                       currency="USD", amount=Decimal("1190.00"))[0]
+    statements.import_statement(actor=clerk, data=_bai2("261120", "16,195,119000,0,BR-10001,CUST-9,Northwind INV-1001/"),
+                                filename="d1.bai", background=False)
+    statements.import_statement(actor=clerk, data=_bai2("261120", "16,195,119000,0,BR-7,CUST-7,Southwind/"),
+                                filename="d1b.bai", background=False)
+    payment = Payment.objects.get(bank_reference="BR-10001")
+    item.refresh_from_db()
+    assert item.open_amount == Decimal("0.00")
+    own, bank = ("CUST-9", "BR-20002") if returned_by == "CUST-9" else ("", "BR-10001")
+    result = statements.import_statement(actor=clerk, data=_bai2("261121", f"16,555,119000,0,{bank},{own},RETURN/"),
+                                         filename="d2.bai", background=False)
+    [ret] = result.returns
+    payment.refresh_from_db()
+    item.refresh_from_db()
+    assert (ret.status, ret.payment_id, ret.reason) == ("paired", payment.pk, "555 Deposited Item Returned")
+    assert payment.returned_on == dt.date(2026, 11, 21) and item.open_amount == Decimal("1190.00")
+    assert Payment.objects.get(bank_reference="BR-7").returned_on is None
+
+
 @pytest.mark.parametrize(("reason", "words"), [
     ("AC04 Account closed", "AC04: the account is closed (Account closed)"),
     ("MD07", "MD07: the account holder has died"),

@@ -56,19 +56,29 @@ def record_returns(*, actor: Any, rows: Iterable[BankTransaction]) -> list[Payme
 
 
 def _payment_named(ret: PaymentReturn) -> int | None:
-    """The one payment of the company the return names by reference, of its amount and currency."""
+    """The one payment of the company the return names by reference, of its amount and currency: by its
+    end-to-end id or the bank's reference, or by the payer's own reference on its transaction (a BAI2 return
+    names the item it returns by the customer reference of the deposit)."""
     if not ret.returned_reference:
         return None
     key = ret.returned_reference
-    found = (Payment.objects.filter(company=ret.company, currency=ret.currency, amount=ret.amount,
-                                    returned_on__isnull=True)
-             .filter(Q(bank_reference__iexact=key) | Q(reference__iexact=key)
-                     | Q(bank_transaction__end_to_end_id__iexact=key)
-                     | Q(bank_transaction__bank_reference__iexact=key))
-             .values_list("pk", "bank_reference", "reference", "bank_transaction__end_to_end_id",
-                          "bank_transaction__bank_reference", "amount", "currency", "received_on")[:10])
+    same = Payment.objects.filter(company=ret.company, currency=ret.currency, amount=ret.amount,
+                                  returned_on__isnull=True, received_on__lte=ret.returned_on)
+    found = list(same.filter(Q(bank_reference__iexact=key) | Q(reference__iexact=key)
+                             | Q(bank_transaction__end_to_end_id__iexact=key)
+                             | Q(bank_transaction__bank_reference__iexact=key))
+                 .values_list("pk", "bank_reference", "reference", "bank_transaction__end_to_end_id",
+                              "bank_transaction__bank_reference", "amount", "currency", "received_on")[:10])
     options = [Returnable(pk, (ref, own, e2e, bank), amount, currency, received)
                for pk, ref, own, e2e, bank, amount, currency, received in found]
+    seen = {option.payment_id for option in options}
+    # the payer's references on the transaction (a list in JSON, read here on every database): the latest
+    # payments of that amount, which is few
+    for pk, refs, amount, currency, received in (
+            same.exclude(pk__in=seen).filter(bank_transaction__isnull=False).order_by("-received_on", "-pk")
+            .values_list("pk", "bank_transaction__references", "amount", "currency", "received_on")[:500]):
+        if isinstance(refs, list):
+            options.append(Returnable(pk, tuple(str(r) for r in refs), amount, currency, received))
     return pair(key, ret.amount, ret.currency, ret.returned_on, options)
 
 
