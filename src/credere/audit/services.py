@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from credere.audit.models import AuditChainHead, AuditEvent
+from credere.core.bulk import insert_rows
 from credere.domain import audit_chain
 
 
@@ -117,7 +118,7 @@ def record_many(*, actor: Any, events: list[dict[str, Any]]) -> int:
             rows.append(AuditEvent(**{**entry, "occurred_at": dt.datetime.fromisoformat(now)},
                                    prev_hash=prev, hash=digest))
             prev = digest
-        AuditEvent.objects.bulk_create(rows, batch_size=2000)
+        insert_rows(AuditEvent, rows, batch_size=2000)
         head.last_seq, head.last_hash = seq, prev
         head.save(update_fields=["last_seq", "last_hash"])
     return len(rows)

@@ -15,6 +15,7 @@ from credere.audit.services import actor_name, record, record_many, snapshot
 from credere.cashapp.models import CustomerBankAccount, PayerAlias, PayerLesson, PayerReference
 from credere.cashapp.policies import policy_in_force
 from credere.cashapp.services.errors import field_error
+from credere.core.bulk import insert_rows
 from credere.core.errors import Conflict
 from credere.domain.matching import MatchingPolicy
 from credere.domain.matching.batch import normalise_account
@@ -66,8 +67,8 @@ def learn_accounts(actor: Any, taught: Sequence[tuple[Payment, int, str]], known
             rows.append(CustomerBankAccount(account=key, source=CustomerBankAccount.Source.LEARNED, created_by=who,
                                             customer_id=customer_id, shared=False, learned_from_id=payment.pk))
             known[key] = (customer_id, False)
-        PayerLesson.objects.bulk_create(lessons)
-        CustomerBankAccount.objects.bulk_create(rows)
+        insert_rows(PayerLesson, lessons)
+        insert_rows(CustomerBankAccount, rows)
         record_many(actor=actor, events=[{
             "action": "customer_bank_account.learned", "object_type": CustomerBankAccount._meta.label_lower,
             "object_id": row.pk, "object_repr": str(row)[:300], "after": snapshot(row),

@@ -28,7 +28,7 @@ from credere.cashapp.models import (
 from credere.cashapp.selectors.workbench import workbench_payments
 from credere.cashapp.services.learning import learn_accounts
 from credere.cashapp.services.policy import policy_of, stored_policy_version
-from credere.core.bulk import update_rows
+from credere.core.bulk import insert_rows, update_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import matching
 from credere.domain.matching import MatchingPolicy, match_batch
@@ -206,13 +206,13 @@ def _store_proposals(run: MatchRun, pairs: Sequence[tuple[Payment, matching.Prop
     """Store a chunk of proposals at once: each replaces its payment's open suggestion."""
     with transaction.atomic():
         supersede_open(payment for payment, _p in pairs)
-        rows = MatchProposal.objects.bulk_create([MatchProposal(
+        rows = insert_rows(MatchProposal, [MatchProposal(
             run=run, payment=payment,
             status=MatchProposal.Status.SUGGESTED if proposal.links else MatchProposal.Status.UNMATCHED,
             confidence=proposal.confidence, reasons=list(proposal.reasons),
             customer_id=customers.get(proposal.customer_account), unapplied=proposal.unapplied)
             for payment, proposal in pairs])
-        ProposalLine.objects.bulk_create([
+        insert_rows(ProposalLine, [
             ProposalLine(proposal=row, item_id=int(link.item_id), amount=link.amount,
                          payment_amount=link.payment_amount, discount=link.discount, deduction=link.deduction)
             for row, (_payment, proposal) in zip(rows, pairs, strict=True)
@@ -311,9 +311,9 @@ def _apply_chunk(actor: Any, chunk: Sequence[tuple[MatchProposal, dt.date]], sta
                                 for part in plan.adjustments]
             made = allocations.allocate_many(actor=actor, requests=requests)
             through = ProposalLine.allocations.through
-            through.objects.bulk_create([through(proposalline_id=line.pk, allocation_id=alloc.pk)
+            insert_rows(through, [through(proposalline_id=line.pk, allocation_id=alloc.pk)
                                          for alloc, group in zip(made, targets, strict=True) for line in group])
-            Adjustment.objects.bulk_create(adjustments)
+            insert_rows(Adjustment, adjustments)
             now = timezone.now()
             for row, _on in chunk:
                 row.status, row.decided_by, row.updated_at = status, who, now

@@ -37,6 +37,7 @@ from credere.cashapp.services.errors import field_error
 from credere.cashapp.services.remittances import link_waiting_advices
 from credere.cashapp.services.runs import run_matching
 from credere.core import background as background_work
+from credere.core.bulk import insert_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain.matching.batch import normalise_account
 from credere.domain.money import check_currency
@@ -195,18 +196,18 @@ def import_statement(*, actor: Any, data: bytes, filename: str = "", company: Co
                     end_to_end_id=tx.end_to_end_id[:100], type_code=tx.type_code[:60], raw=tx.raw, payment=payment,
                     return_reason=tx.return_reason[:300], returned_reference=tx.returned_reference[:100]))
         # written in bulk, in the file's order: the payments first (the transactions and advices name them)
-        Payment.objects.bulk_create(payments, batch_size=BULK_ROWS)
+        insert_rows(Payment, payments, batch_size=BULK_ROWS)
         events = [{"action": "payment.created", "object_type": "ledger.payment", "object_id": payment.pk,
                    "object_repr": str(payment), "after": snapshot(payment), "reason": f"bank statement {filename}"}
                   for payment in payments]
-        BankTransaction.objects.bulk_create(rows, batch_size=BULK_ROWS)
+        insert_rows(BankTransaction, rows, batch_size=BULK_ROWS)
         returned = [tx_row for tx_row in rows if returns.is_return(tx_row)]
-        advices = RemittanceAdvice.objects.bulk_create([RemittanceAdvice(
+        advices = insert_rows(RemittanceAdvice, [RemittanceAdvice(
             source=RemittanceAdvice.Source.STATEMENT, payment=payment, company=account.company,
             payer_name=tx.counterparty_name[:200], payment_reference=tx.end_to_end_id[:100],
             payment_date=tx.booking_date, currency=tx.currency, amount=tx.amount, filename=filename[:255])
             for payment, account, tx in advised], batch_size=BULK_ROWS)
-        RemittanceLine.objects.bulk_create([
+        insert_rows(RemittanceLine, [
             RemittanceLine(advice=advice, document_number=line.document_number[:60], amount=line.amount,
                            deduction=line.deduction, note=line.note[:200])
             for advice, (_payment, _account, tx) in zip(advices, advised, strict=True)

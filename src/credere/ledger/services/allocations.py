@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credere.audit.services import record, record_many, snapshot
-from credere.core.bulk import update_rows
+from credere.core.bulk import insert_rows, update_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import allocation as rules
 from credere.identity.authz import authorize
@@ -90,7 +90,7 @@ def allocate_many(*, actor: Any, requests: Sequence[AllocationRequest]) -> list[
         payments = {p.pk: p for p in Payment.objects.select_for_update(no_key=True).filter(pk__in=payment_ids)
                     .order_by("pk")}
         made = [_take(items, payments, request) for request in requests]
-        Allocation.objects.bulk_create(made)
+        insert_rows(Allocation, made)
         now = timezone.now()
         touched = {a.target_id for a in made} | {a.credit_note_id for a in made if a.credit_note_id is not None}
         for pk in touched:
