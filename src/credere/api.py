@@ -6,9 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
-from credere.core.api import install_error_handlers
+from credere.core.api import BoundedJsonParser, install_error_handlers
 from credere.identity.services import user_for_token
 
 
@@ -22,6 +22,17 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SignedInSession(SessionAuth):
+    """The web application's session, for the pages' own calls; its CSRF check applies only to a signed-in
+    user. A request with no credentials at all is answered 401 (with ``WWW-Authenticate``), not 403
+    "CSRF check failed"."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 api = NinjaAPI(
     title="Credere API",
     version="1",
@@ -30,7 +41,8 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>` (create one with `credere user token`). "
         "Errors always have the body `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}`."
     ),
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SignedInSession()],
+    parser=BoundedJsonParser(),
     urls_namespace="api-v1",
 )
 install_error_handlers(api)

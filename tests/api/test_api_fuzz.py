@@ -47,3 +47,46 @@ def test_no_request_produces_a_server_error(case, token):
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
+
+
+def _operations(methods, json_body=False):
+    from django.test import Client
+
+    spec = Client().get("/api/v1/openapi.json").json()
+    return [(method.upper(), path) for path, item in spec["paths"].items() for method, op in item.items()
+            if method in methods
+            and (not json_body or "application/json" in op.get("requestBody", {}).get("content", {}))]
+
+
+def _concrete(path):
+    import re
+
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_every_write_endpoint_refuses_deep_json_with_a_400(token):
+    """Nesting that would exhaust the stack anywhere (parsing, validation, the audit trail) is refused first."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = "{\"a\":" * 5000 + "1" + "}" * 5000
+    operations = _operations({"post", "put", "patch"}, json_body=True)
+    assert len(operations) > 10
+    for method, path in operations:
+        response = client.generic(method, _concrete(path), body, content_type="application/json")
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert response.json()["error"]["code"] == "too_deep"
+
+
+def test_every_endpoint_without_credentials_is_401(db):
+    """No token and no session: 401 with WWW-Authenticate on every operation, reads and writes (never 403
+    "CSRF check failed", never a 2xx)."""
+    from django.test import Client
+
+    client = Client()
+    for method, path in _operations({"get", "post", "put", "patch", "delete"}):
+        if path.endswith(("/openapi.json", "/docs")):
+            continue
+        response = client.generic(method, _concrete(path), "{}", content_type="application/json")
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response["WWW-Authenticate"].startswith("Bearer")

@@ -112,7 +112,9 @@ def test_manual_match_undo_and_on_account(clerk, admin, items):
     assert r.status_code == 409
     r = api.post(f"/api/v1/cash/payments/{nwl.pk}/match", json.dumps({"lines": [
         {"item_id": items["INV-1002"].pk, "amount": "9999.00"}]}), content_type="application/json")
-    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "lines[1].amount"
+    # more than the item has open is a conflict with the ledger, as the ledger's own allocations answer it
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "lines[1].amount"
+    assert r.json()["error"]["code"] == "over_allocation"
 
 
 def test_accept_and_policy(clerk, make_user, items):

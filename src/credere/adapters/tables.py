@@ -22,13 +22,43 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+#: What a spreadsheet reads as the start of a formula (or of a command, after a tab or a carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text that a spreadsheet opening the CSV shows as text, never runs: a name a payer wrote on a bank
+    transfer (``=HYPERLINK(...)``, ``@SUM(...)``, ``-2+3``) gets a leading apostrophe (OWASP's advice).
+    Numbers are not text: a negative amount is written as it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Any) -> Any:
+    cell = _cell(value)
+    return neutralised(cell) if isinstance(cell, str) and not isinstance(value, Decimal | dt.date) else cell
+
+
 def to_csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(headers)
+    # the csv module quotes a field with a line feed (the line terminator) but not one with a lone carriage
+    # return, which readers take as the end of the row: such a row is written with every field quoted
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow([neutralised(h) for h in headers])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        cells = [_csv_cell(v) for v in row]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else writer).writerow(cells)
     return buf.getvalue().encode("utf-8")
+
+
+def _text_cell(ws: Any, text: str) -> Any:
+    """A cell that holds ``text`` as a string even when it starts like a formula (openpyxl would write
+    ``=...`` as a live formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Credere") -> bytes:
@@ -40,16 +70,16 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: 
     ws = wb.create_sheet(title=title[:31] or "Credere")
     ws.append([_header_cell(ws, h, Font) for h in headers])
     for row in rows:
-        ws.append([v if isinstance(v, Decimal | int | dt.date | str) or v is None else str(v) for v in row])
+        cells = [v if isinstance(v, Decimal | int | dt.date | str) or v is None else str(v) for v in row]
+        ws.append([_text_cell(ws, v) if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in cells])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 def _header_cell(ws: Any, text: str, font_cls: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, value=text)
+    cell = _text_cell(ws, text)
     cell.font = font_cls(bold=True)
     return cell
 

@@ -13,7 +13,7 @@ from credere.adapters import tables
 from credere.audit.models import AuditEvent
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
-from credere.core.api import Page
+from credere.core.api import Day, Page
 from credere.identity.authz import authorize
 
 router = Router(tags=["audit"])
@@ -38,8 +38,8 @@ class EventFilters(Schema):
     object_id: str | None = Field(None, max_length=80)
     actor: str | None = Field(None, max_length=150)
     action: str | None = Field(None, max_length=80, description="Prefix, e.g. 'allocation'")
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class ProblemOut(Schema):

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 def parse_amount(text: str) -> Decimal | None:
     """``1.234,50`` / ``1,234.50`` / ``1234.5`` → Decimal; None if ``text`` is not an amount."""
     raw = re.sub(r"[\s'\u00a0\u202f]", "", text or "")
-    if not re.fullmatch(r"-?[\d.,]+", raw) or not re.search(r"\d", raw):
+    if not re.fullmatch(r"-?[0-9.,]+", raw) or not re.search(r"[0-9]", raw):  # ASCII digits: "１２" is not 12
         return None
     last_dot, last_comma = raw.rfind("."), raw.rfind(",")
     if last_dot >= 0 and last_comma >= 0:

@@ -20,6 +20,7 @@ from typing import Any
 from credere.adapters.erpfiles import FileFormatError, read_table
 from credere.adapters.erpfiles import values as cells
 from credere.adapters.erpfiles.headers import Mapping, resolve
+from credere.adapters.tables import neutralised
 from credere.cashapp.policies import PolicyError, policy_from_settings
 from credere.domain.fx import RateTable
 from credere.domain.matching import MatchingPolicy, OpenItem, Payment, Proposal
@@ -323,12 +324,13 @@ def write_matches(proposals: Sequence[Proposal], payments: Sequence[Payment], it
         group = f"M{n:06d}"
         codes = ";".join(proposal.reasons)
         if not proposal.links:
-            writer.writerow((group, proposal.payment_id, "", "", "", "", payment.currency, "", "",
+            writer.writerow((group, neutralised(proposal.payment_id), "", "", "", "", payment.currency, "", "",
                              proposal.unapplied, "unmatched", proposal.confidence, codes))
             continue
         status = "applied" if proposal.auto_apply else "suggested"
         for link in proposal.links:
-            writer.writerow((group, proposal.payment_id, link.item_id, link.amount, currency[link.item_id],
+            writer.writerow((group, neutralised(proposal.payment_id), neutralised(link.item_id), link.amount,
+                             currency[link.item_id],
                              link.payment_amount, payment.currency, quantize(link.discount, currency[link.item_id]),
                              quantize(link.deduction, currency[link.item_id]),
                              proposal.unapplied, status, proposal.confidence, codes))

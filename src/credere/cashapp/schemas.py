@@ -8,7 +8,7 @@ from pydantic import StringConstraints
 
 from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, Statement
 from credere.cashapp.policies import SETTINGS
-from credere.core.api import PositiveAmountText
+from credere.core.api import Day, PositiveAmountText
 from credere.domain.matching.policy import setting_help
 from credere.domain.matching.reasons import REASON_TEXT
 
@@ -139,8 +139,8 @@ class TransactionOut(Schema):
 
 class TransactionFilters(Schema):
     statement_file: int | None = Field(None, ge=1, le=2**62)
-    booking_date_from: dt.date | None = None
-    booking_date_to: dt.date | None = None
+    booking_date_from: Day | None = None
+    booking_date_to: Day | None = None
     incoming: bool | None = None
 
 

@@ -8,6 +8,8 @@ every endpoint answers errors with the same body:
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -18,7 +20,8 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
-from pydantic import StringConstraints
+from ninja.parser import Parser
+from pydantic import BeforeValidator, StringConstraints
 
 from credere.core.errors import BusinessError
 from credere.domain.money import quantize
@@ -26,10 +29,37 @@ from credere.domain.money import quantize
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Text = Annotated[str, StringConstraints(max_length=200)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-#: a decimal amount as text, sign allowed (credit notes)
-AmountText = Annotated[str, StringConstraints(pattern=r"^-?\d{1,14}(\.\d{1,4})?$")]
+#: a decimal amount as text, sign allowed (credit notes); ASCII digits only (``\\d`` would take "١٢" or "１２")
+AmountText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$")]
 #: a decimal amount as text, never negative
-PositiveAmountText = Annotated[str, StringConstraints(pattern=r"^\d{1,14}(\.\d{1,4})?$")]
+PositiveAmountText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,14}(\.[0-9]{1,4})?$")]
+
+#: the days a request may name: a ledger's documents, payments and reports fall in these years
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _day(value: Any) -> dt.date:
+    """A day as ``YYYY-MM-DD`` (ASCII digits) between :data:`FIRST_DAY` and :data:`LAST_DAY`; a number is not
+    a day (pydantic would read 0 as 1970-01-01), nor is a time of day."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("give a day as YYYY-MM-DD, without a time")
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and _ISO_DAY.match(value.strip()):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"'{value.strip()}' is not a day of the calendar") from None
+    else:
+        raise ValueError("give a day as YYYY-MM-DD")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"give a day between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
+    return day
+
+
+#: a day given in a request (body or query): ``YYYY-MM-DD``, in a plausible range
+Day = Annotated[dt.date, BeforeValidator(_day)]
 
 
 class Page(LimitOffsetPagination):
@@ -48,6 +78,40 @@ def acting_user(request: HttpRequest) -> Any:
 def amount_text(value: Decimal, currency: str) -> str:
     """An amount as the API writes it: a decimal string with the currency's minor units."""
     return str(quantize(value, currency))
+
+
+#: How deeply a request's JSON may nest: Credere's deepest body (a policy's settings) needs four levels.
+MAX_JSON_DEPTH = 32
+
+
+class JsonTooDeep(ValueError):
+    pass
+
+
+def json_depth_within(data: Any, limit: int) -> bool:
+    """Whether ``data`` nests no deeper than ``limit`` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return False
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return True
+
+
+class BoundedJsonParser(Parser):
+    """JSON bodies parsed as ninja does, refused (400) when nested deeper than :data:`MAX_JSON_DEPTH`, so that
+    no later step (validation, the audit trail's JSON) recurses without bound."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = super().parse_body(request)
+        except RecursionError:
+            raise JsonTooDeep(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        if not json_depth_within(data, MAX_JSON_DEPTH):
+            raise JsonTooDeep(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep")
+        return data
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
@@ -92,7 +156,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error_response(api, request, 401, "unauthenticated", "Give a valid API token: Authorization: Bearer <token>.")
+        response = error_response(api, request, 401, "unauthenticated",
+                                  "Give a valid API token: Authorization: Bearer <token>.")
+        response["WWW-Authenticate"] = 'Bearer realm="Credere API"'
+        return response
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -112,4 +179,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, JsonTooDeep):
+            return error_response(api, request, 400, "too_deep", str(cause))
+        if isinstance(cause, ValueError) and exc.status_code == 400:  # JSONDecodeError, bad UTF-8
+            return error_response(api, request, 400, "invalid_json", f"The body is not valid JSON: {cause}.")
         return error_response(api, request, exc.status_code, "error", str(exc))

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from credere.core.api import MAX_JSON_DEPTH, json_depth_within
+
 _CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
 
@@ -80,8 +82,10 @@ class RejectUnstorableTextMiddleware:
         if request.method in ("POST", "PUT", "PATCH") and content_type.startswith("application/json"):
             try:
                 data = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
-                return bad  # malformed JSON: the API's own validation answers it
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                return bad  # malformed or too deeply nested JSON: the API's own parser answers it (400)
+            if not json_depth_within(data, MAX_JSON_DEPTH):
+                return bad
             if isinstance(data, dict):
                 bad += [k if not _bad_text(k) else "field name" for k, v in data.items()
                         if _bad_text(k) or _bad_text(v)]

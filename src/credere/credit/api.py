@@ -13,7 +13,6 @@
   hand); ``POST …/{id}/complete``; ``POST /credit/reviews/schedule`` (open those due).
 """
 
-import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -23,7 +22,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from credere.approvals.models import ApprovalRequest
-from credere.core.api import Page, acting_user
+from credere.core.api import Day, Page, acting_user
 from credere.core.errors import BusinessError
 from credere.credit import selectors
 from credere.credit.api_alerts import router as alerts_router
@@ -142,7 +141,7 @@ def _limit(limit: CreditLimit | None) -> dict[str, Any] | None:
 
 
 @router.get("/customers/{account_number}", response=CreditPictureOut, summary="A customer's credit picture")
-def customer_credit(request: HttpRequest, account_number: str, as_of: dt.date | None = None) -> dict[str, Any]:
+def customer_credit(request: HttpRequest, account_number: str, as_of: Day | None = None) -> dict[str, Any]:
     authorize(acting_user(request), "view_credit")
     customer = _customer(account_number, status=404)
     policy = policy_in_force()

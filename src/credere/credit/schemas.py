@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from credere.core.api import Code, Currency, PositiveAmountText, amount_text
+from credere.core.api import Code, Currency, Day, PositiveAmountText, amount_text
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -80,8 +80,8 @@ class LimitRequestIn(Schema):
     reason: Reason
     company: Annotated[str, StringConstraints(max_length=40)] | None = None
     for_group: bool = False
-    expires_on: dt.date | None = None
-    valid_from: dt.date | None = Field(None, description="In force from this day (today or later; default: "
+    expires_on: Day | None = None
+    valid_from: Day | None = Field(None, description="In force from this day (today or later; default: "
                                                          "from the approval)")
 
 
@@ -209,4 +209,4 @@ class ReviewCompleteIn(Schema):
 
 
 class ReviewScheduleIn(Schema):
-    as_of: dt.date | None = None
+    as_of: Day | None = None

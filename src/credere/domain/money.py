@@ -51,6 +51,9 @@ def parse_amount(text: str | Decimal | int, currency: str) -> Decimal:
     """
     if isinstance(text, (float, bool)):
         raise MoneyError("amounts must not be floats")
+    if isinstance(text, str) and not text.strip().isascii():
+        # Decimal() reads any script's digits ("١٢", "１２" are 12): an amount is written in ASCII digits
+        raise MoneyError(f"'{text}' is not a number (write it with the digits 0-9)")
     try:
         value = Decimal(text) if not isinstance(text, Decimal) else text
     except (InvalidOperation, ValueError, TypeError):

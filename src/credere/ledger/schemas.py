@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints, field_validator
 
-from credere.core.api import AmountText, Code, Currency, Text, amount_text
+from credere.core.api import AmountText, Code, Currency, Day, Text, amount_text
 from credere.ledger.models import Allocation, Customer, CustomerStatus, DocumentType, FxRate, OpenItem, Payment
 
 
@@ -80,9 +80,9 @@ class ItemIn(Schema):
     customer_account: Code
     document_type: DocumentType
     document_number: Code
-    document_date: dt.date
-    posting_date: dt.date | None = None
-    due_date: dt.date
+    document_date: Day
+    posting_date: Day | None = None
+    due_date: Day
     currency: Currency
     amount: AmountText = Field(description="Decimal string, e.g. \"1250.00\" (credit notes may be given positive)")
     order_reference: Annotated[str, StringConstraints(max_length=60)] = ""
@@ -131,9 +131,9 @@ class ItemFilters(Schema):
     currency: str | None = Field(None, max_length=3)
     status: Literal["open", "settled"] | None = Field(
         None, description="open or settled at the end of as_of (today when as_of is not given)")
-    due_before: dt.date | None = None
-    due_after: dt.date | None = None
-    as_of: dt.date | None = Field(
+    due_before: Day | None = None
+    due_after: Day | None = None
+    as_of: Day | None = Field(
         None, description="Items posted by this date, with their open amount at its end (the pages' as-of rule); "
                           "today's open amount when not given")
 
@@ -141,7 +141,7 @@ class ItemFilters(Schema):
 class PaymentIn(Schema):
     company: Code
     reference: Code
-    received_on: dt.date
+    received_on: Day
     currency: Currency
     amount: AmountText
     customer_account: Annotated[str, StringConstraints(max_length=40)] | None = None
@@ -184,8 +184,8 @@ class PaymentFilters(Schema):
     company: str | None = Field(None, max_length=40)
     customer_account: str | None = Field(None, max_length=40)
     unapplied: bool | None = None
-    received_after: dt.date | None = None
-    received_before: dt.date | None = None
+    received_after: Day | None = None
+    received_before: Day | None = None
 
 
 class AllocationIn(Schema):
@@ -194,7 +194,7 @@ class AllocationIn(Schema):
     credit_note_id: int | None = Field(None, ge=1, le=2**62)
     amount: AmountText
     source_amount: AmountText | None = None
-    applied_on: dt.date
+    applied_on: Day
     note: Annotated[str, StringConstraints(max_length=300)] = ""
 
     @field_validator("amount", "source_amount")
@@ -206,7 +206,7 @@ class AllocationIn(Schema):
 
 
 class ReversalIn(Schema):
-    reversed_on: dt.date
+    reversed_on: Day
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
@@ -252,4 +252,4 @@ class FxRateOut(Schema):
 class FxFilters(Schema):
     base: str | None = Field(None, max_length=3)
     quote: str | None = Field(None, max_length=3)
-    on: dt.date | None = None
+    on: Day | None = None

@@ -11,6 +11,7 @@ balance plus the entries, MT942 totals, BAI2 control totals) is read, and each s
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -97,6 +98,7 @@ def parse_statements(
     """
     if len(data) > MAX_BYTES:
         raise StatementError("", f"the file is {len(data):,} bytes; statement files over {MAX_BYTES:,} bytes (50 MiB) are refused")
+    data = _as_utf8_text(data)
     kind = "csv" if csv_mapping is not None else detect_format(data, filename)
     try:
         if kind == "camt":
@@ -121,6 +123,39 @@ def parse_statements(
     except StatementError as error:
         raise _named(error, kind) from None
     return finished
+
+
+def _as_utf8_text(data: bytes) -> bytes:
+    """A text statement saved as UTF-16 (with a byte-order mark, or without one: every other byte NUL) as
+    UTF-8, which the text formats' readers take; XML keeps its own encoding (its reader honours it). NUL bytes
+    otherwise mean the file is not text: said so, rather than "not a recognised format"."""
+    head = data[:4096]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            encoding = "utf-16-le"
+        elif even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            encoding = "utf-16-be"
+        else:
+            raise StatementError("", f"the file has NUL bytes (the first at byte {data.index(0) + 1:,}): it is "
+                                     "not a text or XML bank statement — a binary file, or text in an encoding "
+                                     "Credere does not read (save it as UTF-8)")
+    else:
+        return data
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise StatementError("", f"the file looks like {encoding.upper()} text but byte {exc.start + 1:,} is not "
+                                 f"valid {encoding.upper()}: save it as UTF-8") from None
+    if "\x00" in text:
+        raise StatementError("", f"the file, read as {encoding.upper()}, has NUL characters: it is not a text "
+                                 "bank statement")
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):  # XML without a byte-order mark: its declaration follows
+        return data if encoding == "utf-16" else re.sub(
+            r"""^(\s*<\?xml[^>]*encoding=["'])[^"']*""", r"\g<1>UTF-8", text, count=1).encode("utf-8")
+    return text.lstrip("\ufeff").encode("utf-8")
 
 
 def _named(error: StatementError, kind: str) -> StatementError:

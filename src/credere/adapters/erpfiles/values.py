@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from credere.adapters.erpfiles.rows import Cell
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)  # ASCII digits: "１２" is not 12
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", re.ASCII)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$", re.ASCII)
 
 
 def _show(value: object, limit: int = 40) -> str:

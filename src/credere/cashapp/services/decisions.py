@@ -89,7 +89,7 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
             raise field_error(f"lines[{n}].amount", f"{item.document_number} has {item.open_amount} {item.currency} "
                                                      f"open, but {amount} plus a deduction of {deduction} would take "
                                                      f"{amount + deduction - item.open_amount} more: lower the amount "
-                                                     "or the deduction")
+                                                     "or the deduction", code="over_allocation", status=409)
         pay_amount = amount if item.currency == payment.currency else fx.convert(
             amount=amount, from_currency=item.currency, to_currency=payment.currency, on=payment.received_on)
         signed = -amount if credit else amount
@@ -100,7 +100,8 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
         raise field_error("lines", f"the ticked items take {total} {payment.currency}, but only "
                                     f"{payment.unapplied_amount} {payment.currency} of the payment is unapplied — "
                                     f"{total - payment.unapplied_amount} {payment.currency} too much: lower an "
-                                    "amount to apply part of an item, or untick an item")
+                                    "amount to apply part of an item, or untick an item",
+                          code="source_exhausted", status=409)
     with transaction.atomic():
         supersede_open([payment])
         customers = {items[ln.item_id].customer_id for ln in lines}

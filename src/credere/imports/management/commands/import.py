@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credere.adapters.erpfiles.headers import Mapping, parse_pairs
+from credere.adapters.tables import neutralised
 from credere.core.cli import add_actor_argument, progress, resolve_actor
 from credere.core.errors import BusinessError
 from credere.identity.authz import NotAllowed
@@ -170,7 +171,8 @@ class Command(BaseCommand):
             with open(options["errors_out"], "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow([result.numbering, "column", "field", "message"])
-                writer.writerows([e.row, e.column, e.field, e.message] for e in result.errors)
+                writer.writerows([e.row, neutralised(e.column), neutralised(e.field), neutralised(e.message)]
+                                 for e in result.errors)
         run = f" (import run {result.run_id})" if result.run_id else ""
         self.stdout.write(result.summary() + run)
         if result.status == "rejected":
