@@ -102,7 +102,7 @@ def _portfolio(workdir: Path, customers: int, database_url: str, name: str, full
         return
     _run(["migrate", "--verbosity", "0"], env)
     _run(["demo-data", "--customers", str(customers), "--seed", "1"], env)
-    _run(["user", "create", "clerk", "--role", "cash_clerk", "--password", "bench-clerk", "--operator"], env)
+    _run(["user", "create", "clerk", "--role", "cash_clerk", "--password", "bench-clerk-password", "--operator"], env)
 
 
 def _check_ledger(env: dict[str, str]) -> None:

@@ -113,8 +113,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+#: Passwords people choose (users page, API, ``credere user create``, change and reset): 12 characters or
+#: more, not one of the 20,000 most common, not all digits, not like the user's name or e-mail.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -169,6 +174,13 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "credere.web.accounts.StaffAccountAdapter"  # no self sign-up: administrators create users
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+#: Failed sign-ins slow an attacker without locking the real user out: at most 10 a minute from one address
+#: (any account), and 5 in 5 minutes for one account *from one address* (the adapter keys them so); someone
+#: failing on purpose elsewhere cannot lock a user out of their own desk.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+#: Behind a reverse proxy, the number of proxies in front of Credere that append to X-Forwarded-For: the
+#: client's address (for sign-in throttling and the audit trail) is read from that header, never the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("CREDERE_TRUSTED_PROXIES", "0"))
 #: Shared by the web processes and the workers (import progress, login rate limits): a file cache
 #: beside the embedded database by default; point it at Redis or Memcached across machines.
 CACHES = {

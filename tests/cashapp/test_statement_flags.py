@@ -302,9 +302,9 @@ def test_a_truncated_bank_file_is_refused_as_its_format_everywhere(clerk, ledger
                                                                    message):
     expected = f"{name} was not imported (read as {kind}): {message}"
     api = _api(clerk)
-    before = counts()
     web = Client()
-    web.force_login(clerk)
+    web.force_login(clerk)  # signing in is audited: what is counted from here on must not change
+    before = counts()
     page = web.post("/cash/statements/", {"file": SimpleUploadedFile(name, data)})
     assert page.status_code == 422
     assert expected in html.unescape(page.content.decode()) and "CSV mapping" not in page.content.decode()

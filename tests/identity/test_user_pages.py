@@ -21,7 +21,7 @@ def test_administrator_creates_a_user_sets_roles_and_manages_tokens(portfolio, c
     # a bad form answers 422 with the message at its field, the field marked, and one line in the alert
     assert r.status_code == 422 and r.context["errors"].of("password")
     assert list(r.context["errors"]) == ["Check the field marked below."]
-    assert 'name="password" required autocomplete="new-password" minlength="8" aria-invalid="true"' in (
+    assert 'name="password" required autocomplete="new-password" minlength="12" aria-invalid="true"' in (
         r.content.decode())
     assert not get_user_model().objects.filter(username="newbie").exists()
     r = c.post("/users/new/", {"username": "newbie", "email": "newbie@example.com",

@@ -36,7 +36,7 @@ class UserIn(Schema):
     username: Annotated[str, StringConstraints(pattern=r"^[\w.@+-]{1,150}$")]
     email: Annotated[str, StringConstraints(max_length=254)] = ""
     roles: list[RoleName]
-    password: Annotated[str, StringConstraints(min_length=8, max_length=200)] | None = None
+    password: Annotated[str, StringConstraints(min_length=12, max_length=200)] | None = None
 
 
 class TokenIn(Schema):
@@ -72,7 +72,7 @@ def add_user(request: HttpRequest, data: UserIn) -> Status[dict[str, Any]]:
         user = create_user(actor=request.auth, username=data.username, roles=data.roles,  # type: ignore[attr-defined]
                            email=data.email, password=data.password)
     except IdentityError as exc:
-        raise BusinessError(str(exc), fields=[{"field": "username", "message": str(exc)}]) from None
+        raise BusinessError(str(exc), fields=[{"field": exc.field, "message": str(exc)}]) from None
     return Status(201, _user_out(user))
 
 

@@ -11,3 +11,6 @@ class IdentityConfig(AppConfig):
         from credere.identity.services import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        from credere.identity import sign_in
+
+        sign_in.connect()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from credere.audit.services import record
@@ -17,10 +20,24 @@ from credere.identity.models import ApiToken
 from credere.identity.roles import ROLES
 
 TOKEN_PREFIX = "crd_"
+#: How exactly a token's last use is kept: a request writes it at most this often.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 
 
 class IdentityError(ValueError):
-    pass
+    def __init__(self, message: str, *, field: str = "username") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_password(password: str, *, username: str = "", email: str = "") -> None:
+    """Refuse a password people would guess (``AUTH_PASSWORD_VALIDATORS``: at least 12 characters, not a
+    common password, not all digits, not like the user's name or e-mail), naming every reason."""
+    probe = get_user_model()(username=username, email=email)
+    try:
+        password_validation.validate_password(password, probe)
+    except ValidationError as exc:
+        raise IdentityError("the password is refused: " + " ".join(exc.messages), field="password") from None
 
 
 def sync_roles() -> None:
@@ -39,8 +56,9 @@ def sync_roles_after_migrate(**kwargs: Any) -> None:
 
 
 def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
-                password: str | None = None) -> Any:
-    """Create a user with the given roles. ``actor=None`` is the local operator (CLI setup)."""
+                password: str | None = None, password_policy: bool = True) -> Any:
+    """Create a user with the given roles. ``actor=None`` is the local operator (CLI setup). The password
+    must pass :func:`check_password` (``password_policy=False`` only for the demo's published logins)."""
     if actor is not None:
         authorize(actor, "manage_users")
     unknown = [r for r in roles if r not in ROLES]
@@ -49,6 +67,8 @@ def create_user(*, actor: Any, username: str, roles: list[str], email: str = "",
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise IdentityError(f"user '{username}' already exists")
+    if password is not None and password_policy:
+        check_password(password, username=username, email=email)
     with transaction.atomic():
         user = User.objects.create_user(username=username, email=email, password=password)
         # Staff status only opens the read-only browsing pages; roles decide everything else.
@@ -86,6 +106,12 @@ def set_active(*, actor: Any, user: Any, active: bool, reason: str = "") -> bool
         user.save(update_fields=["is_active"])
         record(actor=actor or "system:cli", action="user.activated" if active else "user.deactivated", obj=user,
                before={"is_active": not active}, after={"is_active": active}, reason=reason)
+        if not active:  # reactivating a user must not bring their old tokens back: they are revoked now
+            for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("pk"):
+                token.revoked_at = timezone.now()
+                token.save(update_fields=["revoked_at"])
+                record(actor=actor or "system:cli", action="token.revoked", obj=token,
+                       reason="the user was deactivated")
     return True
 
 
@@ -129,5 +155,10 @@ def user_for_token(secret: str) -> Any | None:
         return None
     if not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+        # a read stays a read: the use is written at most once a minute per token (and never waits for a lock
+        # held by a long write: a busy database skips the note, the next request makes it)
+        with contextlib.suppress(DatabaseError), transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

@@ -68,7 +68,8 @@ def user_new(request: HttpRequest) -> HttpResponse:
         if not values["roles"]:
             errors.add("roles", "Choose at least one role.")
         try:
-            password_validation.validate_password(password)
+            password_validation.validate_password(
+                password, get_user_model()(username=values["username"], email=values["email"]))
         except ValidationError as exc:
             for m in exc.messages:
                 errors.add("password", m)
