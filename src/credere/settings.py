@@ -22,11 +22,11 @@ def _env_bool(name: str, default: bool = False) -> bool:
 NO_DATABASE = _env_bool("CREDERE_NO_DATABASE", False)
 
 
-def _secret_key() -> str:
-    key = os.environ.get("CREDERE_SECRET_KEY") or os.environ.get("SECRET_KEY")
+def _secret_key(env: tuple[str, ...] = ("CREDERE_SECRET_KEY", "SECRET_KEY"), name: str = "secret_key") -> str:
+    key = next((os.environ[e] for e in env if os.environ.get(e)), "")
     if key:
         return key
-    path = HOME / "secret_key"
+    path = HOME / name
     if NO_DATABASE:
         # Nothing is signed or kept by such a command: a key of its own is enough.
         return path.read_text().strip() if path.is_file() else secrets.token_urlsafe(50)
@@ -39,6 +39,19 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+#: The key sealing the audit trail (HMAC-SHA-256): held outside the database, so that someone who can write
+#: the database cannot rewrite the trail and its hashes. In production give it from a secret store; on one
+#: machine it is generated beside the embedded database. Keys used before a rotation stay listed in
+#: CREDERE_AUDIT_PREVIOUS_KEYS (comma-separated) so that the entries they sealed still verify.
+CREDERE_AUDIT_KEY = _secret_key(("CREDERE_AUDIT_KEY",), "audit_key")
+CREDERE_AUDIT_PREVIOUS_KEYS = [k.strip() for k in os.environ.get("CREDERE_AUDIT_PREVIOUS_KEYS", "").split(",")
+                               if k.strip()]
+#: Where ``credere audit checkpoint`` writes the signed checkpoints of the chain (head, sequence, time) that
+#: ``credere audit verify`` checks against: put it on storage the database's users cannot write.
+CREDERE_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("CREDERE_AUDIT_CHECKPOINT_DIR", HOME / "audit-checkpoints"))
+#: Also mailed to these addresses (comma-separated), e.g. the auditor's, when set.
+CREDERE_AUDIT_CHECKPOINT_EMAIL = [a.strip() for a in os.environ.get("CREDERE_AUDIT_CHECKPOINT_EMAIL", "").split(",")
+                                  if a.strip()]
 DEBUG = _env_bool("CREDERE_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CREDERE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CREDERE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]

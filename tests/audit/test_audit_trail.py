@@ -37,7 +37,7 @@ def test_update_records_before_after_and_reason(trail):
     assert ev.reason == "legal name change" and ev.actor == "admin"
 
 
-def test_edited_row_is_reported(trail, admin):
+def test_edited_row_is_reported(trail, admin, tamperer):
     target = trail.get(action="customer.updated")
     with connection.cursor() as c:
         c.execute("UPDATE audit_auditevent SET after = %s WHERE id = %s",
@@ -48,7 +48,7 @@ def test_edited_row_is_reported(trail, admin):
         call_command("audit", "verify", "--user", "admin")
 
 
-def test_deleted_row_is_reported(trail):
+def test_deleted_row_is_reported(trail, tamperer):
     middle = trail[3]
     with connection.cursor() as c:
         c.execute("DELETE FROM audit_auditevent WHERE id = %s", [middle.pk])
@@ -56,7 +56,7 @@ def test_deleted_row_is_reported(trail):
     assert {p.code for p in problems} >= {"sequence_gap", "inserted_or_deleted"}
 
 
-def test_deleted_tail_is_reported(trail):
+def test_deleted_tail_is_reported(trail, tamperer):
     last = trail.last()
     with connection.cursor() as c:
         c.execute("DELETE FROM audit_auditevent WHERE id = %s", [last.pk])
@@ -64,7 +64,7 @@ def test_deleted_tail_is_reported(trail):
     assert [p.code for p in problems] == ["head_mismatch"]
 
 
-def test_inserted_row_is_reported(trail):
+def test_inserted_row_is_reported(trail, tamperer):
     first = trail.first()
     with connection.cursor() as c:
         c.execute("UPDATE audit_auditevent SET seq = seq + 1000 WHERE seq >= 3")

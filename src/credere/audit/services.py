@@ -7,12 +7,19 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from credere.audit.models import AuditChainHead, AuditEvent
 from credere.core.bulk import insert_rows
 from credere.domain import audit_chain
+
+
+def audit_keys() -> tuple[bytes, list[bytes]]:
+    """The audit key sealing new entries, and every key an entry may be sealed with (it and those it replaced)."""
+    current = settings.CREDERE_AUDIT_KEY.encode("utf-8")
+    return current, [current, *(k.encode("utf-8") for k in settings.CREDERE_AUDIT_PREVIOUS_KEYS)]
 
 
 def actor_name(actor: Any) -> str:
@@ -80,7 +87,7 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None, object_t
             "reason": reason,
         }
         prev = head.last_hash or audit_chain.GENESIS
-        digest = audit_chain.seal(prev, entry)
+        digest = audit_chain.seal(prev, entry, audit_keys()[0])
         event = AuditEvent.objects.create(
             **{**entry, "occurred_at": dt.datetime.fromisoformat(entry["occurred_at"])},
             prev_hash=prev, hash=digest,
@@ -105,6 +112,7 @@ def record_many(*, actor: Any, events: list[dict[str, Any]]) -> int:
         seq = head.last_seq
         now = timezone.now().isoformat(timespec="microseconds")
         who = actor_name(actor)
+        key = audit_keys()[0]
         rows = []
         for ev in events:
             seq += 1
@@ -114,7 +122,7 @@ def record_many(*, actor: Any, events: list[dict[str, Any]]) -> int:
                 "object_repr": str(ev.get("object_repr", ""))[:300], "before": _jsonable(ev.get("before")),
                 "after": _jsonable(ev.get("after")), "reason": ev.get("reason", ""),
             }
-            digest = audit_chain.seal(prev, entry)
+            digest = audit_chain.seal(prev, entry, key)
             rows.append(AuditEvent(**{**entry, "occurred_at": dt.datetime.fromisoformat(now)},
                                    prev_hash=prev, hash=digest))
             prev = digest
@@ -143,9 +151,14 @@ def _entries() -> Iterator[dict[str, Any]]:
 
 
 def verify_chain() -> tuple[int, list[audit_chain.ChainProblem]]:
+    """The chain checked entry by entry with the audit keys, then against every signed checkpoint."""
     head = AuditChainHead.objects.filter(pk=1).first()
-    return audit_chain.verify(
+    count, problems = audit_chain.verify(
         _entries(),
         head_seq=head.last_seq if head else 0,
         head_hash=(head.last_hash or audit_chain.GENESIS) if head else audit_chain.GENESIS,
+        keys=audit_keys()[1],
     )
+    from credere.audit.checkpoints import check_checkpoints
+
+    return count, problems + check_checkpoints()

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credere.adapters import tables
+from credere.audit.checkpoints import checkpoint_dir, checkpoints_count, write_checkpoint
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
 from credere.core.cli import add_actor_argument, resolve_actor
@@ -25,9 +26,14 @@ class Command(BaseCommand):
     help = "Query, export and verify the hash-chained audit trail."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,list,export}")
-        verify_text = "Check the hash chain: report edited, inserted or deleted entries"
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,checkpoint,list,export}")
+        verify_text = ("Check the chain: entries edited, forged (not sealed with the audit key), inserted or deleted, "
+                       "and the chain against every signed checkpoint")
         p = sub.add_parser("verify", help=verify_text, description=verify_text)
+        add_actor_argument(p)
+        checkpoint_text = ("Write a signed checkpoint of the chain (its last entry's number and hash) to the checkpoint "
+                           "directory, and mail it to CREDERE_AUDIT_CHECKPOINT_EMAIL when set; run it from a timer")
+        p = sub.add_parser("checkpoint", help=checkpoint_text, description=checkpoint_text)
         add_actor_argument(p)
         for name, text in (("list", "Show audit events (filters below)"), ("export", "Export audit events to a file")):
             p = sub.add_parser(name, help=text, description=text)
@@ -51,7 +57,13 @@ class Command(BaseCommand):
                     for p in problems:
                         self.stderr.write(f"#{p.seq}: {p.code}: {p.message}")
                     raise CommandError(f"audit trail NOT intact: {len(problems)} problem(s) in {count} entries")
-                self.stdout.write(f"audit trail intact: {count} entries, hash chain verified")
+                self.stdout.write(f"audit trail intact: {count} entries, hash chain verified with the audit key, "
+                                  f"{checkpoints_count()} checkpoint(s) in {checkpoint_dir()} agree")
+                return
+            if options["action"] == "checkpoint":
+                authorize(actor, "verify_audit")
+                checkpoint, path = write_checkpoint(actor=actor)
+                self.stdout.write(f"checkpoint of entry #{checkpoint['seq']} written to {path}")
                 return
             authorize(actor, "view_audit")
             object_type = object_id = None
