@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
 from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
 
 
 class StaffAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -28,3 +33,15 @@ class StaffAccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         if user is not None and not user.is_active:
             return None
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """A mail server that refuses or cannot be reached is said on the page (and logged), not answered
+        with a server error: the person can try again later or ask an administrator."""
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            log.error("the %s e-mail to %s could not be sent: %s", template_prefix, email, exc)
+            request = getattr(self, "request", None) or context.get("request")
+            if request is not None:
+                messages.error(request, "The e-mail could not be sent just now (the mail server did not take it). "
+                                        "Try again in a few minutes, or ask an administrator.")
