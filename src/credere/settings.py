@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "credere.web",  # before allauth: its templates override allauth's
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "credere.core",
     "credere.audit",
     "credere.identity",
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "credere.identity.mfa.RequireMfaMiddleware",
     "credere.web.middleware.UserLocaleMiddleware",
 ]
 
@@ -192,6 +194,15 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 #: Failed sign-ins slow an attacker without locking the real user out: at most 10 a minute from one address
 #: (any account), and 5 in 5 minutes for one account *from one address* (the adapter keys them so); someone
 #: failing on purpose elsewhere cannot lock a user out of their own desk.
+#: Two-factor authentication (allauth's MFA): an authenticator app (TOTP), security keys and passkeys
+#: (WebAuthn), and recovery codes. People whose roles are listed in CREDERE_MFA_REQUIRED_ROLES must set one up
+#: before they can use Credere (by default, with CREDERE_HTTPS on: administrators and credit managers).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Credere"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or not _env_bool("CREDERE_HTTPS", False)  # http://localhost demos
+CREDERE_MFA_REQUIRED_ROLES = [r.strip() for r in os.environ.get(
+    "CREDERE_MFA_REQUIRED_ROLES",
+    "administrator,credit_manager" if _env_bool("CREDERE_HTTPS", False) else "").split(",") if r.strip()]
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 #: Behind a reverse proxy, the number of proxies in front of Credere that append to X-Forwarded-For: the
 #: client's address (for sign-in throttling and the audit trail) is read from that header, never the proxy's.

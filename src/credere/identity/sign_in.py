@@ -49,7 +49,26 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest
     _event("user.sign_in_failed", None, request, login=tried)
 
 
+def _mfa_changed(action: str) -> Any:
+    def receiver(sender: Any, request: HttpRequest | None = None, user: Any = None, authenticator: Any = None,
+                 **kwargs: Any) -> None:
+        user = user or getattr(authenticator, "user", None)
+        _event(action, user, request, kind=str(getattr(authenticator, "type", "")))
+
+    return receiver
+
+
+_MFA_RECEIVERS: dict[str, Any] = {}
+
+
 def connect() -> None:
+    from allauth.mfa import signals as mfa_signals
+
+    for signal, action in ((mfa_signals.authenticator_added, "user.mfa_added"),
+                           (mfa_signals.authenticator_removed, "user.mfa_removed"),
+                           (mfa_signals.authenticator_reset, "user.mfa_reset")):
+        _MFA_RECEIVERS[action] = _mfa_changed(action)  # kept: signals hold receivers weakly
+        signal.connect(_MFA_RECEIVERS[action], dispatch_uid=f"credere.identity.{action}")
     user_logged_in.connect(_logged_in, dispatch_uid="credere.identity.signed_in")
     user_logged_out.connect(_logged_out, dispatch_uid="credere.identity.signed_out")
     user_login_failed.connect(_login_failed, dispatch_uid="credere.identity.sign_in_failed")
