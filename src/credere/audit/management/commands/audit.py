@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,checkpoint,list,export}")
-        verify_text = ("Check the chain: entries edited, forged (not sealed with the audit key), inserted or deleted, "
+        verify_text = ("Check the hash chain: entries edited, forged (not sealed with the audit key), inserted or deleted, "
                        "and the chain against every signed checkpoint")
         p = sub.add_parser("verify", help=verify_text, description=verify_text)
         add_actor_argument(p)
