@@ -203,6 +203,40 @@ def test_deduction_then_undo_puts_everything_back(clerk, ledger):
         decisions.undo_match(actor=clerk, on=ON, proposal_id=proposal.pk, reason="again")
 
 
+def test_a_match_to_the_wrong_customer_undone_lets_the_clerk_apply_the_payment_to_the_right_one(clerk, ledger):
+    """The first allocation names the payment's customer; undoing the match takes the name back (the bank
+    never said whose money it was), so that the clerk can apply it to another customer's invoice."""
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    nwl = _payment("B-0002")
+    assert nwl.customer_id is None
+    wrong = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
+        decisions.ManualLine(ledger["items"]["INV-2001"].pk, Decimal("750.00"))])
+    nwl.refresh_from_db()
+    assert nwl.customer_id == ledger["baltic"].pk
+    decisions.undo_match(actor=clerk, on=ON, proposal_id=wrong.pk, reason="not Baltic's money")
+    nwl.refresh_from_db()
+    assert nwl.customer_id is None
+    assert AuditEvent.objects.filter(action="payment.customer_cleared", object_id=str(nwl.pk)).count() == 1
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
+        decisions.ManualLine(ledger["items"]["INV-1002"].pk, Decimal("500.00")),
+        decisions.ManualLine(ledger["items"]["INV-1003"].pk, Decimal("250.00"))])
+    nwl.refresh_from_db()
+    assert (nwl.customer_id, nwl.unapplied_amount) == (ledger["north"].pk, Decimal("0.00"))
+    assert _open(ledger["items"]["INV-2001"]) == Decimal("800.00")
+
+
+def test_undoing_one_of_two_matches_keeps_the_customer_the_other_names(clerk, ledger):
+    statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
+    nwl = _payment("B-0002")
+    first = decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
+        decisions.ManualLine(ledger["items"]["INV-1002"].pk, Decimal("500.00"))])
+    decisions.manual_match(actor=clerk, applied_on=ON, payment_id=nwl.pk, lines=[
+        decisions.ManualLine(ledger["items"]["INV-1003"].pk, Decimal("250.00"))])
+    decisions.undo_match(actor=clerk, on=ON, proposal_id=first.pk, reason="wrong invoice")
+    nwl.refresh_from_db()
+    assert nwl.customer_id == ledger["north"].pk  # the other match still applies its money to Northwind
+
+
 def test_manual_match_refuses_more_than_is_open_or_unapplied(clerk, ledger):
     statements.import_statement(actor=clerk, data=camt053(FIRST), filename="day1.xml", match=False)
     baltic = _payment("B-0003")

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credere.audit.services import actor_name, record
-from credere.cashapp.models import Adjustment, MatchProposal, OnAccount, ProposalLine
+from credere.cashapp.models import Adjustment, BankTransaction, MatchProposal, OnAccount, ProposalLine
 from credere.cashapp.services.errors import field_error
 from credere.cashapp.services.learning import learn_payer, unlearn
 from credere.cashapp.services.runs import apply_proposal, supersede_open
@@ -22,6 +22,7 @@ from credere.core.errors import Conflict
 from credere.domain.matching import reasons as R
 from credere.domain.money import quantize
 from credere.identity.authz import authorize
+from credere.ledger import changes
 from credere.ledger.models import Allocation, Customer, OpenItem, Payment
 from credere.ledger.services import allocations, fx
 
@@ -119,6 +120,24 @@ def manual_match(*, actor: Any, payment_id: int, lines: Sequence[ManualLine], no
     return proposal
 
 
+def _forget_customer_named_by_matching(actor: Any, payment_id: int, reason: str) -> None:
+    """A payment from a bank statement has no customer until its first allocation names one. When the last
+    allocation in force is undone and no clerk keeps the money on an account, that name goes too: the money
+    can then be applied to another customer's items (the ledger refuses another customer's, rightly, while
+    the name stands)."""
+    payment = Payment.objects.select_for_update(no_key=True).get(pk=payment_id)
+    if (payment.customer_id is None or not BankTransaction.objects.filter(payment_id=payment_id).exists()
+            or Allocation.objects.filter(payment_id=payment_id, reversed_on__isnull=True).exists()
+            or OnAccount.objects.filter(payment_id=payment_id, released_at__isnull=True).exists()):
+        return
+    before = {"customer": payment.customer_id}
+    payment.customer = None
+    payment.save(update_fields=["customer"])
+    record(actor=actor, action="payment.customer_cleared", obj=payment, before=before, after={"customer": None},
+           reason=reason)
+    changes.customers_changed({before["customer"]})  # its unapplied cash no longer counts for that customer
+
+
 def undo_match(*, actor: Any, proposal_id: int, reason: str, on: dt.date | None = None) -> MatchProposal:
     """Reverse every allocation a match made (audited); the payment goes back to the workbench."""
     authorize(actor, "allocate")
@@ -138,6 +157,7 @@ def undo_match(*, actor: Any, proposal_id: int, reason: str, on: dt.date | None 
             allocations.reverse_allocation(actor=actor, allocation_id=allocation.pk,
                                       reversed_on=max(day, allocation.applied_on), reason=reason)
         proposal.adjustments.filter(status=Adjustment.Status.OPEN).update(status=Adjustment.Status.CANCELLED)
+        _forget_customer_named_by_matching(actor, proposal.payment_id, reason)
         before = {"status": proposal.status}
         proposal.status = MatchProposal.Status.UNDONE
         proposal.decided_by = actor_name(actor)
