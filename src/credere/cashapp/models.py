@@ -329,6 +329,9 @@ class MatchRun(models.Model):
                                        related_name="runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
+    #: Written by the run as it goes (every chunk): a running run with no sign of life for a while was
+    #: stopped with its worker, and is recovered (:func:`credere.cashapp.services.runs.recover_stale_runs`).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     payments = models.PositiveIntegerField(default=0)
     applied = models.PositiveIntegerField(default=0)

@@ -6,14 +6,14 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from credere.cashapp.models import StatementFile
-from credere.cashapp.services.runs import run_matching
+from credere.cashapp.services.runs import recover_stale_runs, run_matching
 from credere.core import background
 
 
 @task()
-def match_payments(payment_ids: list[int], actor: str, statement_file_id: int | None = None) -> str:
-    """Match the payments of an imported statement. Idempotent: payments already applied, or
-    decided by a clerk meanwhile, are no longer unapplied and are left alone."""
+def match_payments(payment_ids: list[int] | None, actor: str, statement_file_id: int | None = None) -> str:
+    """Match the payments of an imported statement (``None``: every unapplied payment). Idempotent: payments
+    already applied, or decided by a clerk meanwhile, are no longer unapplied and are left alone."""
     user = get_user_model().objects.filter(username=actor, is_active=True).first()
     if user is None:
         return f"skipped: {actor} is not an active user"
@@ -23,3 +23,10 @@ def match_payments(payment_ids: list[int], actor: str, statement_file_id: int | 
 
 
 background.register("cashapp.match_payments", match_payments)
+
+
+def _recover() -> list[str]:
+    return [f"{run}: {run.error}" for run in recover_stale_runs()]
+
+
+background.on_worker_start(_recover)

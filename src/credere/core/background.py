@@ -28,6 +28,19 @@ def register(name: str, task: Any) -> None:
     _TASKS[name] = task
 
 
+_ON_WORKER_START: list[Any] = []
+
+
+def on_worker_start(recover: Any) -> None:
+    """Register ``recover()`` (returns what it recovered, as text) to run whenever a worker starts."""
+    _ON_WORKER_START.append(recover)
+
+
+def worker_started() -> list[str]:
+    """Run every registered recovery; what each recovered."""
+    return [line for recover in _ON_WORKER_START for line in recover()]
+
+
 def enqueue_on_commit(name: str, *args: Any, **kwargs: Any) -> None:
     """Queue the task ``name`` with its arguments when the current transaction commits (now if none)."""
     task = _TASKS[name]  # KeyError: the context's AppConfig.ready() did not import its tasks module

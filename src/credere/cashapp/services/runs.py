@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from credere.audit.services import actor_name, record, record_many
@@ -28,6 +29,7 @@ from credere.cashapp.models import (
 from credere.cashapp.selectors.workbench import workbench_payments
 from credere.cashapp.services.learning import learn_accounts
 from credere.cashapp.services.policy import policy_of, stored_policy_version
+from credere.core import background
 from credere.core.bulk import insert_rows, update_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import matching
@@ -60,6 +62,7 @@ def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, compan
     if company is not None:
         qs = qs.filter(company=company)
     payments = list(qs.order_by("received_on", "id"))
+    beat(run)
     try:
         with changes.deferred():  # credit control hears of every customer paid once, after the last chunk
             stats = _match(actor, run, payments, policy, applied_on)
@@ -77,6 +80,43 @@ def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, compan
                after={"payments": run.payments, "applied": run.applied, "suggested": run.suggested,
                       "unmatched": run.unmatched, "policy_version": version.version, "trigger": trigger})
     return run
+
+
+#: A running run that has given no sign of life for this long was stopped with its worker.
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def beat(run: MatchRun) -> None:
+    """The run's sign of life, written outside its chunks' transactions so that others see it."""
+    run.heartbeat_at = timezone.now()
+    MatchRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at)
+
+
+def recover_stale_runs(*, stale_after: dt.timedelta = STALE_AFTER) -> list[MatchRun]:
+    """Runs left ``running`` by a worker that was stopped (killed, restarted, its machine gone): each is
+    marked failed with the reason, and a new run of its payments is queued — whole chunks it applied stay
+    applied, the rest are still unapplied and matched again. Called when a worker starts."""
+    limit = timezone.now() - stale_after
+    stale = list(MatchRun.objects.filter(status=MatchRun.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)).order_by("pk"))
+    recovered = []
+    for run in stale:
+        with transaction.atomic():
+            if not MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.RUNNING).update(
+                    status=MatchRun.Status.FAILED, finished_at=timezone.now(),
+                    error=f"the worker stopped during the run (no sign of life since "
+                          f"{(run.heartbeat_at or run.started_at):%Y-%m-%d %H:%M} UTC); its payments are matched "
+                          "again by a new run"):
+                continue  # another worker recovered it first
+            payment_ids = (list(Payment.objects.filter(bank_transaction__statement__file=run.statement_file)
+                                .values_list("pk", flat=True)) if run.statement_file_id else None)
+            record(actor="system:worker", action="matching.run_recovered", obj=run,
+                   after={"status": MatchRun.Status.FAILED, "requeued_payments": len(payment_ids or []) or "all"})
+            background.enqueue_on_commit("cashapp.match_payments", payment_ids, run.actor,
+                                         run.statement_file_id)
+        run.refresh_from_db()
+        recovered.append(run)
+    return recovered
 
 
 # --------------------------------------------------------------------------- what the engine sees
@@ -141,6 +181,7 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
     advices = _advice_lines(p.pk for p in payments)
     texts = {pid: " ".join(line.document_number for line in lines) for pid, lines in advices.items()}
     for company_id, group in by_company.items():
+        beat(run)
         currencies = {p.currency for p in group}
         items, customers = _domain_items(company_id, currencies)
         rates = fx.rate_table(currencies=currencies)
@@ -160,6 +201,7 @@ def _match(actor: Any, run: MatchRun, payments: list[Payment], policy: MatchingP
         owner.update({link.item_id: proposal.customer_account for proposal in by_advice.values()
                       for link in proposal.links})
         for start in range(0, len(proposals), STORE_CHUNK):
+            beat(run)
             chunk = proposals[start:start + STORE_CHUNK]
             rows = _store_proposals(run, [(by_id[p.payment_id], p) for p in chunk], customers)
             to_apply: list[tuple[MatchProposal, dt.date]] = []

@@ -1,11 +1,24 @@
-"""``credere worker``: run background tasks from the database queue."""
+"""``credere worker``: run background tasks from the database queue.
+
+The worker keeps going when the database fails under it (a lock held too long, a restart, a dropped
+connection): it says so, waits, and takes tasks again. When it starts, work a stopped worker left half done
+is recovered (the contexts register what to recover with :func:`credere.core.background.on_worker_start`).
+A worker killed outright is restarted by its supervisor (systemd ``Restart=always``, Compose
+``restart: unless-stopped``, or ``credere demo``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, close_old_connections, connections
+
+from credere.core import background
+
+#: Seconds to wait after a database error before taking tasks again (doubling up to the last).
+BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class Command(BaseCommand):
@@ -20,4 +33,18 @@ class Command(BaseCommand):
         argv = ["--queue-name", queue, "--interval", str(interval)]
         if batch:
             argv.append("--batch")
-        call_command("db_worker", *argv)
+        failures = 0
+        while True:
+            try:
+                for recovered in background.worker_started():
+                    self.stdout.write(f"recovered: {recovered}")
+                call_command("db_worker", *argv)
+                return
+            except DatabaseError as exc:
+                wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                self.stderr.write(f"the database failed under the worker ({exc}); taking tasks again in {wait:g} s")
+                for connection in connections.all():
+                    connection.close()
+                close_old_connections()
+                time.sleep(wait)

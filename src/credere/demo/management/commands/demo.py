@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -38,6 +39,45 @@ DEMO_YEARS = 2
 
 def demo_password(username: str) -> str:
     return f"demo-{username}"
+
+
+class WorkerSupervisor:
+    """Keeps one worker process running: started again (after a pause) whenever it exits."""
+
+    def __init__(self, command: list[str], say: Any, pause: float = 2.0) -> None:
+        self.command, self.say, self.pause = command, say, pause
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="credere-worker-supervisor", daemon=True)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid if self.process is not None else 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.5):
+            if self.process is not None and self.process.poll() is not None:
+                code = self.process.returncode
+                if self._stopping.wait(self.pause):
+                    return
+                self.process = subprocess.Popen(self.command)
+                self.restarts += 1
+                self.say(f"The background worker stopped (exit code {code}); started again (process {self.pid}).")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 def demo_users() -> list[tuple[str, str, str]]:
@@ -86,17 +126,15 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
-        # Background work (statement matching, large imports) needs a worker: the demo runs one beside the server.
-        worker = subprocess.Popen([sys.executable, "-m", "credere", "worker"])
-        self.stdout.write(f"A background worker runs beside the server (process {worker.pid}).")
+        # Background work (statement matching, large imports) needs a worker: the demo runs one beside the server,
+        # and starts it again if it stops (a worker that starts recovers what a stopped one left half done).
+        supervisor = WorkerSupervisor([sys.executable, "-m", "credere", "worker"], self.stdout.write)
+        supervisor.start()
+        self.stdout.write(f"A background worker runs beside the server (process {supervisor.pid}).")
         try:
             call_command("serve", host=host, port=port)
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            supervisor.stop()
 
     def _users(self) -> list[tuple[str, str, str]]:
         User = get_user_model()
