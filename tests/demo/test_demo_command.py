@@ -76,6 +76,9 @@ def test_demo_serves_with_the_given_address(monkeypatch, capsys):
         def __init__(self, argv):
             FakeWorker.started.append(argv)
 
+        def poll(self):  # running until the demo stops it
+            return 0 if FakeWorker.stopped else None
+
         def terminate(self):
             FakeWorker.stopped = True
 
