@@ -199,6 +199,9 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 #: before they can use Credere (by default, with CREDERE_HTTPS on: administrators and credit managers).
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Credere"
+#: A code from the 30 seconds before or after is accepted too (RFC 6238's one step of delay): a code typed
+#: as the phone's window turns, or a clock a few seconds off, still works. Each code is taken only once.
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or not _env_bool("CREDERE_HTTPS", False)  # http://localhost demos
 CREDERE_MFA_REQUIRED_ROLES = [r.strip() for r in os.environ.get(
     "CREDERE_MFA_REQUIRED_ROLES",
