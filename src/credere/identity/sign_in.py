@@ -17,11 +17,12 @@ def client_address(request: HttpRequest | None) -> str:
     from X-Forwarded-For)."""
     if request is None:
         return ""
-    from allauth.core.internal.httpkit import get_client_ip
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
     try:
-        return get_client_ip(request) or ""
-    except Exception:  # a proxy count that does not match the header: the direct peer, as Django sees it
+        return str(get_adapter(request).get_client_ip(request))
+    except (ImproperlyConfigured, PermissionDenied):  # a proxy count the header does not match: the direct peer
         return str(request.META.get("REMOTE_ADDR", ""))
 
 
