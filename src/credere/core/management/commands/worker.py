@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, connections
 
 from credere.core import background
 
@@ -45,6 +45,6 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(f"the database failed under the worker ({exc}); taking tasks again in {wait:g} s")
                 for connection in connections.all():
-                    connection.close()
-                close_old_connections()
+                    if not connection.in_atomic_block:  # a broken connection is opened afresh on next use
+                        connection.close()
                 time.sleep(wait)
