@@ -86,3 +86,46 @@ def test_the_demo_supervisor_starts_a_worker_again_when_it_stops(tmp_path):
     finally:
         supervisor.stop()
     assert supervisor.process.poll() is not None
+
+
+def _running_task(started_minutes_ago, worker_id):
+    from credere.cashapp.tasks import match_payments
+
+    result = match_payments.enqueue([], "clerk")
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status="RUNNING", started_at=timezone.now() - dt.timedelta(minutes=started_minutes_ago),
+        worker_ids=[worker_id] if worker_id else [])
+    return result.id
+
+
+def test_tasks_of_a_worker_whose_lease_lapsed_are_queued_again():
+    from credere.core import leases
+    from credere.core.models import WorkerLease
+
+    WorkerLease.objects.create(worker_id="alive", seen_at=timezone.now())
+    WorkerLease.objects.create(worker_id="gone", seen_at=timezone.now() - dt.timedelta(minutes=10))
+    orphan = _running_task(10, "gone")
+    unleased = _running_task(10, "")  # claimed before leases existed, long ago
+    busy = _running_task(10, "alive")
+    fresh = _running_task(0, "gone")  # just claimed: not yet
+    said = leases.requeue_orphaned_tasks()
+    status = {str(pk): value for pk, value in DBTaskResult.objects.values_list("pk", "status")}
+    assert (status[orphan], status[unleased], status[busy], status[fresh]) == ("READY", "READY", "RUNNING", "RUNNING")
+    assert len(said) == 2 and "queued again" in said[0]
+    assert list(WorkerLease.objects.values_list("worker_id", flat=True)) == ["alive"]
+
+
+def test_a_worker_holds_a_lease_while_it_runs_and_gives_it_back(monkeypatch):
+    from credere.core.management.commands import worker
+    from credere.core.models import WorkerLease
+
+    seen = []
+
+    def db_worker(name, *argv):
+        seen.append((argv, list(WorkerLease.objects.values_list("worker_id", flat=True))))
+
+    monkeypatch.setattr(worker, "call_command", db_worker)
+    call_command("worker", "--batch")
+    [(argv, held)] = seen
+    assert argv[argv.index("--worker-id") + 1] == held[0]
+    assert not WorkerLease.objects.exists()

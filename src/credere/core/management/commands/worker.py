@@ -8,6 +8,7 @@ A worker killed outright is restarted by its supervisor (systemd ``Restart=alway
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, connections
 
-from credere.core import background
+from credere.core import background, leases
 
 #: Seconds to wait after a database error before taking tasks again (doubling up to the last).
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -30,21 +31,32 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls (default 1)")
 
     def handle(self, *args: Any, queue: str, batch: bool, interval: float, **options: Any) -> None:
-        argv = ["--queue-name", queue, "--interval", str(interval)]
+        worker_id = leases.new_worker_id()
+        argv = ["--queue-name", queue, "--interval", str(interval), "--worker-id", worker_id]
         if batch:
             argv.append("--batch")
+        renewer = leases.Renewer(worker_id)
         failures = 0
-        while True:
-            try:
-                for recovered in background.worker_started():
-                    self.stdout.write(f"recovered: {recovered}")
-                call_command("db_worker", *argv)
-                return
-            except DatabaseError as exc:
-                wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
-                failures += 1
-                self.stderr.write(f"the database failed under the worker ({exc}); taking tasks again in {wait:g} s")
-                for connection in connections.all():
-                    if not connection.in_atomic_block:  # a broken connection is opened afresh on next use
-                        connection.close()
-                time.sleep(wait)
+        try:
+            while True:
+                try:
+                    if not renewer.started:
+                        leases.take(worker_id)
+                        renewer.start()
+                    for recovered in [*leases.requeue_orphaned_tasks(), *background.worker_started()]:
+                        self.stdout.write(f"recovered: {recovered}")
+                    call_command("db_worker", *argv)
+                    return
+                except DatabaseError as exc:
+                    wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                    failures += 1
+                    self.stderr.write(f"the database failed under the worker ({exc}); taking tasks again in "
+                                      f"{wait:g} s")
+                    for connection in connections.all():
+                        if not connection.in_atomic_block:  # a broken connection is opened afresh on next use
+                            connection.close()
+                    time.sleep(wait)
+        finally:
+            renewer.stop()
+            with contextlib.suppress(DatabaseError):
+                leases.release(worker_id)

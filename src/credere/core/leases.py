@@ -1,0 +1,89 @@
+"""Worker leases: each ``credere worker`` renews its lease while it runs; when a worker starts, tasks
+claimed by a worker whose lease lapsed (killed, its machine gone) are queued again — Credere's tasks are
+idempotent (imports upsert on natural keys, matching takes only unapplied payments, the daily run does
+nothing twice) — so that no task is left ``RUNNING`` forever."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import uuid
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from credere.core.models import WorkerLease
+
+#: How often a worker renews its lease, and how long a lease lasts without renewal.
+RENEW_EVERY = dt.timedelta(seconds=30)
+LAPSES_AFTER = dt.timedelta(minutes=2)
+
+
+def new_worker_id() -> str:
+    return uuid.uuid4().hex
+
+
+def take(worker_id: str) -> WorkerLease:
+    lease, _ = WorkerLease.objects.update_or_create(
+        worker_id=worker_id, defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "seen_at": timezone.now()})
+    return lease
+
+
+def renew(worker_id: str) -> None:
+    WorkerLease.objects.filter(worker_id=worker_id).update(seen_at=timezone.now())
+
+
+def release(worker_id: str) -> None:
+    WorkerLease.objects.filter(worker_id=worker_id).delete()
+
+
+class Renewer:
+    """Renews a lease from a thread of its own (its own database connection) until stopped."""
+
+    def __init__(self, worker_id: str, every: dt.timedelta = RENEW_EVERY) -> None:
+        self.worker_id, self.every = worker_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="credere-lease", daemon=True)
+
+    @property
+    def started(self) -> bool:
+        return self._thread.is_alive() or self._stop.is_set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.every.total_seconds()):
+                try:
+                    renew(self.worker_id)
+                except Exception:  # a database that fails for a moment: the next renewal will do
+                    close_old_connections()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
+def requeue_orphaned_tasks(*, lapses_after: dt.timedelta = LAPSES_AFTER) -> list[str]:
+    """Tasks ``RUNNING`` for a worker whose lease lapsed, or that has none, queued again; what was done."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    limit = timezone.now() - lapses_after
+    alive = set(WorkerLease.objects.filter(seen_at__gte=limit).values_list("worker_id", flat=True))
+    done = []
+    for task in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=limit).order_by(
+            "started_at"):
+        if task.worker_ids and task.worker_ids[-1] in alive:
+            continue
+        if DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY):
+            done.append(f"task {task.task_name} ({task.pk}) queued again: its worker stopped while running it")
+    WorkerLease.objects.filter(seen_at__lt=limit).delete()
+    return done
