@@ -49,7 +49,7 @@ class Renewer:
 
     @property
     def started(self) -> bool:
-        return self._thread.is_alive() or self._stop.is_set()
+        return self._thread.ident is not None
 
     def start(self) -> None:
         self._thread.start()

@@ -30,14 +30,21 @@ class IdentityError(ValueError):
         self.field = field
 
 
-def check_password(password: str, *, username: str = "", email: str = "") -> None:
-    """Refuse a password people would guess (``AUTH_PASSWORD_VALIDATORS``: at least 12 characters, not a
-    common password, not all digits, not like the user's name or e-mail), naming every reason."""
-    probe = get_user_model()(username=username, email=email)
+def password_problems(password: str, *, username: str = "", email: str = "") -> list[str]:
+    """Why a password people would guess is refused (``AUTH_PASSWORD_VALIDATORS``: at least 12 characters, not
+    a common password, not all digits, not like the user's name or e-mail); empty when it is accepted."""
     try:
-        password_validation.validate_password(password, probe)
+        password_validation.validate_password(password, get_user_model()(username=username, email=email))
     except ValidationError as exc:
-        raise IdentityError("the password is refused: " + " ".join(exc.messages), field="password") from None
+        return list(exc.messages)
+    return []
+
+
+def check_password(password: str, *, username: str = "", email: str = "") -> None:
+    """Refuse a password :func:`password_problems` finds fault with, naming every reason."""
+    problems = password_problems(password, username=username, email=email)
+    if problems:
+        raise IdentityError("the password is refused: " + " ".join(problems), field="password")
 
 
 def sync_roles() -> None:

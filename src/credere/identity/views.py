@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from credere.identity.services import (
     IdentityError,
     create_user,
     issue_token,
+    password_problems,
     revoke_token,
     roles_of,
     set_active,
@@ -67,12 +67,8 @@ def user_new(request: HttpRequest) -> HttpResponse:
             errors.add("username", "Give the user a name to sign in with.")
         if not values["roles"]:
             errors.add("roles", "Choose at least one role.")
-        try:
-            password_validation.validate_password(
-                password, get_user_model()(username=values["username"], email=values["email"]))
-        except ValidationError as exc:
-            for m in exc.messages:
-                errors.add("password", m)
+        for problem in password_problems(password, username=values["username"], email=values["email"]):
+            errors.add("password", problem)
         if not errors:
             try:
                 user = create_user(actor=request.user, username=values["username"], roles=values["roles"],

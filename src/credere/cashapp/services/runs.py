@@ -111,7 +111,8 @@ def recover_stale_runs(*, stale_after: dt.timedelta = STALE_AFTER) -> list[Match
             payment_ids = (list(Payment.objects.filter(bank_transaction__statement__file=run.statement_file)
                                 .values_list("pk", flat=True)) if run.statement_file_id else None)
             record(actor="system:worker", action="matching.run_recovered", obj=run,
-                   after={"status": MatchRun.Status.FAILED, "requeued_payments": len(payment_ids or []) or "all"})
+                   after={"status": MatchRun.Status.FAILED,
+                          "requeued_payments": "all unapplied" if payment_ids is None else len(payment_ids)})
             background.enqueue_on_commit("cashapp.match_payments", payment_ids, run.actor,
                                          run.statement_file_id)
         run.refresh_from_db()
