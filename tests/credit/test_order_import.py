@@ -183,6 +183,35 @@ def test_a_preview_writes_nothing_and_asks_for_no_refresh(portfolio, role_users)
     assert connection.run_on_commit == []
 
 
+def test_a_preview_sends_no_write_and_shows_what_the_import_does(portfolio, role_users):
+    """Outside any transaction and with no statement that writes or locks rows (so it holds no lock while
+    others work), yet with the same outcomes the import then has — invoices naming an order included."""
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    analyst = role_users["credit_analyst"]
+    _import(analyst, HEADER + "DE01,S1,SO-1,1,EUR,1000.00,\n")
+    upsert_item(actor=portfolio.admin, company=portfolio.de, customer=portfolio.s1, document_type="invoice",
+                document_number="I-SO3",
+                document_date=ON, due_date=ON, currency="EUR", amount=D("40.00"), order_reference="SO-3")
+    content = HEADER + ("DE01,S1,SO-1,2,EUR,1200.00,\nDE01,H1,SO-2,1,EUR,5.00,\nDE01,S1,SO-3,1,EUR,100.00,\n"
+                        "DE01,NOPE,SO-4,1,EUR,1.00,\n")
+    with CaptureQueriesContext(connection) as queries:
+        preview = _import(analyst, content, preview=True, partial=True)
+    writes = [q["sql"] for q in queries.captured_queries
+              if re.search(r"^\s*(INSERT|UPDATE|DELETE|COPY)\b|FOR UPDATE", q["sql"], re.IGNORECASE)]
+    assert writes == []
+    imported = _import(analyst, content, partial=True)
+
+    def outcomes(r):
+        return ([(c.row, c.key, c.outcome, c.changes) for c in r.changes], _errors(r),
+                (r.created, r.updated, r.unchanged, r.rejected))
+
+    assert outcomes(preview) == outcomes(imported)
+    assert _state("SO-3")[4] == D("60.00")
+
+
 def test_a_partial_import_keeps_the_good_rows(portfolio, role_users):
     result = _import(role_users["credit_analyst"], HEADER + "DE01,S1,SO-1,1,EUR,10.00,\n"
                                                             "DE01,NOPE,SO-2,1,EUR,10.00,\n"

@@ -8,13 +8,14 @@ here, below both, like :mod:`credere.core.background`. Each context registers it
 credit control its orders. An entity names its columns, the permission an import needs and the
 function that writes the rows; the import flow reads the file, checks the columns and the cells
 (:class:`Column`), and calls the writer in the import's transaction with a :class:`Sink` and the rows
-whose cells were read without error.
+whose cells were read without error. A preview calls the same writer outside any transaction with
+:attr:`Sink.preview` set: the writer reports what it would do and writes nothing.
 
 A writer follows the rules of every import: it checks each row with the owning context's rules,
 names a bad row's column and reason (:meth:`Sink.fail`), reports every good row as created,
 updated or unchanged (:meth:`Sink.done`), queues its audit events on :attr:`Sink.events` (written
 with ``audit.services.record_many`` after it returns), and asks for work after the commit with
-``transaction.on_commit`` — never during a preview, which rolls back.
+``transaction.on_commit`` — never during a preview.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ class Sink(Protocol):
     reason: str
     #: audit events (``record_many`` dicts) written after the writer returns
     events: list[dict[str, Any]]
+    #: True in a preview: the writer works out and reports every outcome but writes nothing (a preview
+    #: runs outside any transaction, so that it holds no write lock; a write there is refused)
+    preview: bool
 
     def fail(self, row: int, field_name: str, message: str) -> None: ...
 

@@ -17,7 +17,7 @@ The same rules as the order API (:func:`credere.credit.services.checks.check` an
 Imported orders are not credit-checked — the check is the ERP's question per order, through the
 API — but they count in exposure as open orders. Every change is audited (``order.created``,
 ``order.updated``, ``order.cancelled``, ``order.invoiced``); once the import commits, the standings
-of the customers touched are refreshed. A preview rolls back and asks for nothing.
+of the customers touched are refreshed. A preview writes nothing and asks for nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from credere.audit.services import changes, snapshot
 from credere.core.bulk import chunks, update_rows
 from credere.core.errors import BusinessError
 from credere.core.import_entities import Column, Outcome, Row, Sink
+from credere.core.readonly import locked
 from credere.credit.models import CreditCheck, Order
 from credere.credit.selectors import rates_to
 from credere.credit.services import standing
@@ -84,8 +85,8 @@ def _by(model: type[models.Model], field: str, wanted: Iterable[str], *only: str
     return found
 
 
-def _stored(companies: dict[str, Company], rows: list[Row]) -> dict[tuple[int, str], Order]:
-    """The stored orders the file names, locked for the import."""
+def _stored(companies: dict[str, Company], rows: list[Row], *, lock: bool) -> dict[tuple[int, str], Order]:
+    """The stored orders the file names, locked for the import (``lock``; a preview locks nothing)."""
     wanted: dict[int, set[str]] = {}
     for r in rows:
         company = companies.get(r.values["company_code"])
@@ -94,7 +95,7 @@ def _stored(companies: dict[str, Company], rows: list[Row]) -> dict[tuple[int, s
     found: dict[tuple[int, str], Order] = {}
     for company_id, ids in sorted(wanted.items()):
         for chunk in chunks(sorted(ids)):
-            for order in Order.objects.select_for_update().filter(company_id=company_id, order_id__in=chunk):
+            for order in locked(Order.objects.filter(company_id=company_id, order_id__in=chunk), lock=lock):
                 found[(company_id, order.order_id)] = order
     return found
 
@@ -265,7 +266,7 @@ def write_orders(sink: Sink, rows: list[Row]) -> None:
     """The writer of the ``orders`` import (registered by ``CreditConfig.ready()``)."""
     companies = _by(Company, "code", (r.values["company_code"] for r in rows), "id", "code")
     customers = _by(Customer, "account_number", (r.values["account_number"] for r in rows), "id", "account_number")
-    stored = _stored(companies, rows)
+    stored = _stored(companies, rows, lock=not sink.preview)
     checked = _checked(stored.values())
     account_of = {c.pk: a for a, c in customers.items()}
     others = {o.customer_id for o in stored.values()} - set(account_of)
@@ -309,6 +310,10 @@ def write_orders(sink: Sink, rows: list[Row]) -> None:
     reduced = _reduce(sink, plan)
     creates = [(row, o) for row, o in plan.creates if not sink.rejected(row.number)]
     updates = [u for u in plan.updates if not sink.rejected(u[0].number)]
+    if sink.preview:  # what would be written is reported below; nothing is
+        sink.advance(len(creates) + len(updates))
+        _report(sink, creates, updates, middle, reduced, companies, account_of)
+        return
     for batch in chunks(creates, BATCH):
         Order.objects.bulk_create([o for _, o in batch])
         sink.advance(len(batch))

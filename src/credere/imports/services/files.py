@@ -2,8 +2,10 @@
 
 One import is one transaction. Every row is read and validated, then written through the
 ledger rules; if any row is bad nothing is kept (unless the caller asked for a *partial*
-import, which keeps the good rows), and a *preview* always rolls back — so a preview shows
-exactly what the import would do, and a process killed halfway leaves nothing behind.
+import, which keeps the good rows), so a process killed halfway leaves nothing behind. A *preview*
+runs the same writers with :attr:`~credere.core.import_entities.Sink.preview` set: every row is
+checked and its outcome worked out, nothing is written, and no transaction is opened — a preview of
+40,000 rows holds no write lock, so other people keep working while it runs.
 
 * Customers go through :func:`credere.ledger.services.upsert_customer`, one audited call
   per row (parents before children).
@@ -33,6 +35,7 @@ from credere.adapters.erpfiles.headers import Mapping
 from credere.audit.services import record, record_many
 from credere.core import import_entities
 from credere.core.errors import BusinessError, Conflict
+from credere.core.readonly import refusing_writes
 from credere.domain.money import whole_written_with_decimals, whole_written_with_decimals_warning
 from credere.identity.authz import authorize
 from credere.imports.models import ImportRun
@@ -90,33 +93,26 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
                           mapping_name=mapping_name or "", total_rows=len(parsed.rows),
                           warnings=list(table.warnings) + _decimals_warnings(parsed, table.numbering))
     started = timezone.now()
+    if preview:
+        return _preview(spec, result, parsed, actor=actor, numbering=table.numbering, file_name=file_name,
+                        progress=progress, on_write=on_write)
     try:
         with transaction.atomic():
-            run = None if preview else ImportRun.objects.create(
+            run = ImportRun.objects.create(
                 user=actor_user(actor), actor=_actor_name(actor), started_at=started, entity=entity,
                 file_name=file_name[:255], sha256=digest, file_format=table.format, encoding=table.encoding,
                 mapping_name=(mapping_name or "")[:60], partial=partial, status=ImportRun.Status.SUCCEEDED)
-            reason = f"import run {run.pk}: {file_name}" if run else f"import preview: {file_name}"
             if on_write is not None:
                 on_write(len(parsed.rows))
-            ctx = ImportContext(actor=actor, reason=reason[:300], header_of=parsed.header_of,
-                           report_progress=progress or _no_progress, numbering=table.numbering,
-                           all_rows=parsed.rows)
-            for row in parsed.rows:
-                if row.errors:
-                    ctx.errors[row.number] = list(row.errors)
+            ctx = _context(actor, f"import run {run.pk}: {file_name}", parsed, table.numbering, progress)
             spec.writer(ctx, [r for r in parsed.rows if not r.errors])
             record_many(actor=actor, events=ctx.events)
             ctx.advance(max(0, len(parsed.rows) - ctx.advanced))  # unchanged and rejected rows
             _tally(result, ctx)
-            if preview:
-                result.status = "preview"
-                transaction.set_rollback(True)
-            elif result.errors and not partial:
+            if result.errors and not partial:
                 result.status = ImportRun.Status.REJECTED
                 transaction.set_rollback(True)
             else:
-                assert run is not None
                 result.status = ImportRun.Status.PARTIAL if result.errors else ImportRun.Status.SUCCEEDED
                 _finish_run(run, result, actor)
                 if spec.changes_ledger and (result.created or result.updated):
@@ -133,6 +129,33 @@ def import_file(*, actor: Any, entity: str, data: bytes, file_name: str, fmt: st
                 file_name=file_name[:255], sha256=digest, file_format=table.format, encoding=table.encoding,
                 mapping_name=(mapping_name or "")[:60], partial=partial, status=ImportRun.Status.REJECTED)
             _finish_run(run, result, actor)
+    return result
+
+
+def _context(actor: Any, reason: str, parsed: ParsedFile, numbering: str,
+             progress: Callable[[int], None] | None, *, preview: bool = False) -> ImportContext:
+    ctx = ImportContext(actor=actor, reason=reason[:300], header_of=parsed.header_of,
+                        report_progress=progress or _no_progress, numbering=numbering, all_rows=parsed.rows,
+                        preview=preview)
+    for row in parsed.rows:
+        if row.errors:
+            ctx.errors[row.number] = list(row.errors)
+    return ctx
+
+
+def _preview(spec: import_entities.Entity, result: ImportResult, parsed: ParsedFile, *, actor: Any, numbering: str,
+             file_name: str, progress: Callable[[int], None] | None,
+             on_write: Callable[[int], None] | None) -> ImportResult:
+    """The writer's outcomes with nothing written: outside any transaction (so no write lock is held
+    while other people work) and with every write refused."""
+    with refusing_writes():
+        if on_write is not None:
+            on_write(len(parsed.rows))
+        ctx = _context(actor, f"import preview: {file_name}", parsed, numbering, progress, preview=True)
+        spec.writer(ctx, [r for r in parsed.rows if not r.errors])
+        ctx.advance(max(0, len(parsed.rows) - ctx.advanced))
+        _tally(result, ctx)
+    result.status = "preview"
     return result
 
 

@@ -91,6 +91,8 @@ class ImportContext:
     results: list[RowChange] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     advanced: int = 0
+    #: a preview: work out every outcome, write nothing (see :class:`credere.core.import_entities.Sink`)
+    preview: bool = False
 
     def fail(self, row: int, field_name: str, message: str) -> None:
         name = FIELD_ALIASES.get(field_name, field_name)

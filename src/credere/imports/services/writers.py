@@ -17,12 +17,13 @@ from credere.core import import_entities
 from credere.core.bulk import chunks as _chunks
 from credere.core.bulk import update_rows as _update_rows
 from credere.core.errors import BusinessError
+from credere.core.readonly import locked
 from credere.imports.parsing import ParsedRow
 from credere.imports.services.limits import BATCH
 from credere.imports.services.results import ImportContext, created_values, readable_changes
 from credere.ledger.models import Company, Customer, FxRate, OpenItem, Payment, PaymentTerms
 from credere.ledger.services import validation
-from credere.ledger.services.master_data import upsert_customer
+from credere.ledger.services.master_data import plan_customer, upsert_customer
 from credere.ledger.services.validation import CUSTOMER_FIELDS
 
 # --------------------------------------------------------------------------- helpers
@@ -58,6 +59,9 @@ def _event(action: str, obj: models.Model, reason: str, before: dict[str, Any] |
 
 def _bulk_write(ctx: ImportContext, model: type[models.Model], creates: list[models.Model], updates: list[models.Model],
                 update_fields: list[str]) -> None:
+    if ctx.preview:  # what would be written is reported; nothing is
+        ctx.advance(len(creates) + len(updates))
+        return
     for chunk in _chunks(creates, BATCH):
         model._default_manager.bulk_create(chunk)
         ctx.advance(len(chunk))
@@ -111,6 +115,7 @@ def _write_customers(ctx: ImportContext, rows: list[ParsedRow]) -> None:
     for r in ctx.all_rows:
         row_of.setdefault(r.values.get("account_number") or "", r)
     terms = dict(PaymentTerms.objects.values_list("pk", "code"))
+    pending: dict[str, Customer] = {}
     for row in ordered:
         ctx.advance(1)
         if ctx.rejected(row.number):
@@ -128,8 +133,13 @@ def _write_customers(ctx: ImportContext, rows: list[ParsedRow]) -> None:
         current = existing.get(v["account_number"])
         before = snapshot(current) if current is not None else None
         try:
-            obj, outcome = upsert_customer(actor=ctx.actor, account_number=v["account_number"], name=v["name"],
-                                           reason=ctx.reason, **kwargs)
+            if ctx.preview:  # what the upsert would do, parents planned by earlier rows included
+                obj, outcome, _before = plan_customer(account_number=v["account_number"], name=v["name"],
+                                                      pending=pending, lock=False, **kwargs)
+                pending[v["account_number"]] = obj
+            else:
+                obj, outcome = upsert_customer(actor=ctx.actor, account_number=v["account_number"], name=v["name"],
+                                               reason=ctx.reason, **kwargs)
         except (BusinessError, DjangoValidationError) as exc:
             ctx.fail_exc(row.number, exc)
             continue
@@ -140,6 +150,11 @@ def _write_customers(ctx: ImportContext, rows: list[ParsedRow]) -> None:
         elif outcome == "created":
             created = snapshot(obj)
             diff = created_values(created, {"parent_id": _customer_names(created), "payment_terms_id": terms})
+        planned_parent = obj.parent if obj.parent_id is None else None
+        if planned_parent is not None:  # a preview: the parent is a new customer of an earlier row, not yet written
+            was = before.get("parent_id") if before else None
+            diff["parent"] = {"before": _customer_names({"parent_id": was}).get(was) if was else None,
+                              "after": planned_parent.account_number}
         ctx.done(row.number, v["account_number"], outcome, diff)
 
 
@@ -204,8 +219,8 @@ def _customer_ids(rows: list[ParsedRow]) -> dict[str, Customer]:
 
 
 def _existing_by_company(model: type[models.Model], companies: dict[str, Company], rows: list[ParsedRow],
-                         field_name: str) -> dict[tuple[Any, ...], Any]:
-    """Records of ``model`` with the file's (company, ``field_name``) values, locked for the import."""
+                         field_name: str, *, lock: bool = True) -> dict[tuple[Any, ...], Any]:
+    """Records of ``model`` with the file's (company, ``field_name``) values, locked for the import (``lock``)."""
     wanted: dict[int, set[str]] = {}
     for r in rows:
         company = companies.get(r.values["company_code"])
@@ -214,8 +229,8 @@ def _existing_by_company(model: type[models.Model], companies: dict[str, Company
     found: dict[tuple[Any, ...], Any] = {}
     for company_id, values in wanted.items():
         for chunk in _chunks(sorted(values)):
-            qs = model._default_manager.select_for_update().filter(company_id=company_id,
-                                                                    **{f"{field_name}__in": chunk})
+            qs = locked(model._default_manager.filter(company_id=company_id, **{f"{field_name}__in": chunk}),
+                        lock=lock)
             for obj in qs:
                 found[(company_id, getattr(obj, field_name))] = obj
     return found
@@ -231,7 +246,8 @@ def _item_key(v: dict[str, Any]) -> str:
 def _write_items(ctx: ImportContext, rows: list[ParsedRow]) -> None:
     companies, customers = _companies(rows), _customer_ids(rows)
     existing: dict[tuple[Any, ...], OpenItem] = {}
-    for (company_id, _number), item in _existing_by_company(OpenItem, companies, rows, "document_number").items():
+    for (company_id, _number), item in _existing_by_company(OpenItem, companies, rows, "document_number",
+                                                                  lock=not ctx.preview).items():
         existing[(company_id, item.document_type, item.document_number)] = item
     seen: dict[tuple[Any, ...], int] = {}
     plan = _Plan(key=_item_key)
@@ -282,7 +298,7 @@ def _payment_key(v: dict[str, Any]) -> str:
 
 def _write_payments(ctx: ImportContext, rows: list[ParsedRow]) -> None:
     companies, customers = _companies(rows), _customer_ids(rows)
-    existing = _existing_by_company(Payment, companies, rows, "reference")
+    existing = _existing_by_company(Payment, companies, rows, "reference", lock=not ctx.preview)
     seen: dict[tuple[Any, ...], int] = {}
     plan = _Plan(key=_payment_key)
     for row in rows:
@@ -327,7 +343,7 @@ def _write_fx_rates(ctx: ImportContext, rows: list[ParsedRow]) -> None:
     existing: dict[tuple[Any, str, str], FxRate] = {}
     dates = sorted({r.values["rate_date"] for r in rows})
     for chunk in _chunks(dates, 500):
-        for fx in FxRate.objects.select_for_update().filter(rate_date__in=chunk):
+        for fx in locked(FxRate.objects.filter(rate_date__in=chunk), lock=not ctx.preview):
             existing[(fx.rate_date, fx.base, fx.quote)] = fx
     seen: dict[tuple[Any, ...], int] = {}
     plan = _Plan(key=_fx_key)
