@@ -220,6 +220,11 @@ CACHES = {
 }
 #: Uploads larger than this many bytes are previewed and imported by the background worker.
 CREDERE_WEB_BACKGROUND_IMPORT_BYTES = int(os.environ.get("CREDERE_WEB_BACKGROUND_IMPORT_BYTES", str(2 * 1024 * 1024)))
+#: API uploads (``POST /api/v1/imports/{entity}``) larger than this go to the worker (202 and a status URL).
+CREDERE_API_BACKGROUND_IMPORT_BYTES = int(os.environ.get("CREDERE_API_BACKGROUND_IMPORT_BYTES",
+                                                         str(CREDERE_WEB_BACKGROUND_IMPORT_BYTES)))
+#: Statement files (page and API) larger than this are imported by the worker.
+CREDERE_BACKGROUND_STATEMENT_BYTES = int(os.environ.get("CREDERE_BACKGROUND_STATEMENT_BYTES", str(2 * 1024 * 1024)))
 
 #: Currency all-company figures are converted to.
 CREDERE_REPORTING_CURRENCY = os.environ.get("CREDERE_REPORTING_CURRENCY", "EUR")

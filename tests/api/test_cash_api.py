@@ -190,3 +190,53 @@ def test_reading_the_policy_writes_nothing_and_a_change_needs_a_note(make_user, 
         assert r.status_code == 422 and r.json()["error"]["fields"] == [
             {"field": "note", "message": "say why the policy changes (it is kept with the version)"}]
     assert state() == before and MatchingPolicyVersion.objects.count() == 0
+
+
+def test_a_big_statement_is_imported_by_the_worker_and_followed_by_its_status_url(
+        clerk, items, settings, make_user, django_capture_on_commit_callbacks):
+    """Over CREDERE_BACKGROUND_STATEMENT_BYTES the API answers 202 at once; the worker imports the file (and queues
+    its matching), the status says what the import found; a second run of the task, as after a worker restart,
+    imports nothing twice; a refused file keeps its bytes and says why; only the sender sees an upload."""
+    from credere.cashapp.models import StatementUpload
+    from credere.cashapp.tasks import import_statement_upload
+
+    settings.CREDERE_BACKGROUND_STATEMENT_BYTES = 100
+    api = _client(clerk)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        r = api.post("/api/v1/cash/statements?company=DE01", {"file": SimpleUploadedFile("big.xml", STATEMENT)})
+    assert r.status_code == 202, r.content
+    body = r.json()
+    assert body["state"] == "queued" and body["status_url"] == f"/api/v1/cash/statement-uploads/{body['upload_id']}"
+    assert len(queued) == 1 and StatementFile.objects.count() == 0 and Payment.objects.count() == 0
+    waiting = api.get(body["status_url"]).json()
+    assert (waiting["state"], waiting["finished"], waiting["result"]) == ("queued", False, None)
+
+    with django_capture_on_commit_callbacks(execute=False) as matching:
+        assert import_statement_upload.call(body["upload_id"]).startswith("imported as statement file")
+    assert len(matching) == 1  # the matching run is queued for the worker, as for a small file
+    done = api.get(body["status_url"]).json()
+    assert (done["state"], done["finished"], done["error"]) == ("done", True, "")
+    assert (done["result"]["statements"], done["result"]["new_transactions"], len(done["result"]["payments"])) == (
+        1, 2, 2)
+    assert done["file_id"] == StatementFile.objects.get().pk
+    assert bytes(StatementUpload.objects.get().data) == b""  # the statement file keeps the bytes
+    assert import_statement_upload.call(body["upload_id"]) == "skipped: done"
+
+    # the worker died after the import committed but before it said so: the next run finds the file
+    StatementUpload.objects.filter(pk=body["upload_id"]).update(state="importing", file=None, result=None)
+    assert import_statement_upload.call(body["upload_id"]).startswith("imported as statement file")
+    assert StatementFile.objects.count() == 1 and Payment.objects.count() == 2
+
+    other = _client(make_user("cash_clerk", username="clerk2"))
+    assert other.get(body["status_url"]).status_code == 404
+
+    broken = STATEMENT.replace(b"<Amt Ccy=\"EUR\">750.00</Amt>", b"<Amt Ccy=\"EUR\">seven</Amt>")
+    with django_capture_on_commit_callbacks(execute=False):
+        r = api.post("/api/v1/cash/statements", {"file": SimpleUploadedFile("broken.xml", broken)})
+    assert r.status_code == 202
+    assert import_statement_upload.call(r.json()["upload_id"]).startswith("refused")
+    refused = api.get(r.json()["status_url"]).json()
+    assert (refused["state"], refused["finished"], refused["file_id"]) == ("failed", True, None)
+    assert "seven" in refused["error"] or "amount" in refused["error"].lower()
+    assert bytes(StatementUpload.objects.get(pk=r.json()["upload_id"]).data) == broken
+    assert StatementFile.objects.count() == 1

@@ -188,6 +188,33 @@ def test_upload_records_payments_and_the_file_page_follows_matching(portfolio, c
     assert listing.context["runs"][0].applied == 1
 
 
+def test_a_big_file_is_imported_in_the_background_and_a_refused_one_says_why(portfolio, client_for, settings,
+                                                                             django_capture_on_commit_callbacks):
+    from credere.cashapp.models import StatementUpload
+    from credere.cashapp.tasks import import_statement_upload
+
+    settings.CREDERE_BACKGROUND_STATEMENT_BYTES = 100
+    c = client_for("cash_clerk")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        r = _upload(c)
+    assert r.status_code == 302 and r["Location"] == "/cash/statements/" and len(queued) == 1
+    assert not StatementFile.objects.exists()
+    page = c.get("/cash/statements/").content.decode()
+    assert "is being imported in the background" in page and "Waiting for a worker" in page
+    upload = StatementUpload.objects.get()
+    import_statement_upload.call(str(upload.pk))
+    assert StatementFile.objects.get().transactions_new == 4
+    page = c.get("/cash/statements/")
+    assert page.context["uploads"] == []  # done: it is an imported file now
+    with django_capture_on_commit_callbacks(execute=False):
+        _upload(c, data=camt053(DAY).replace(b"<Amt Ccy=\"EUR\">500.00</Amt>", b"<Amt Ccy=\"EUR\">five</Amt>"),
+                name="broken.xml")
+    import_statement_upload.call(str(StatementUpload.objects.get(filename="broken.xml").pk))
+    html = c.get("/cash/statements/").content.decode()
+    assert "broken.xml" in html and "Refused" in html and "five" in html
+    assert client_for("credit_manager").get("/cash/statements/").context["uploads"] == []  # only one's own
+
+
 @pytest.mark.parametrize(("sample", "transactions", "incoming"), [
     ("mt940.sta", 7, 4), ("camt054_v08.xml", 1, 1), ("bai2.txt", 4, 2), ("sparkasse.csv", 4, 2)])
 def test_other_formats_upload_through_the_same_form(sample, transactions, incoming, portfolio, client_for):

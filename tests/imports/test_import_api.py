@@ -163,3 +163,64 @@ def test_too_large_upload(ledger, api, settings):
     settings.CREDERE_IMPORT_MAX_BYTES = 100
     r = _upload(api, "items", GOOD * 2)
     assert r.status_code == 422 and r.json()["error"]["code"] == "file_too_large"
+
+
+def test_a_big_file_goes_to_the_worker_and_is_followed_by_its_status_url(ledger, api, settings, make_user,
+                                                                          django_capture_on_commit_callbacks):
+    """Over CREDERE_API_BACKGROUND_IMPORT_BYTES: 202, the worker previews it, the caller reads the preview, then
+    imports the previewed bytes without sending them again; nobody else sees the upload."""
+    from credere.imports.models import ImportRun, ImportUpload
+    from credere.imports.tasks import process_upload
+    from credere.ledger.models import OpenItem
+
+    settings.CREDERE_API_BACKGROUND_IMPORT_BYTES = 10
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    state = db_state()
+    with django_capture_on_commit_callbacks(execute=False):
+        r = _upload(api, "items", BAD, query="?preview=true&delimiter=,")
+    assert r.status_code == 202, r.content
+    queued = r.json()
+    assert queued["state"] == "previewing" and queued["status_url"] == f"/api/v1/imports/uploads/{queued['upload_id']}"
+    upload = ImportUpload.objects.get(pk=queued["upload_id"])
+    assert (upload.source, upload.options) == ("api", {"delimiter": ","})
+    waiting = api.get(queued["status_url"]).json()
+    assert (waiting["state"], waiting["finished"], waiting["preview"]) == ("previewing", False, None)
+
+    assert process_upload.call(queued["upload_id"], "preview") == "previewed"
+    previewed = api.get(queued["status_url"]).json()
+    assert (previewed["state"], previewed["finished"]) == ("previewed", True)
+    assert (previewed["preview"]["status"], previewed["preview"]["created"], previewed["preview"]["rejected"]) == (
+        "preview", 1, 1)
+    assert previewed["progress"]["total"] == 2
+    assert OpenItem.objects.count() == 0 and not ImportRun.objects.filter(entity="items").exists()
+
+    other = _client(make_user("credit_manager", username="other-manager"))
+    assert other.get(queued["status_url"]).status_code in (403, 404)
+    assert api.get("/api/v1/imports/uploads/not-a-uuid").status_code == 422
+
+    with django_capture_on_commit_callbacks(execute=False):
+        r = api.post(f"{queued['status_url']}/import?partial=true")
+    assert r.status_code == 202 and r.json()["state"] == "importing"
+    assert process_upload.call(queued["upload_id"], "import") == "done"
+    done = api.get(queued["status_url"]).json()
+    assert (done["state"], done["result"]["status"], done["result"]["created"]) == ("done", "partial", 1)
+    assert done["run_id"] == ImportRun.objects.get(entity="items").pk and OpenItem.objects.count() == 1
+    assert db_state() != state
+
+
+def test_a_background_import_without_preview_and_a_changed_file_refused(ledger, api, settings,
+                                                                         django_capture_on_commit_callbacks):
+    from credere.imports.tasks import process_upload
+    from credere.ledger.models import OpenItem
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=False):
+        r = _upload(api, "items", GOOD, query="?background=true")
+    assert r.status_code == 202 and r.json()["state"] == "importing"
+    assert process_upload.call(r.json()["upload_id"], "import") == "done"
+    assert api.get(r.json()["status_url"]).json()["result"]["created"] == 1
+    assert OpenItem.objects.count() == 1
+    wrong = _upload(api, "items", GOOD, query="?background=true&sha256=" + "0" * 64)
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "file_changed"
+    confirm_twice = api.post(f"{r.json()['status_url']}/import")
+    assert confirm_twice.status_code in (409, 422) and confirm_twice.json()["error"]["code"] == "not_previewed"

@@ -1,7 +1,8 @@
 """Cash application endpoints, mounted at /api/v1/cash.
 
 * ``POST /cash/statements`` — import a bank statement (multipart field ``file``); matching
-  follows in the background. ``POST /cash/statements/parse`` shows what a file holds.
+  follows in the background. A big file is imported by the worker (202, then
+  ``GET /cash/statement-uploads/{id}``). ``POST /cash/statements/parse`` shows what a file holds.
 * ``GET /cash/statements[/{file_id}]``, ``GET /cash/transactions`` — what was imported; a
   statement whose figures do not add up is flagged, and ``POST /cash/statements/{file_id}/
   statements/{statement_id}/acknowledge`` records that a clerk has looked at its difference.
@@ -14,6 +15,7 @@
 """
 
 
+import uuid
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
@@ -25,7 +27,14 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import StringConstraints
 
-from credere.cashapp.models import BankTransaction, MatchProposal, MatchRun, PaymentReturn, StatementFile
+from credere.cashapp.models import (
+    BankTransaction,
+    MatchProposal,
+    MatchRun,
+    PaymentReturn,
+    StatementFile,
+    StatementUpload,
+)
 from credere.cashapp.policies import PolicyInForce, policy_in_force
 from credere.cashapp.schemas import (
     AcknowledgeIn,
@@ -47,6 +56,8 @@ from credere.cashapp.schemas import (
     StatementFileOut,
     StatementImportOut,
     StatementOut,
+    StatementQueuedOut,
+    StatementUploadOut,
     TransactionFilters,
     TransactionOut,
     UndoIn,
@@ -55,7 +66,7 @@ from credere.cashapp.selectors import payers as payer_reads
 from credere.cashapp.selectors import returns as return_reads
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
-from credere.cashapp.services import decisions, learning, remittances, returns, runs, statements
+from credere.cashapp.services import decisions, learning, remittances, returns, runs, statement_uploads, statements
 from credere.cashapp.services import policy as policy_service
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
@@ -84,25 +95,48 @@ def _read(file: UploadedFile) -> bytes:
 # ----------------------------------------------------------------------------- statements
 
 
-@router.post("/statements", response={201: StatementImportOut})
+@router.post("/statements", response={201: StatementImportOut, 202: StatementQueuedOut})
 def import_statement(request: HttpRequest, file: File[UploadedFile], company: str | None = None,
-                     match: bool = True, strict: bool = False) -> Status[dict[str, Any]]:
+                     match: bool = True, strict: bool = False, background: bool = False) -> Status[dict[str, Any]]:
     """Import a bank statement (camt.052/053/054, MT940/942, BAI2, CSV; format read from the content).
 
     Transactions seen before are skipped; incoming money becomes payments, matched in the
     background unless ``match=false``. A file with an error is refused whole (422, naming
     the line or element). A statement whose closing balance or control totals do not match its
-    entries is imported and listed in ``flagged_statements``; ``strict=true`` refuses it instead."""
+    entries is imported and listed in ``flagged_statements``; ``strict=true`` refuses it instead.
+
+    A file over ``CREDERE_BACKGROUND_STATEMENT_BYTES`` (default 2 MB), or any file with
+    ``background=true``, is imported by the background worker: 202 with a ``status_url`` to GET
+    until ``finished`` (then ``result`` holds what this call answers for a small file, or ``error``
+    why the file was refused)."""
     user = acting_user(request)
     authorize(user, "import_statements")
     name = PurePath(file.name or "statement").name
-    result = statements.import_statement(actor=user, data=_read(file), filename=name, company=_company(company),
+    data = _read(file)
+    if background or len(data) > statement_uploads.background_threshold():
+        upload = statement_uploads.queue(actor=user, data=data, filename=name, company=_company(company),
+                                         match=match, strict=strict, source="api")
+        return Status(202, {"upload_id": str(upload.pk), "state": upload.state,
+                            "status_url": f"/api/v1/cash/statement-uploads/{upload.pk}"})
+    result = statements.import_statement(actor=user, data=data, filename=name, company=_company(company),
                                        match=match, background=True, strict=strict)
-    state = "off" if not match else ("queued" if result.payments else "nothing to match")
-    return Status(201, {"file_id": result.file.pk, "file_name": name, "format": result.file.format,
-                        "statements": result.statements, "new_transactions": result.new,
-                        "known_transactions": result.known, "payments": result.payments, "matching": state,
-                        "flagged_statements": [row.pk for row in result.flagged]})
+    return Status(201, statement_uploads.result_of(result, match=match) | {"file_name": name})
+
+
+@router.get("/statement-uploads/{upload_id}", response=StatementUploadOut)
+def get_statement_upload(request: HttpRequest, upload_id: uuid.UUID) -> dict[str, Any]:
+    """A statement file handed to the background worker: its state and, once imported, what the import found
+    (or why the file was refused). Only the user who sent it sees it."""
+    user = acting_user(request)
+    authorize(user, "view_ledger")
+    upload = statement_uploads.owned(upload_id, user)
+    if upload is None:
+        raise BusinessError(f"no statement upload {upload_id} of yours", code="not_found", status=404)
+    return {"upload_id": str(upload.pk), "file_name": upload.filename, "size": upload.size, "sha256": upload.sha256,
+            "state": upload.state, "state_label": upload.get_state_display(),
+            "finished": upload.state in (StatementUpload.State.DONE, StatementUpload.State.FAILED),
+            "file_id": upload.file_id, "result": upload.result, "error": upload.error,
+            "created_at": upload.created_at, "updated_at": upload.updated_at}
 
 
 @router.post("/statements/parse", response=list[dict[str, Any]])

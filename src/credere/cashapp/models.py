@@ -7,6 +7,8 @@ transaction with its source text, a proposal that was undone keeps its history.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -53,6 +55,43 @@ class StatementFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename or f"statement file {self.pk}"
+
+
+class StatementUpload(models.Model):
+    """A big statement file handed to the background worker (so that its import does not hold a web
+    request, nor the database's write lock, for long): kept until the worker has imported it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        IMPORTING = "importing", "Being imported"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, blank=True, default="")
+    data = models.BinaryField(default=b"")
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    match = models.BooleanField(default=True)
+    strict = models.BooleanField(default=False)
+    #: "web" (the statements page) or "api"
+    source = models.CharField(max_length=10, default="web")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    file = models.ForeignKey(StatementFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: what the import found (the API's answer to a small file: statements, transactions, payments, flags)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"statement upload {self.filename} ({self.get_state_display()})"
 
 
 class Statement(models.Model):

@@ -32,6 +32,28 @@ class StatementImportOut(Schema):
                     "BAI2 control totals): imported all the same, to be acknowledged")
 
 
+class StatementQueuedOut(Schema):
+    upload_id: str
+    state: Literal["queued"]
+    status_url: str = Field(description="GET it until finished is true")
+
+
+class StatementUploadOut(Schema):
+    upload_id: str
+    file_name: str
+    size: int
+    sha256: str
+    state: Literal["queued", "importing", "done", "failed"]
+    state_label: str
+    finished: bool
+    file_id: int | None = Field(description="The statement file it became, once imported")
+    result: dict[str, Any] | None = Field(description="What the import found, as POST /cash/statements answers a "
+                                                      "small file")
+    error: str = Field(description="Why the file was refused (nothing of it was imported)")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 class StatementFileOut(Schema):
     id: int
     filename: str

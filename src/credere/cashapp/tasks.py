@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.tasks import task
 
 from credere.cashapp.models import StatementFile
+from credere.cashapp.services import statement_uploads
 from credere.cashapp.services.runs import recover_stale_runs, run_matching
 from credere.core import background
 
@@ -23,6 +24,15 @@ def match_payments(payment_ids: list[int] | None, actor: str, statement_file_id:
 
 
 background.register("cashapp.match_payments", match_payments)
+
+
+@task()
+def import_statement_upload(upload_id: str) -> str:
+    """Import a big statement file a user handed over (page or API); idempotent."""
+    return statement_uploads.run(upload_id)
+
+
+background.register(statement_uploads.TASK, import_statement_upload)
 
 
 def _recover() -> list[str]:

@@ -3,7 +3,12 @@
 * ``POST /imports/{entity}`` — upload a file (multipart field ``file``); ``?preview=true``
   shows what would change and writes nothing; ``?partial=true`` keeps the good rows.
   200 with counts and row errors; 422 with the project error body (the full report under
-  ``error.report``) when rows are rejected and nothing was imported.
+  ``error.report``) when rows are rejected and nothing was imported. A file larger than
+  ``CREDERE_API_BACKGROUND_IMPORT_BYTES`` (default 2 MB), or any file with ``?background=true``,
+  goes to the background worker like the web's big uploads: 202 with the upload's id and a
+  ``status_url`` to follow.
+* ``GET /imports/uploads/{id}`` — a background upload: state, progress, the preview or the result;
+  ``POST /imports/uploads/{id}/import`` imports a previewed upload without sending the file again.
 * ``GET/PUT /imports/mappings/{source_system}/{entity}``, ``GET /imports/mappings``
 * ``GET /imports/runs``, ``GET /imports/runs/{id}``
 * ``GET /imports/export/{entity}?format=csv|xlsx&company=CODE`` — a file download.
@@ -11,6 +16,7 @@
 
 
 import datetime as dt
+import uuid
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,8 +33,9 @@ from credere.core.api import Page
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
 from credere.imports.exports import export_table
-from credere.imports.models import ImportMapping, ImportRun
+from credere.imports.models import ImportMapping, ImportRun, ImportUpload
 from credere.imports.schema import ENTITIES, export_entities
+from credere.imports.services import uploads
 from credere.imports.services.files import import_file
 from credere.imports.services.limits import MAX_BYTES
 from credere.imports.services.mappings import get_mapping, save_mapping
@@ -223,12 +230,103 @@ class UploadOptions(Schema):
     sheet: str | None = Field(None, max_length=31, description="XLSX worksheet (default: the first)")
     sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$",
                                description="SHA-256 of the previewed file: refuse a different file")
+    background: bool = Field(False, description="Hand the file to the background worker even if it is small "
+                                                "(202 and a status_url)")
 
 
-@router.post("/{entity}", response={200: ImportOut, 422: RejectedOut})
+class QueuedOut(Schema):
+    upload_id: str
+    state: str = Field(description="previewing or importing (see GET status_url)")
+    status_url: str
+
+
+class ProgressOut(Schema):
+    done: int
+    total: int
+    percent: int
+    phase: str
+
+
+class UploadStateOut(Schema):
+    upload_id: str
+    entity: str
+    file_name: str
+    size: int
+    sha256: str
+    state: Literal["uploaded", "needs_mapping", "previewing", "previewed", "importing", "done", "failed",
+                   "cancelled"]
+    state_label: str
+    finished: bool = Field(description="True once nothing more will happen without you (previewed, done, failed, "
+                                       "cancelled, needs_mapping)")
+    progress: ProgressOut
+    preview: dict[str, Any] | None = Field(description="The preview's report (change and error lists cut at 1,000; "
+                                                       "the counts are complete)")
+    result: dict[str, Any] | None = Field(description="The import's report, once imported")
+    error: str
+    run_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ConfirmOptions(Schema):
+    partial: bool = Field(False, description="Import the good rows even if some are rejected")
+
+
+def api_background_threshold() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CREDERE_API_BACKGROUND_IMPORT_BYTES", uploads.background_threshold()))
+
+
+def _status_url(upload: ImportUpload) -> str:
+    return f"/api/v1/imports/uploads/{upload.pk}"
+
+
+_FINISHED = {"previewed", "done", "failed", "cancelled", "needs_mapping"}
+
+
+def _upload_out(upload: ImportUpload) -> dict[str, Any]:
+    progress = uploads.progress_of(upload)
+    return {"upload_id": str(upload.pk), "entity": upload.entity, "file_name": upload.file_name, "size": upload.size,
+            "sha256": upload.sha256, "state": upload.state, "state_label": upload.get_state_display(),
+            "finished": upload.state in _FINISHED,
+            "progress": {"done": progress.done, "total": progress.total, "percent": progress.percent,
+                         "phase": progress.phase},
+            "preview": upload.preview, "result": upload.result, "error": upload.error, "run_id": upload.run_id,
+            "created_at": upload.created_at, "updated_at": upload.updated_at}
+
+
+def _own_upload(request: HttpRequest, upload_id: uuid.UUID) -> ImportUpload:
+    upload = uploads.owned(upload_id, request.auth)  # type: ignore[attr-defined]
+    if upload is None:
+        raise BusinessError(f"no upload {upload_id} of yours", code="not_found", status=404)
+    return upload
+
+
+@router.get("/uploads/{upload_id}", response=UploadStateOut)
+def read_upload(request: HttpRequest, upload_id: uuid.UUID) -> dict[str, Any]:
+    """A file handed to the background worker: its state, progress, and the preview or result when ready.
+    Only the user who sent it sees it."""
+    return _upload_out(_own_upload(request, upload_id))
+
+
+@router.post("/uploads/{upload_id}/import", response={202: QueuedOut, 200: UploadStateOut})
+def import_upload(request: HttpRequest, upload_id: uuid.UUID, options: Query[ConfirmOptions]) -> Any:
+    """Import a previewed background upload (the same bytes that were previewed), without sending it again."""
+    upload = uploads.confirm(_own_upload(request, upload_id), partial=options.partial)
+    if upload.running:
+        return Status(202, {"upload_id": str(upload.pk), "state": upload.state, "status_url": _status_url(upload)})
+    return Status(200, _upload_out(upload))
+
+
+@router.post("/{entity}", response={200: ImportOut, 202: QueuedOut, 422: RejectedOut})
 def upload(request: HttpRequest, entity: ImportEntity, file: File[UploadedFile],
            options: Query[UploadOptions]) -> Any:
-    """Import a CSV, XLSX or ECB XML file (multipart field ``file``)."""
+    """Import a CSV, XLSX or ECB XML file (multipart field ``file``).
+
+    A big file (over ``CREDERE_API_BACKGROUND_IMPORT_BYTES``, default 2 MB) or ``background=true``
+    is handed to the background worker: the answer is 202 with ``status_url``; GET it until
+    ``finished`` is true (the preview's or the import's report is then in ``preview`` or ``result``)."""
     from django.conf import settings
 
     limit = int(getattr(settings, "CREDERE_IMPORT_MAX_BYTES", MAX_BYTES))
@@ -237,6 +335,8 @@ def upload(request: HttpRequest, entity: ImportEntity, file: File[UploadedFile],
                             fields=[{"field": "file", "message": "too large"}])
     data = file.read(limit + 1)
     name = PurePath((file.name or "upload").replace("\\", "/")).name[:255] or "upload"
+    if options.background or len(data) > api_background_threshold():
+        return _in_background(request, entity, name, data, options)
     result = import_file(actor=request.auth, entity=entity, data=data, file_name=name,  # type: ignore[attr-defined]
                          fmt=options.format, mapping_name=options.mapping, partial=options.partial,
                          preview=options.preview, encoding=options.encoding, delimiter=options.delimiter,
@@ -250,3 +350,21 @@ def upload(request: HttpRequest, entity: ImportEntity, file: File[UploadedFile],
         return Status(422, {"error": {"code": "import_rejected", "message": message, "fields": fields,
                                       "report": body}})
     return Status(200, body)
+
+
+def _in_background(request: HttpRequest, entity: str, name: str, data: bytes, options: UploadOptions) -> Any:
+    """Keep the file and queue its preview or import for the worker; 202 with where to follow it."""
+    import hashlib
+
+    if options.sha256 and options.sha256.lower() != hashlib.sha256(data).hexdigest():
+        raise BusinessError("the file is not the one that was previewed (its SHA-256 differs)", code="file_changed",
+                            fields=[{"field": "file", "message": "differs from the previewed file"}])
+    upload = uploads.create_upload(
+        actor=request.auth, entity=entity, file_name=name, data=data,  # type: ignore[attr-defined]
+        mapping_name=options.mapping or "", source="api", partial=options.partial,
+        options={"fmt": options.format, "encoding": options.encoding, "delimiter": options.delimiter,
+                 "sheet": options.sheet})
+    upload.background = True
+    upload.save(update_fields=["background"])
+    upload = uploads.start(upload, "preview" if options.preview else "import")
+    return Status(202, {"upload_id": str(upload.pk), "state": upload.state, "status_url": _status_url(upload)})

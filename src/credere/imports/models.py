@@ -103,6 +103,10 @@ class ImportUpload(models.Model):
     mapping = models.JSONField(default=dict, blank=True)
     partial = models.BooleanField(default=False)
     background = models.BooleanField(default=False)
+    #: how to read the file when the caller said so (API uploads): format, encoding, delimiter, sheet
+    options = models.JSONField(default=dict, blank=True)
+    #: "web" (the imports pages) or "api" (``POST /api/v1/imports/{entity}`` handed to the worker)
+    source = models.CharField(max_length=10, default="web")
     state = models.CharField(max_length=20, choices=State.choices, default=State.UPLOADED)
     #: the preview's ImportResult.as_dict() (long change and error lists cut), then the import's
     preview = models.JSONField(null=True, blank=True)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from credere.cashapp.models import StatementFile
 from credere.cashapp.selectors import statements as statement_reads
 from credere.cashapp.selectors import workbench as workbench_reads
-from credere.cashapp.services import runs
+from credere.cashapp.services import runs, statement_uploads
 from credere.cashapp.services import statements as statement_service
 from credere.cashapp.views.common import error_lines, not_found, with_tones
 from credere.core.errors import BusinessError
@@ -40,8 +40,16 @@ def statements(request: HttpRequest) -> HttpResponse:
             errors.add("file", "Choose a bank statement file (camt.053/052/054, MT940/MT942, BAI2 or CSV).")
         else:
             name = PurePath((upload.name or "statement").replace("\\", "/")).name[:255] or "statement"
+            data = upload.read()
             try:
-                result = statement_service.import_statement(actor=request.user, data=upload.read(), filename=name,
+                if len(data) > statement_uploads.background_threshold():
+                    statement_uploads.queue(actor=request.user, data=data, filename=name, company=company,
+                                            strict=strict)
+                    messages.success(request, f"{name} ({len(data) / 1048576:.1f} MB) is being imported in the "
+                                              "background: it appears under Imported files when it is done, and "
+                                              "here below if it is refused.")
+                    return redirect("web:cash-statements")
+                result = statement_service.import_statement(actor=request.user, data=data, filename=name,
                                                             company=company, strict=strict)
             except BusinessError as exc:
                 errors.add_general(str(exc))
@@ -65,6 +73,7 @@ def statements(request: HttpRequest) -> HttpResponse:
         "runs": with_tones(statement_reads.runs(15)), "errors": errors, "companies": workbench_reads.companies(),
         "company_code": company_code, "may_import": can(request.user, "import_statements"), "strict": strict,
         "summary": statement_reads.summary(today=today), "today": today,
+        "uploads": statement_uploads.recent(request.user),
     }, status=422 if errors else 200)
 
 

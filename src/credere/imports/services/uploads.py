@@ -44,8 +44,11 @@ def background_threshold() -> int:
 # --------------------------------------------------------------------------- the upload
 
 
-def create_upload(*, actor: Any, entity: str, file_name: str, data: bytes, mapping_name: str = "") -> ImportUpload:
-    """Keep an uploaded file for the next steps; the user must be allowed to import ``entity``."""
+def create_upload(*, actor: Any, entity: str, file_name: str, data: bytes, mapping_name: str = "",
+                  options: dict[str, Any] | None = None, source: str = "web", partial: bool = False) -> ImportUpload:
+    """Keep an uploaded file for the next steps; the user must be allowed to import ``entity``.
+
+    ``options`` (``fmt``, ``encoding``, ``delimiter``, ``sheet``) say how to read the file when the caller knows."""
     if entity not in PERMISSION:
         raise BusinessError(f"entity: choose from {', '.join(PERMISSION)}", code="unknown_entity",
                             fields=[{"field": "entity", "message": "unknown"}])
@@ -61,7 +64,8 @@ def create_upload(*, actor: Any, entity: str, file_name: str, data: bytes, mappi
                             fields=[{"field": "mapping", "message": "unknown"}])
     return ImportUpload.objects.create(
         user=actor, entity=entity, file_name=file_name[:255] or "upload", data=data, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), mapping_name=mapping_name,
+        sha256=hashlib.sha256(data).hexdigest(), mapping_name=mapping_name, partial=partial, source=source,
+        options={k: v for k, v in (options or {}).items() if k in READ_OPTIONS and v},
         background=len(data) > background_threshold())
 
 
@@ -75,6 +79,14 @@ def owned(upload_id: Any, actor: Any) -> ImportUpload | None:
 
 def _mapping_arg(upload: ImportUpload) -> dict[str, Any] | None:
     return upload.mapping or None
+
+
+#: The reading options an upload may carry (``import_file``'s arguments).
+READ_OPTIONS = ("fmt", "encoding", "delimiter", "sheet")
+
+
+def _read_options(upload: ImportUpload) -> dict[str, Any]:
+    return {k: upload.options.get(k) for k in READ_OPTIONS}
 
 
 def _trim(result: results.ImportResult) -> dict[str, Any]:
@@ -139,7 +151,7 @@ def run_preview(upload: ImportUpload) -> ImportUpload:
         result = files.preview_import(
             actor=upload.user, entity=upload.entity, data=bytes(upload.data), file_name=upload.file_name,
             mapping_name=upload.mapping_name or None, mapping=_mapping_arg(upload), progress=advance,
-            on_write=on_write)
+            on_write=on_write, **_read_options(upload))
     except NotAllowed:
         raise
     except BusinessError as exc:
@@ -186,7 +198,7 @@ def run_import(upload: ImportUpload) -> ImportUpload:
         result = files.import_file(
             actor=upload.user, entity=upload.entity, data=bytes(upload.data), file_name=upload.file_name,
             mapping_name=upload.mapping_name or None, mapping=_mapping_arg(upload), partial=upload.partial,
-            expected_sha256=upload.sha256, progress=advance, on_write=on_write)
+            expected_sha256=upload.sha256, progress=advance, on_write=on_write, **_read_options(upload))
     except NotAllowed:
         raise
     except BusinessError as exc:
