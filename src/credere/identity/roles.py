@@ -26,6 +26,9 @@ ACTIONS: dict[str, str] = {
     "decide_approvals": "Decide approval requests within the approval matrix",
     "release_orders": "Release or reject held orders within the approval matrix",
     "edit_credit_policy": "Change the credit policy and the approval matrix",
+    "view_personal_data": "See bank accounts, tax and registration ids and contact details in full (without it "
+                          "they are shown masked)",
+    "manage_personal_data": "Export and erase the personal data held about a customer or a person",
 }
 
 ROLES: dict[str, tuple[str, list[str]]] = {
@@ -34,16 +37,18 @@ ROLES: dict[str, tuple[str, list[str]]] = {
         "view_ledger", "export_data", "edit_customers", "edit_items", "allocate", "edit_fx",
         "edit_mappings", "import_statements", "edit_matching_policy",
         "view_credit", "check_credit", "request_limits", "decide_approvals", "release_orders", "edit_credit_policy",
+        "view_personal_data",
     ]),
     "credit_analyst": ("Credit analyst", [
         "view_ledger", "export_data", "edit_customers",
-        "view_credit", "check_credit", "request_limits", "decide_approvals", "release_orders",
+        "view_credit", "check_credit", "request_limits", "decide_approvals", "release_orders", "view_personal_data",
     ]),
-    "collector": ("Collector", ["view_ledger", "export_data", "view_credit"]),
+    "collector": ("Collector", ["view_ledger", "export_data", "view_credit", "view_personal_data"]),
     "cash_clerk": ("Cash-application clerk", [
         "view_ledger", "export_data", "edit_payments", "allocate", "edit_fx", "edit_mappings",
-        "import_statements",
+        "import_statements", "view_personal_data",
     ]),
     "sales": ("Sales (read-only)", ["view_ledger", "view_credit"]),
-    "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit", "view_credit"]),
+    "auditor": ("Auditor", ["view_ledger", "export_data", "view_audit", "verify_audit", "view_credit",
+                            "view_personal_data"]),
 }

@@ -18,6 +18,16 @@ from credere.web import formatting
 register = template.Library()
 
 
+@register.simple_tag(takes_context=True)
+def private(context: Any, value: str | None, kind: str) -> str:
+    """``{% private payment.payer_account "account" %}``: in full for people who may see personal data, else
+    masked (``DE89 •••• 3000``)."""
+    from credere.identity.privacy import shown
+
+    request = context.get("request")
+    return shown(getattr(request, "user", None), kind, value)
+
+
 @register.filter
 def money(amount: Decimal | None, currency: str | None = None) -> str:
     return formatting.money(amount, currency)
