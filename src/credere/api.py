@@ -56,6 +56,7 @@ def _mount() -> None:
     from credere.identity.api import router as identity_router
     from credere.imports.api import router as imports_router
     from credere.ledger.api import router as ledger_router
+    from credere.ledger.privacy_api import router as privacy_router
     from credere.reporting.api import router as reporting_router
 
     api.add_router("/", ledger_router)
@@ -66,6 +67,7 @@ def _mount() -> None:
     api.add_router("/cash", cash_router)
     api.add_router("/credit", credit_router)
     api.add_router("/approvals", approvals_router)
+    api.add_router("/privacy", privacy_router)
 
 
 _mount()

@@ -46,6 +46,19 @@ SECRET_KEY = _secret_key()
 CREDERE_AUDIT_KEY = _secret_key(("CREDERE_AUDIT_KEY",), "audit_key")
 CREDERE_AUDIT_PREVIOUS_KEYS = [k.strip() for k in os.environ.get("CREDERE_AUDIT_PREVIOUS_KEYS", "").split(",")
                                if k.strip()]
+#: The key encrypting bank accounts, tax and registration ids and contact details at rest (credere.core.crypto):
+#: from a secret store in production; on one machine generated beside the embedded database. After a rotation
+#: the keys it replaced stay in CREDERE_DATA_PREVIOUS_KEYS (comma-separated) until `credere privacy rotate-key`
+#: has encrypted every value with the new key.
+CREDERE_DATA_KEY = _secret_key(("CREDERE_DATA_KEY",), "data_key")
+CREDERE_DATA_PREVIOUS_KEYS = [k.strip() for k in os.environ.get("CREDERE_DATA_PREVIOUS_KEYS", "").split(",")
+                              if k.strip()]
+#: How long files waiting between steps are kept: import uploads and statement uploads older than this many days
+#: are deleted by `credere privacy purge` (imported files live on as import runs and statement files).
+CREDERE_RETENTION_UPLOAD_DAYS = int(os.environ.get("CREDERE_RETENTION_UPLOAD_DAYS", "30"))
+#: How many years the bytes of imported bank statement files are kept (accounting records; 10 years is the
+#: longest common statutory period): older files keep their transactions but lose their bytes and raw text.
+CREDERE_RETENTION_STATEMENT_YEARS = int(os.environ.get("CREDERE_RETENTION_STATEMENT_YEARS", "10"))
 #: Where ``credere audit checkpoint`` writes the signed checkpoints of the chain (head, sequence, time) that
 #: ``credere audit verify`` checks against: put it on storage the database's users cannot write.
 CREDERE_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("CREDERE_AUDIT_CHECKPOINT_DIR", HOME / "audit-checkpoints"))

@@ -100,7 +100,7 @@ def nav_labels(page: Page) -> list[str]:
 EXPECTED_NAV = {
     "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use",
                       "Portfolio", "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements",
-                      "Workbench", "Matching policy", "Audit log", "Users and tokens"],
+                      "Workbench", "Matching policy", "Audit log", "Users and tokens", "Personal data"],
     "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use", "Portfolio",
                 "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements", "Workbench",
                 "Matching policy", "Audit log"],

@@ -25,6 +25,7 @@ def _pages(p):
         "/search/suggest/?q=helios": ALL, "/imports/": ALL, "/imports/new/": IMPORTERS,
         "/audit/": AUDIT, "/audit/1/": AUDIT, "/users/": ADMIN, "/users/new/": ADMIN,
         f"/users/{p.admin.pk}/": ADMIN, "/credit/holds/": CREDIT, "/credit/alerts/": CREDIT, "/credit/limits/": CREDIT, "/approvals/": CREDIT,
+        "/personal-data/": ADMIN, f"/customers/{p.h1.pk}/personal-data/": ADMIN,
     }
 
 
@@ -41,6 +42,7 @@ NAV = {
     "Limits and use": CREDIT, "Portfolio": CREDIT, "Held orders": CREDIT, "Reviews": CREDIT, "Alerts": CREDIT,
     "Approvals": CREDIT, "Credit policy": CREDIT,
     "Statements": ALL, "Workbench": ALL, "Matching policy": ALL, "Audit log": AUDIT, "Users and tokens": ADMIN,
+    "Personal data": ADMIN,
 }
 
 

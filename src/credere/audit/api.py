@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from credere.adapters import tables
 from credere.audit.models import AuditEvent
+from credere.audit.personal import resolved
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
 from credere.core.api import Day, Page
@@ -27,10 +28,19 @@ class EventOut(Schema):
     object_type: str
     object_id: str
     object_repr: str
-    before: Any
+    before: Any = Field(description="Values before (personal values shown as the caller may see them, "
+                                    "'[erased]' once erased)")
     after: Any
     reason: str
     hash: str
+
+    @staticmethod
+    def resolve_before(obj: AuditEvent, context: Any) -> Any:
+        return resolved([obj], context["request"].auth)[0].before
+
+    @staticmethod
+    def resolve_after(obj: AuditEvent, context: Any) -> Any:
+        return resolved([obj], context["request"].auth)[0].after
 
 
 class EventFilters(Schema):
@@ -65,7 +75,8 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> QuerySet[
 def export_events(request: HttpRequest, filters: Query[EventFilters],
                   format: Literal["csv", "xlsx", "json"] = "csv") -> HttpResponse:
     authorize(request.auth, "view_audit")  # type: ignore[attr-defined]
-    data = tables.render(format, EXPORT_COLUMNS, export_rows(events(**filters.dict())), "Audit trail")
+    data = tables.render(format, EXPORT_COLUMNS, export_rows(events(**filters.dict()), request.auth),  # type: ignore[attr-defined]
+                         "Audit trail")
     types = {"csv": "text/csv", "json": "application/json",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     response = HttpResponse(data, content_type=types[format])

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from credere.audit.models import AuditChainHead, AuditEvent
+from credere.audit.personal import keep_by_reference
 from credere.core.bulk import insert_rows
 from credere.domain import audit_chain
 
@@ -86,6 +87,7 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None, object_t
             "after": _jsonable(after),
             "reason": reason,
         }
+        keep_by_reference([entry])  # personal values are referred to, not sealed (they may be erased)
         prev = head.last_hash or audit_chain.GENESIS
         digest = audit_chain.seal(prev, entry, audit_keys()[0])
         event = AuditEvent.objects.create(
@@ -114,14 +116,17 @@ def record_many(*, actor: Any, events: list[dict[str, Any]]) -> int:
         who = actor_name(actor)
         key = audit_keys()[0]
         rows = []
+        entries: list[dict[str, Any]] = []
         for ev in events:
             seq += 1
-            entry: dict[str, Any] = {
+            entries.append({
                 "seq": seq, "occurred_at": now, "actor": who, "action": ev["action"],
                 "object_type": ev["object_type"], "object_id": str(ev["object_id"]),
                 "object_repr": str(ev.get("object_repr", ""))[:300], "before": _jsonable(ev.get("before")),
                 "after": _jsonable(ev.get("after")), "reason": ev.get("reason", ""),
-            }
+            })
+        keep_by_reference(entries)
+        for entry in entries:
             digest = audit_chain.seal(prev, entry, key)
             rows.append(AuditEvent(**{**entry, "occurred_at": dt.datetime.fromisoformat(now)},
                                    prev_hash=prev, hash=digest))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from credere.adapters import tables
 from credere.audit import labels, links
 from credere.audit.models import AuditEvent
+from credere.audit.personal import resolved
 from credere.audit.selectors import EXPORT_COLUMNS, events, export_rows
 from credere.audit.services import verify_chain
 from credere.identity.authz import authorize
@@ -45,7 +46,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         if fmt not in AUDIT_FORMATS:
             return HttpResponse("Choose an export format: csv, xlsx or json.", status=400,
                                 content_type="text/plain; charset=utf-8")
-        data = tables.render(fmt, EXPORT_COLUMNS, export_rows(qs), "Audit trail")
+        data = tables.render(fmt, EXPORT_COLUMNS, export_rows(qs, request.user), "Audit trail")
         response = HttpResponse(data, content_type=AUDIT_FORMATS[fmt])
         response["Content-Disposition"] = f'attachment; filename="audit-trail.{fmt}"'
         return response
@@ -81,6 +82,7 @@ def audit_event(request: HttpRequest, seq: int) -> HttpResponse:
     event = AuditEvent.objects.filter(seq=seq).first()
     if event is None:
         return render(request, "web/404.html", {"message": f"There is no audit event #{seq}."}, status=404)
+    event = resolved([event], request.user)[0]  # personal values, kept by reference, shown again
     return render(request, "audit/event.html", {
         "e": event, "object_url": _object_url(event),
         "previous": AuditEvent.objects.filter(seq__lt=seq).order_by("-seq").values_list("seq", flat=True).first(),

@@ -10,3 +10,7 @@ class CashappConfig(AppConfig):
         from credere.cashapp import panels, tasks  # noqa: F401 (tasks register their names)
 
         panels.register()
+        from credere.cashapp.services import privacy
+        from credere.core import personal
+
+        personal.register_holder(privacy.HOLDER)

@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from credere.core.fields import AmountField, OptionalAmountField
+from credere.core.fields import AmountField, EncryptedTextField, OptionalAmountField
 from credere.ledger.models import Company, Customer, OpenItem, Payment
 
 
@@ -143,7 +143,8 @@ class BankTransaction(models.Model):
     amount = AmountField()
     currency = models.CharField(max_length=3)
     counterparty_name = models.CharField(max_length=200, blank=True, default="")
-    counterparty_account = models.CharField(max_length=60, blank=True, default="")
+    #: encrypted at rest (credere.core.crypto); equality search works
+    counterparty_account = EncryptedTextField(max_length=60, blank=True, default="", kind="account")
     remittance = models.TextField(blank=True, default="")
     references = models.JSONField(default=list, blank=True)
     bank_reference = models.CharField(max_length=100, blank=True, default="")
@@ -247,7 +248,8 @@ class CustomerBankAccount(models.Model):
         MANUAL = "manual", "Entered by a clerk"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bank_accounts")
-    account = models.CharField(max_length=60, unique=True)
+    #: encrypted at rest (deterministically: the uniqueness and equality search still hold)
+    account = EncryptedTextField(max_length=60, unique=True, kind="account")
     source = models.CharField(max_length=10, choices=Source.choices)
     #: Seen paying for another customer too (a parent company, a payment service): it then
     #: identifies neither, and matching relies on references and names.
@@ -257,10 +259,12 @@ class CustomerBankAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["account"]
+        ordering = ["customer_id", "id"]  # (the account is encrypted: its order means nothing)
 
     def __str__(self) -> str:
-        return self.account
+        from credere.domain.masking import mask_account
+
+        return mask_account(self.account)  # (kept in the audit trail's object names: masked)
 
 
 class PayerAlias(models.Model):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models.expressions import Combinable
 
+from credere.core import crypto
 from credere.domain.money import from_storage, to_storage
 
 _CENT = Decimal("0.01")
@@ -78,3 +79,52 @@ class OptionalAmountField(_ScaledInteger, _OptionalBase):
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+    """Text encrypted at rest (:mod:`credere.core.crypto`): the application reads and writes the value,
+    the database holds ``enc1:…``. Equality lookups, ``__in`` and unique constraints work (the encryption
+    is deterministic); ``contains``, ordering and ranges do not mean anything on it. An empty value is
+    stored empty, so ``field=""`` still finds the rows without one.
+
+    ``kind`` (account, identifier, email, phone, name) says how the value is masked for people who may
+    not see it in full; ``max_length`` limits the value, not the longer stored text."""
+
+    def __init__(self, *args: Any, kind: str = "identifier", **kwargs: Any) -> None:
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            from django.core.validators import MaxLengthValidator
+
+            self.validators.append(MaxLengthValidator(self.max_length))
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        if cls.__module__ != "__fake__" and not cls._meta.abstract:  # not the migrations' historical models
+            from credere.core import personal
+
+            personal.register(cls._meta.label_lower, **{self.attname: self.kind})
+
+    def _context(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.attname}"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or not isinstance(value, str) or not crypto.is_encrypted(value):
+            return value  # empty, or written before encryption (the migration encrypts those)
+        return crypto.decrypt(value, self._context())
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "" or not isinstance(value, str):
+            return value
+        return crypto.encrypt(value, self._context())
+
+    def formfield(self, **kwargs: Any) -> Any:  # a line, not a text area
+        from django import forms
+
+        return super().formfield(**{"widget": forms.TextInput, **kwargs})

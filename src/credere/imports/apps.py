@@ -11,4 +11,8 @@ class ImportsConfig(AppConfig):
         from credere.web import notifications as shell_notifications
 
         registrations.register()
+        from credere.core import personal
+        from credere.imports.services import retention
+
+        personal.register_holder(retention.HOLDER)
         shell_notifications.register(notifications.of_user)

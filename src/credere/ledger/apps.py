@@ -12,3 +12,7 @@ class LedgerConfig(AppConfig):
 
         global_search.register(search.find)
         audit_links.register()
+        from credere.core import personal
+
+        # a payer may be a person (a sole trader): the audit trail keeps the name by reference, erasable
+        personal.register("ledger.payment", payer_name="name")

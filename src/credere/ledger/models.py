@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 
-from credere.core.fields import AmountField
+from credere.core.fields import AmountField, EncryptedTextField
 
 
 class Company(models.Model):
@@ -63,8 +64,9 @@ class Customer(models.Model):
 
     account_number = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
-    registration_id = models.CharField(max_length=60, blank=True, default="")
-    tax_id = models.CharField(max_length=60, blank=True, default="")
+    #: encrypted at rest (credere.core.crypto), masked for people who may not see personal data
+    registration_id = EncryptedTextField(max_length=60, blank=True, default="", kind="identifier")
+    tax_id = EncryptedTextField(max_length=60, blank=True, default="", kind="identifier")
     country = models.CharField(max_length=2, blank=True, default="")
     industry_code = models.CharField(max_length=10, blank=True, default="")
     language = models.CharField(max_length=8, blank=True, default="")
@@ -86,16 +88,19 @@ class Customer(models.Model):
 
 class Contact(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200)
+    #: a person's details: encrypted at rest, masked for people who may not see personal data
+    name = EncryptedTextField(max_length=200, kind="name")
     role = models.CharField(max_length=100, blank=True, default="")
-    email = models.EmailField(blank=True, default="")
-    phone = models.CharField(max_length=40, blank=True, default="")
+    email = EncryptedTextField(max_length=254, blank=True, default="", kind="email", validators=[validate_email])
+    phone = EncryptedTextField(max_length=40, blank=True, default="", kind="phone")
 
     class Meta:
-        ordering = ["customer_id", "name"]
+        ordering = ["customer_id", "id"]  # (the name is encrypted: its order means nothing)
 
     def __str__(self) -> str:
-        return self.name
+        from credere.domain.masking import mask_name
+
+        return mask_name(self.name)  # (kept in the audit trail's object names: initials only)
 
 
 class OpenItem(models.Model):
@@ -179,7 +184,8 @@ class Payment(models.Model):
     #: Denormalised amount - allocated, maintained by the allocation services.
     unapplied_amount = AmountField()
     payer_name = models.CharField(max_length=200, blank=True, default="")
-    payer_account = models.CharField(max_length=60, blank=True, default="")
+    #: encrypted at rest (credere.core.crypto); equality search works
+    payer_account = EncryptedTextField(max_length=60, blank=True, default="", kind="account")
     reference_text = models.TextField(blank=True, default="")
     #: The bank's own reference of a payment read from a statement (end-to-end id or bank reference).
     bank_reference = models.CharField(max_length=100, blank=True, default="", db_default="")

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from credere.audit.models import AuditEvent
 from credere.core.fields import AmountField
 from credere.domain import aging as aging_rules
-from credere.ledger.models import Allocation, Company, Customer, OpenItem, Payment
+from credere.ledger.models import Allocation, Company, Contact, Customer, OpenItem, Payment
 
 # --------------------------------------------------------------------------- options for filters
 
@@ -395,3 +395,35 @@ def search(q: str, limit: int = 8) -> SearchResults:
     pays = list(Payment.objects.filter(reference__icontains=q).select_related("customer", "company")
                 .order_by("-received_on")[:limit // 2])
     return SearchResults(cust[:limit], found[:limit], pays)
+
+
+def held_counts(customer: Customer) -> dict[str, int]:
+    """How much personal data is held about a customer's people and payers (reads only; for the page)."""
+    from credere.audit import personal as audit_personal
+    from credere.audit.models import PersonalValue
+    from credere.core import personal
+
+    payments = Payment.objects.filter(customer=customer)
+    ids = list(payments.values_list("pk", flat=True))
+    counts = {
+        "identifiers": int(bool(customer.registration_id)) + int(bool(customer.tax_id)),
+        "contacts": customer.contacts.count(),
+        "payments with a payer name or account": payments.exclude(payer_name="", payer_account="").count(),
+    }
+    for holder in personal.holders():
+        if holder.export is not None:
+            counts.update({title: len(rows) for title, rows in holder.export(customer.pk).items()})
+    counts["values in the audit trail"] = PersonalValue.objects.filter(
+        audit_personal.values_of(customer_id=customer.pk, objects=[("ledger.payment", str(i)) for i in ids]),
+        erased_at__isnull=True).count()
+    return counts
+
+
+def contacts_by_email(email: str) -> list[Contact]:
+    """The contact entries with this e-mail address (as typed, or lower case), with their customers."""
+    email = (email or "").strip()
+    if not email:
+        return []
+    found = {c.pk: c for variant in sorted({email, email.lower()})
+             for c in Contact.objects.filter(email=variant).select_related("customer")}
+    return list(found.values())

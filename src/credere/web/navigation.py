@@ -58,6 +58,7 @@ SECTIONS: tuple[NavSection, ...] = (
     NavSection("Platform", (
         NavItem("audit", "Audit log", "web:audit", "shield", ("view_audit",)),
         NavItem("users", "Users and tokens", "web:users", "key", ("manage_users",)),
+        NavItem("personal-data", "Personal data", "web:person-personal-data", "user", ("manage_personal_data",)),
     )),
 )
 

@@ -32,6 +32,7 @@ from credere.cashapp.models import (
     RemittanceLine,
 )
 from credere.core.fields import AmountField
+from credere.domain.matching.batch import normalise_account
 from credere.ledger.models import Company, Customer, OpenItem, Payment
 
 OPEN = MatchProposal.OPEN_STATUSES
@@ -82,7 +83,8 @@ def queue(f: QueueFilters, *, today: dt.date) -> QuerySet[Payment]:
         qs = qs.filter(unapplied_amount__gte=f.min_amount)
     if f.q:
         qs = qs.filter(Q(payer_name__icontains=f.q) | Q(reference_text__icontains=f.q) | Q(reference__icontains=f.q)
-                       | Q(payer_account__icontains=f.q.replace(" ", "")) | Q(customer__name__icontains=f.q))
+                       | Q(payer_account__in=sorted({f.q.strip(), normalise_account(f.q)}))  # (encrypted: the whole
+                       | Q(customer__name__icontains=f.q))                                  # account, not a part)
     whens = [When(received_on__lte=today - dt.timedelta(days=low), then=Value(i))
              for i, (_label, low) in enumerate(AGE_BUCKETS)]
     proposals = _open_proposals()

@@ -131,6 +131,10 @@ def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     file = statement_reads.statement_file(pk, content=True)
     if file is None:
         return not_found(request, f"statement file with id {pk}")
+    if not file.content:
+        return render(request, "web/404.html", {"message": f"The bytes of {file.filename or 'this file'} were deleted "
+                      "when its retention period ended (CREDERE_RETENTION_STATEMENT_YEARS); its transactions are "
+                      "kept."}, status=410)
     name = file.filename or f"statement-{file.pk}"
     response = HttpResponse(bytes(file.content), content_type="application/octet-stream")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"

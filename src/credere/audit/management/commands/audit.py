@@ -79,6 +79,6 @@ class Command(BaseCommand):
                          f"{e.object_type}:{e.object_id}", e.object_repr, e.reason] for e in qs[:1000]]
                 tables.print_table(["#", "time (UTC)", "actor", "action", "object", "what", "reason"], rows)
             else:
-                tables.write(fmt, EXPORT_COLUMNS, export_rows(qs), options.get("out"), title="Audit trail")
+                tables.write(fmt, EXPORT_COLUMNS, export_rows(qs, actor), options.get("out"), title="Audit trail")
         except NotAllowed as exc:
             raise CommandError(str(exc)) from None
