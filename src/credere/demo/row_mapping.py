@@ -20,6 +20,11 @@ from credere.demo.writers import Writer
 from credere.domain.money import from_storage, to_storage
 from credere.ledger.models import Allocation, Company, Contact, Customer, FxRate, OpenItem, Payment
 
+
+def _sealer(model: type[models.Model], name: str) -> Callable[[str], Any]:
+    """The stored form of a column's value: encrypted for the encrypted columns (as the ORM writes it)."""
+    return model._meta.get_field(name).get_prep_value  # type: ignore[union-attr]
+
 #: The tables the loader writes with explicit ids.
 LOADED: tuple[type[models.Model], ...] = (Customer, Contact, OpenItem, Payment, Allocation, FxRate)
 
@@ -111,18 +116,21 @@ class RowMapper:
 
     def customers(self, rows: list[CustomerRow]) -> None:
         b, add, stamp, terms = self.b[Customer], self.w.add, self.stamp, self.terms
+        reg, tax = _sealer(Customer, "registration_id"), _sealer(Customer, "tax_id")
         for c in rows:
             created = stamp(c.created_on)
             add(_CUSTOMER, _CUSTOMER_COLS, (
-                c.id + b, c.account_number, c.name, c.registration_id, c.tax_id, c.country, c.industry_code,
+                c.id + b, c.account_number, c.name, reg(c.registration_id), tax(c.tax_id), c.country, c.industry_code,
                 c.language, c.status, created, created, c.parent_id + b if c.parent_id else None,
                 terms[c.payment_terms_id]))
         self.counts["customers"] += len(rows)
 
     def contacts(self, rows: list[ContactRow]) -> None:
         b, bc, add = self.b[Contact], self.b[Customer], self.w.add
+        name, email, phone = (_sealer(Contact, f) for f in ("name", "email", "phone"))
         for k in rows:
-            add(_CONTACT, _CONTACT_COLS, (k.id + b, k.customer_id + bc, k.name, k.role, k.email, k.phone))
+            add(_CONTACT, _CONTACT_COLS, (k.id + b, k.customer_id + bc, name(k.name), k.role, email(k.email),
+                                          phone(k.phone)))
         self.counts["contacts"] += len(rows)
 
     def _total(self, company_id: int, currency: str) -> list[int]:
@@ -159,11 +167,12 @@ class RowMapper:
     def payments(self, rows: list[PaymentRow]) -> None:
         b, bc, add, date, stamp = self.b[Payment], self.b[Customer], self.w.add, self.date, self.stamp
         company_pk = self.company_pk
+        account = _sealer(Payment, "payer_account")
         for p in rows:
             amount, unapplied = to_storage(p.amount), to_storage(p.unapplied_amount)
             add(_PAYMENT, _PAYMENT_COLS, (
                 p.id + b, company_pk[p.company_id], p.customer_id + bc if p.customer_id is not None else None,
-                p.reference, date(p.received_on), p.currency, amount, unapplied, p.payer_name, p.payer_account,
+                p.reference, date(p.received_on), p.currency, amount, unapplied, p.payer_name, account(p.payer_account),
                 p.reference_text, stamp(p.received_on)))
             t = self._total(p.company_id, p.currency)
             t[_T_PAYMENTS] += 1
