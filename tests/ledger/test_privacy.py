@@ -12,6 +12,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
@@ -276,3 +279,17 @@ def test_the_pages_export_and_erase_with_a_confirmation(solo, client_for):
     person = c.get("/personal-data/?email=nobody@example.com")
     assert person.status_code == 200 and "No contact has this e-mail address" in person.content.decode()
     assert client_for("credit_manager").get(f"/customers/{portfolio.s1.pk}/personal-data/").status_code == 403
+
+
+
+@pytest.mark.django_db(databases=[])
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(value=st.text(min_size=1, max_size=80), other=st.text(min_size=1, max_size=80))
+def test_encryption_round_trips_is_deterministic_and_bound_to_its_column(value, other):
+    token = crypto.encrypt(value, "ledger.customer.tax_id")
+    assert token.startswith("enc1:") and crypto.decrypt(token, "ledger.customer.tax_id") == value
+    assert crypto.encrypt(value, "ledger.customer.tax_id") == token  # equality search works
+    assert crypto.encrypt(value, "ledger.payment.payer_account") != token  # columns do not compare
+    assert (crypto.encrypt(other, "ledger.customer.tax_id") == token) == (other == value)
+    with pytest.raises(crypto.UnreadableValue):
+        crypto.decrypt(token, "ledger.payment.payer_account")
