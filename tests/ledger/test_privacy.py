@@ -12,13 +12,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from credere.audit.models import AuditEvent, PersonalValue
 from credere.audit.services import verify_chain
