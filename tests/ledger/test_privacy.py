@@ -279,6 +279,9 @@ def test_the_pages_export_and_erase_with_a_confirmation(solo, client_for):
     person = c.get("/personal-data/?email=nobody@example.com")
     assert person.status_code == 200 and "No contact has this e-mail address" in person.content.decode()
     assert client_for("credit_manager").get(f"/customers/{portfolio.s1.pk}/personal-data/").status_code == 403
+    link = f'href="/customers/{portfolio.s1.pk}/personal-data/"'
+    assert link in c.get(f"/customers/{portfolio.s1.pk}/").content.decode()
+    assert link not in client_for("credit_manager").get(f"/customers/{portfolio.s1.pk}/").content.decode()
 
 
 

@@ -71,6 +71,7 @@ from credere.cashapp.services import policy as policy_service
 from credere.core.api import Page, acting_user
 from credere.core.errors import BusinessError
 from credere.identity.authz import authorize
+from credere.identity.privacy import shown
 from credere.ledger.models import Company, Customer
 
 router = Router(tags=["cash application"])
@@ -274,12 +275,13 @@ def _customer(account: str) -> Customer:
 @router.get("/customers/{account_number}/payers", response=PayersOut)
 def customer_payers(request: HttpRequest, account_number: str) -> dict[str, Any]:
     """The bank accounts, bank-written names and references a customer's payments arrive under."""
-    authorize(acting_user(request), "view_ledger")
+    user = acting_user(request)
+    authorize(user, "view_ledger")
     customer = _customer(account_number)
     known = payer_reads.payer_knowledge(customer.pk)
     return {
         "customer_account": customer.account_number,
-        "bank_accounts": [{"account": a.account, "source": a.source, "created_by": a.created_by,
+        "bank_accounts": [{"account": shown(user, "account", a.account), "source": a.source, "created_by": a.created_by,
                            "created_at": a.created_at.isoformat()} for a in known["bank_accounts"]],
         "aliases": [{"name": n.name, "key": n.key, "created_by": n.created_by, "created_at": n.created_at.isoformat()}
                     for n in known["aliases"]],

@@ -11,6 +11,7 @@ from credere.cashapp.policies import SETTINGS
 from credere.core.api import Day, PositiveAmountText
 from credere.domain.matching.policy import setting_help
 from credere.domain.matching.reasons import REASON_TEXT
+from credere.ledger.schemas import shown_to_caller
 
 #: The settings a policy change may name, each with its meaning (from ``MatchingPolicy``).
 SETTINGS_DESCRIPTION = "The settings to change (others keep their value):\n" + "\n".join(
@@ -143,7 +144,8 @@ class TransactionOut(Schema):
     amount: str
     currency: str
     counterparty_name: str
-    counterparty_account: str
+    counterparty_account: str = Field(description="In full for callers who may view personal data, else masked "
+                                                  "(`DE89 •••• 3000`)")
     remittance: str
     references: list[str]
     bank_reference: str
@@ -157,6 +159,10 @@ class TransactionOut(Schema):
     @staticmethod
     def resolve_amount(obj: BankTransaction) -> str:
         return str(obj.amount)
+
+    @staticmethod
+    def resolve_counterparty_account(obj: BankTransaction, context: Any) -> str:
+        return shown_to_caller(context, "account", obj.counterparty_account)
 
 
 class TransactionFilters(Schema):
@@ -295,7 +301,9 @@ class BankAccountIn(Schema):
 
 class PayersOut(Schema):
     customer_account: str
-    bank_accounts: list[dict[str, Any]]
+    bank_accounts: list[dict[str, Any]] = Field(
+        description="Each with its `account`: in full for callers who may view personal data, else masked "
+                    "(`DE89 •••• 3000`)")
     aliases: list[dict[str, Any]]
     references: list[dict[str, Any]]
 

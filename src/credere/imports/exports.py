@@ -10,10 +10,12 @@ from django.db import transaction
 from django.db.models import Q
 
 from credere.audit.services import record
-from credere.core import import_entities
+from credere.core import import_entities, personal
 from credere.core.errors import BusinessError
+from credere.domain.masking import mask
 from credere.domain.money import quantize
 from credere.identity.authz import authorize
+from credere.identity.privacy import sees_personal_data
 from credere.imports.schema import column_names, export_entities
 from credere.ledger.models import Allocation, Company, Customer, FxRate, OpenItem, Payment
 
@@ -71,6 +73,25 @@ def _fx_rates(company: Company | None) -> Iterator[list[Any]]:
         yield [f.rate_date, f.base, f.quote, f.rate, f.source]
 
 
+#: The record type each entity's rows are (their personal columns: :mod:`credere.core.personal`).
+RECORD_TYPES = {"customers": "ledger.customer", "items": "ledger.openitem", "payments": "ledger.payment"}
+
+
+def personal_columns(entity: str) -> dict[str, str]:
+    """The columns of ``entity`` that hold personal data, each with the kind of value (how it is masked)."""
+    return personal.fields_of(RECORD_TYPES.get(entity, ""))
+
+
+def masked_rows(actor: Any, entity: str, headers: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """``rows`` as ``actor`` may see them: personal columns masked unless ``actor`` may see personal data."""
+    kinds = personal_columns(entity)
+    wanted = {i: kinds[h] for i, h in enumerate(headers) if h in kinds}
+    if not wanted or sees_personal_data(actor):
+        return rows
+    return [[mask(wanted[i], v) if i in wanted and isinstance(v, str) and v else v for i, v in enumerate(row)]
+            for row in rows]
+
+
 _ROWS = {"customers": _customers, "items": _items, "payments": _payments, "allocations": _allocations,
          "fx-rates": _fx_rates}
 
@@ -101,4 +122,4 @@ def export_table(*, actor: Any, entity: str, company_code: str | None = None) ->
         record(actor=actor, action="data.exported", object_type="export", object_id=entity,
                object_repr=f"{entity} export", after={"entity": entity, "company": company_code or "",
                                                       "rows": len(rows)})
-    return list(headers), rows
+    return list(headers), masked_rows(actor, entity, list(headers), rows)

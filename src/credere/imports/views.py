@@ -15,7 +15,10 @@ from django.views.decorators.http import require_POST
 
 from credere.core import import_entities
 from credere.core.errors import BusinessError
+from credere.domain.masking import mask
 from credere.identity.authz import can
+from credere.identity.privacy import sees_personal_data
+from credere.imports.exports import personal_columns
 from credere.imports.models import ImportMapping, ImportRun, ImportUpload
 from credere.imports.schema import PERMISSION, choice_values, columns, import_actions
 from credere.imports.services import uploads as import_flow
@@ -118,6 +121,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tuple[DataTable, DataTable]:
     numbering = data.get("numbering", "row")
     order = _field_order(str(data.get("entity", "")))
+    hidden = {} if sees_personal_data(request.user) else personal_columns(str(data.get("entity", "")))
     changes = DataTable(
         id="changes", request=request, rows=data.get("changes", []), per_page=50,
         caption="Records created or updated", export_name=f"{name}-changes",
@@ -126,7 +130,7 @@ def _preview_tables(request: HttpRequest, data: dict[str, Any], name: str) -> tu
             Col("row", numbering.capitalize(), "int"),
             Col("key", "Record", "code"),
             Col("outcome", "Outcome", "badge", tone=lambda v: OUTCOME_TONES.get(v, "neutral")),
-            Col("changes", "Changes", display=lambda v: _changes_text(v, order)),
+            Col("changes", "Changes", display=lambda v: _changes_text(_masked_changes(v, hidden), order)),
         ],
     )
     errors = DataTable(
@@ -150,6 +154,18 @@ def _field_order(entity: str) -> dict[str, int]:
     """Fields in the order of the entity's file columns (stored JSON may come back in another order)."""
     names = [c.name for c in columns(entity)] if entity in ENTITY_LABELS else []
     return {_FIELD_OF_COLUMN.get(n, n) if entity != "customers" else n: i for i, n in enumerate(names)}
+
+
+def _masked_changes(changes: Any, hidden: dict[str, str]) -> Any:
+    """A row's changes with the personal values in ``hidden`` (field -> kind) masked."""
+    if not hidden or not isinstance(changes, dict):
+        return changes
+
+    def masked(kind: str, value: Any) -> Any:
+        return mask(kind, value) if isinstance(value, str) and value else value
+
+    return {k: ({side: masked(hidden[k], x) for side, x in v.items()} if k in hidden and isinstance(v, dict) else v)
+            for k, v in changes.items()}
 
 
 def _changes_text(changes: Any, order: dict[str, int] | None = None) -> str:

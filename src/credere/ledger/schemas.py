@@ -3,13 +3,22 @@ open items, payments, allocations and FX rates."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import StringConstraints, field_validator
 
 from credere.core.api import AmountText, Code, Currency, Day, Text, amount_text
+from credere.identity.privacy import shown
 from credere.ledger.models import Allocation, Customer, CustomerStatus, DocumentType, FxRate, OpenItem, Payment
+
+
+def shown_to_caller(context: Any, kind: str, value: str | None) -> str:
+    """``value`` as the caller of the request being answered may see it: in full with ``view_personal_data``,
+    else masked (``kind``: account, identifier, email, phone, name). ``context`` is ninja's serialisation
+    context; the caller is ``request.auth`` (the token's owner or the signed-in user)."""
+    request = context.get("request") if isinstance(context, dict) else None
+    return shown(getattr(request, "auth", None), kind, value)
 
 
 class CompanyOut(Schema):
@@ -49,14 +58,23 @@ class CustomerOut(Schema):
     id: int
     account_number: str
     name: str
-    registration_id: str
-    tax_id: str
+    registration_id: str = Field(description="In full for callers who may view personal data, else masked "
+                                             "(`•••• 567`)")
+    tax_id: str = Field(description="In full for callers who may view personal data, else masked (`•••• 567`)")
     country: str
     industry_code: str
     language: str
     status: str
     parent_account: str | None
     payment_terms: str | None
+
+    @staticmethod
+    def resolve_registration_id(obj: Customer, context: Any) -> str:
+        return shown_to_caller(context, "identifier", obj.registration_id)
+
+    @staticmethod
+    def resolve_tax_id(obj: Customer, context: Any) -> str:
+        return shown_to_caller(context, "identifier", obj.tax_id)
 
     @staticmethod
     def resolve_parent_account(obj: Customer) -> str | None:
@@ -160,7 +178,8 @@ class PaymentOut(Schema):
     unapplied_amount: str
     customer_account: str | None
     payer_name: str
-    payer_account: str
+    payer_account: str = Field(description="In full for callers who may view personal data, else masked "
+                                           "(`DE89 •••• 3000`)")
     reference_text: str
 
     @staticmethod
@@ -178,6 +197,10 @@ class PaymentOut(Schema):
     @staticmethod
     def resolve_unapplied_amount(obj: Payment) -> str:
         return amount_text(obj.unapplied_amount, obj.currency)
+
+    @staticmethod
+    def resolve_payer_account(obj: Payment, context: Any) -> str:
+        return shown_to_caller(context, "account", obj.payer_account)
 
 
 class PaymentFilters(Schema):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,10 @@ from django.urls import reverse
 
 from credere.audit import labels
 from credere.audit.models import AuditEvent
+from credere.audit.personal import resolved
+from credere.core import personal
+from credere.domain.masking import mask
+from credere.identity.privacy import sees_personal_data
 from credere.ledger import selectors
 from credere.ledger.models import Customer, OpenItem
 from credere.web import formatting
@@ -125,7 +130,8 @@ class DaysPastDue:
 
 def events_table(request: HttpRequest, events: list[AuditEvent], *, table_id: str, export_name: str) -> DataTable:
     return DataTable(
-        id=table_id, request=request, rows=events, per_page=25, caption="History", export_name=export_name,
+        id=table_id, request=request, rows=shown_events(events, request.user), per_page=25, caption="History",
+        export_name=export_name,
         empty="No audited change yet.",
         columns=[
             Col("occurred_at", "When", "datetime"),
@@ -138,6 +144,29 @@ def events_table(request: HttpRequest, events: list[AuditEvent], *, table_id: st
             Col("seq", "#", "int", link=lambda e: reverse("web:audit-event", args=[e.seq]), priority=DETAIL),
         ],
     )
+
+
+def _masked_snapshot(snapshot: Any, fields: dict[str, str]) -> Any:
+    if not isinstance(snapshot, dict):
+        return snapshot
+    return {k: mask(fields[k], v) if k in fields and isinstance(v, str) and v else v for k, v in snapshot.items()}
+
+
+def shown_events(events: list[AuditEvent], actor: Any) -> list[AuditEvent]:
+    """A record's history as ``actor`` may read it (in memory, nothing saved): the personal values the trail
+    keeps by reference shown again (:func:`credere.audit.personal.resolved`: masked unless ``actor`` may see
+    personal data), and those an event recorded before holds in its snapshots masked the same way."""
+    if not sees_personal_data(actor):
+        masked = []
+        for event in events:
+            fields = personal.fields_of(event.object_type)
+            if fields:
+                event = copy.copy(event)
+                event.before = _masked_snapshot(event.before, fields)
+                event.after = _masked_snapshot(event.after, fields)
+            masked.append(event)
+        events = masked
+    return resolved(events, actor)
 
 
 def payment_columns(show_customer: bool = True) -> list[Col]:
