@@ -129,3 +129,55 @@ def test_a_worker_holds_a_lease_while_it_runs_and_gives_it_back(monkeypatch):
     [(argv, held)] = seen
     assert argv[argv.index("--worker-id") + 1] == held[0]
     assert not WorkerLease.objects.exists()
+
+
+def test_a_run_of_a_worker_that_died_is_recovered_once_its_lease_lapses_and_its_task_takes_it_up(
+        clerk, django_capture_on_commit_callbacks):
+    """A supervisor restarts a killed worker within seconds: the run it left is recovered ninety seconds later
+    (not after five minutes), and only its task is queued again — no second run of the same payments."""
+    from credere.core import leases
+    from credere.core.models import WorkerLease
+
+    WorkerLease.objects.create(worker_id="killed", seen_at=timezone.now() - dt.timedelta(minutes=2))
+    WorkerLease.objects.create(worker_id="busy", seen_at=timezone.now())
+    orphan_run = MatchRun.objects.create(trigger="import", actor="clerk", worker_id="killed")
+    MatchRun.objects.filter(pk=orphan_run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=2))
+    busy_run = MatchRun.objects.create(trigger="import", actor="clerk", worker_id="busy")
+    MatchRun.objects.filter(pk=busy_run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=2))
+    task = _running_task(2, "killed")
+    with django_capture_on_commit_callbacks(execute=True):
+        said = leases.requeue_orphaned_tasks()
+        recovered = runs.recover_stale_runs()
+    assert [r.pk for r in recovered] == [orphan_run.pk]
+    assert DBTaskResult.objects.get(pk=task).status == "READY" and len(said) == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="match_payments").count() == 1  # no second run queued
+    assert MatchRun.objects.get(pk=busy_run.pk).status == "running"  # its worker is alive: a long chunk
+    event = AuditEvent.objects.get(action="matching.run_recovered")
+    assert event.after["requeued"] == "its task"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_looks_for_work_to_recover_at_each_renewal():
+    from credere.core import leases
+
+    calls = []
+    renewer = leases.Renewer("w-1", every=dt.timedelta(milliseconds=20), recover=lambda: calls.append(1))
+    leases.take("w-1")
+    renewer.start()
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    renewer.stop()
+    assert len(calls) >= 3
+
+
+def test_a_run_started_by_a_worker_names_it(clerk):
+    from credere.core import leases
+
+    leases.working_as("w-42")
+    try:
+        run = runs.run_matching(actor=clerk)
+    finally:
+        leases.working_as("")
+    assert run.worker_id == "w-42"
+    assert runs.run_matching(actor=clerk).worker_id == ""

@@ -375,6 +375,9 @@ class MatchRun(models.Model):
     #: Written by the run as it goes (every chunk): a running run with no sign of life for a while was
     #: stopped with its worker, and is recovered (:func:`credere.cashapp.services.runs.recover_stale_runs`).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: the ``credere worker`` running it ("" when run by a web request or a command): a run whose worker's
+    #: lease lapsed is recovered without waiting for its heartbeat to go stale
+    worker_id = models.CharField(max_length=40, blank=True, default="", db_default="")
     finished_at = models.DateTimeField(null=True, blank=True)
     payments = models.PositiveIntegerField(default=0)
     applied = models.PositiveIntegerField(default=0)

@@ -32,7 +32,8 @@ _ON_WORKER_START: list[Any] = []
 
 
 def on_worker_start(recover: Any) -> None:
-    """Register ``recover()`` (returns what it recovered, as text) to run whenever a worker starts."""
+    """Register ``recover()`` (returns what it recovered, as text) to run when a worker starts and every
+    30 seconds while it runs (it must be cheap when there is nothing to recover)."""
     _ON_WORKER_START.append(recover)
 
 

@@ -1,7 +1,9 @@
-"""Worker leases: each ``credere worker`` renews its lease while it runs; when a worker starts, tasks
-claimed by a worker whose lease lapsed (killed, its machine gone) are queued again — Credere's tasks are
-idempotent (imports upsert on natural keys, matching takes only unapplied payments, the daily run does
-nothing twice) — so that no task is left ``RUNNING`` forever."""
+"""Worker leases: each ``credere worker`` renews its lease every 30 seconds while it runs, and — when it
+starts and then at each renewal — queues again the tasks claimed by a worker whose lease lapsed (killed,
+its machine gone) and runs the contexts' recoveries (:func:`credere.core.background.on_worker_start`).
+Credere's tasks are idempotent (imports upsert on natural keys, matching takes only unapplied payments,
+the daily run does nothing twice), so no task is left ``RUNNING`` forever: a worker killed and restarted
+at once by its supervisor has its task taken up again about ninety seconds later."""
 
 from __future__ import annotations
 
@@ -10,15 +12,37 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from credere.core.models import WorkerLease
 
-#: How often a worker renews its lease, and how long a lease lasts without renewal.
+#: How often a worker renews its lease (and looks for work to recover), and how long a lease lasts without
+#: renewal (three renewals missed).
 RENEW_EVERY = dt.timedelta(seconds=30)
-LAPSES_AFTER = dt.timedelta(minutes=2)
+LAPSES_AFTER = dt.timedelta(seconds=90)
+
+_current = {"worker_id": ""}
+
+
+def working_as(worker_id: str) -> None:
+    """This process is the worker ``worker_id`` (work it starts names it: see :func:`current_worker_id`)."""
+    _current["worker_id"] = worker_id
+
+
+def current_worker_id() -> str:
+    """The worker this process is ("" in a web process or a command): long work records it, so that a
+    recovery knows the work died with its worker."""
+    return _current["worker_id"]
+
+
+def alive(worker_ids: list[str], *, lapses_after: dt.timedelta = LAPSES_AFTER) -> set[str]:
+    """Which of ``worker_ids`` hold a lease renewed within ``lapses_after``."""
+    limit = timezone.now() - lapses_after
+    return set(WorkerLease.objects.filter(worker_id__in=worker_ids, seen_at__gte=limit)
+               .values_list("worker_id", flat=True))
 
 
 def new_worker_id() -> str:
@@ -40,10 +64,12 @@ def release(worker_id: str) -> None:
 
 
 class Renewer:
-    """Renews a lease from a thread of its own (its own database connection) until stopped."""
+    """Renews a lease from a thread of its own (its own database connection) until stopped, and after each
+    renewal calls ``recover()`` (the worker's recoveries: tasks and runs of workers that died meanwhile)."""
 
-    def __init__(self, worker_id: str, every: dt.timedelta = RENEW_EVERY) -> None:
-        self.worker_id, self.every = worker_id, every
+    def __init__(self, worker_id: str, every: dt.timedelta = RENEW_EVERY,
+                 recover: Callable[[], None] | None = None) -> None:
+        self.worker_id, self.every, self.recover = worker_id, every, recover
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="credere-lease", daemon=True)
 
@@ -59,6 +85,8 @@ class Renewer:
             while not self._stop.wait(self.every.total_seconds()):
                 try:
                     renew(self.worker_id)
+                    if self.recover is not None:
+                        self.recover()
                 except Exception:  # a database that fails for a moment: the next renewal will do
                     close_old_connections()
         finally:

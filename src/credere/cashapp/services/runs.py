@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from credere.audit.services import actor_name, record, record_many
@@ -29,7 +28,7 @@ from credere.cashapp.models import (
 from credere.cashapp.selectors.workbench import workbench_payments
 from credere.cashapp.services.learning import learn_accounts
 from credere.cashapp.services.policy import policy_of, stored_policy_version
-from credere.core import background
+from credere.core import background, leases
 from credere.core.bulk import insert_rows, update_rows
 from credere.core.errors import BusinessError, Conflict
 from credere.domain import matching
@@ -55,7 +54,7 @@ def run_matching(*, actor: Any, payment_ids: Sequence[int] | None = None, compan
     version = stored_policy_version()
     policy = policy_of(version)
     run = MatchRun.objects.create(trigger=trigger, actor=actor_name(actor), policy=version,
-                                  statement_file=statement_file)
+                                  statement_file=statement_file, worker_id=leases.current_worker_id())
     qs = workbench_payments()
     if payment_ids is not None:
         qs = qs.filter(pk__in=list(payment_ids))
@@ -92,29 +91,45 @@ def beat(run: MatchRun) -> None:
     MatchRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at)
 
 
-def recover_stale_runs(*, stale_after: dt.timedelta = STALE_AFTER) -> list[MatchRun]:
+def recover_stale_runs(*, stale_after: dt.timedelta = STALE_AFTER,
+                       lapses_after: dt.timedelta = leases.LAPSES_AFTER) -> list[MatchRun]:
     """Runs left ``running`` by a worker that was stopped (killed, restarted, its machine gone): each is
-    marked failed with the reason, and a new run of its payments is queued — whole chunks it applied stay
-    applied, the rest are still unapplied and matched again. Called when a worker starts."""
-    limit = timezone.now() - stale_after
-    stale = list(MatchRun.objects.filter(status=MatchRun.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)).order_by("pk"))
+    marked failed with the reason — whole chunks it applied stay applied, the rest are still unapplied.
+
+    A run of a worker whose lease lapsed is recovered as soon as its heartbeat is older than the lease; its
+    task is queued again with the worker's other tasks (:func:`credere.core.leases.requeue_orphaned_tasks`),
+    and that new attempt matches the run's payments. A run started outside a worker (a page, a command)
+    has no task: once its heartbeat is ``stale_after`` old, a new run of its payments is queued here.
+    Called when a worker starts and every 30 seconds while it runs."""
+    now = timezone.now()
+    running = list(MatchRun.objects.filter(status=MatchRun.Status.RUNNING).order_by("pk"))
+    if not running:
+        return []
+    living = leases.alive(sorted({r.worker_id for r in running if r.worker_id}), lapses_after=lapses_after)
+
+    def last_sign(run: MatchRun) -> dt.datetime:
+        return run.heartbeat_at or run.started_at
+
+    stale = [r for r in running
+             if last_sign(r) < now - stale_after
+             or (r.worker_id and r.worker_id not in living and last_sign(r) < now - lapses_after)]
     recovered = []
     for run in stale:
+        by_task = bool(run.worker_id)
         with transaction.atomic():
             if not MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.RUNNING).update(
                     status=MatchRun.Status.FAILED, finished_at=timezone.now(),
                     error=f"the worker stopped during the run (no sign of life since "
-                          f"{(run.heartbeat_at or run.started_at):%Y-%m-%d %H:%M} UTC); its payments are matched "
-                          "again by a new run"):
+                          f"{last_sign(run):%Y-%m-%d %H:%M} UTC); its payments are matched again by a new run"):
                 continue  # another worker recovered it first
             payment_ids = (list(Payment.objects.filter(bank_transaction__statement__file=run.statement_file)
                                 .values_list("pk", flat=True)) if run.statement_file_id else None)
             record(actor="system:worker", action="matching.run_recovered", obj=run,
-                   after={"status": MatchRun.Status.FAILED,
+                   after={"status": MatchRun.Status.FAILED, "requeued": "its task" if by_task else "a new run",
                           "requeued_payments": "all unapplied" if payment_ids is None else len(payment_ids)})
-            background.enqueue_on_commit("cashapp.match_payments", payment_ids, run.actor,
-                                         run.statement_file_id)
+            if not by_task:
+                background.enqueue_on_commit("cashapp.match_payments", payment_ids, run.actor,
+                                             run.statement_file_id)
         run.refresh_from_db()
         recovered.append(run)
     return recovered

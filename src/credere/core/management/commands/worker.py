@@ -2,7 +2,9 @@
 
 The worker keeps going when the database fails under it (a lock held too long, a restart, a dropped
 connection): it says so, waits, and takes tasks again. When it starts, work a stopped worker left half done
-is recovered (the contexts register what to recover with :func:`credere.core.background.on_worker_start`).
+is recovered, and again every 30 seconds while it runs — so that work of another worker that died is taken up
+even when a supervisor restarted this one at once (the contexts register what to recover with
+:func:`credere.core.background.on_worker_start`).
 A worker killed outright is restarted by its supervisor (systemd ``Restart=always``, Compose
 ``restart: unless-stopped``, or ``credere demo``)."""
 
@@ -30,12 +32,18 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Exit when the queue is empty")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls (default 1)")
 
+    def _recover(self) -> None:
+        for recovered in [*leases.requeue_orphaned_tasks(), *background.worker_started()]:
+            self.stdout.write(f"recovered: {recovered}")
+            self.stdout.flush()
+
     def handle(self, *args: Any, queue: str, batch: bool, interval: float, **options: Any) -> None:
         worker_id = leases.new_worker_id()
+        leases.working_as(worker_id)
         argv = ["--queue-name", queue, "--interval", str(interval), "--worker-id", worker_id]
         if batch:
             argv.append("--batch")
-        renewer = leases.Renewer(worker_id)
+        renewer = leases.Renewer(worker_id, recover=self._recover)
         failures = 0
         try:
             while True:
@@ -43,8 +51,7 @@ class Command(BaseCommand):
                     if not renewer.started:
                         leases.take(worker_id)
                         renewer.start()
-                    for recovered in [*leases.requeue_orphaned_tasks(), *background.worker_started()]:
-                        self.stdout.write(f"recovered: {recovered}")
+                    self._recover()
                     call_command("db_worker", *argv)
                     return
                 except DatabaseError as exc:
