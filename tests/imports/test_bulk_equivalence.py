@@ -24,8 +24,13 @@ D = dt.date
 
 
 def _events(since: int) -> list[tuple[Any, ...]]:
+    from credere.audit.models import PersonalValue
+
+    def value(v: Any) -> Any:  # a personal value is kept by reference (its id differs between the two paths)
+        return PersonalValue.objects.get(pk=v["personal_data"]).value if isinstance(v, dict) else v
+
     def scrub(data: Any) -> Any:
-        return {k: v for k, v in data.items() if k != "id"} if isinstance(data, dict) else data
+        return {k: value(v) for k, v in data.items() if k != "id"} if isinstance(data, dict) else data
 
     return [(e.action, e.object_type, e.object_repr, scrub(e.before), scrub(e.after))
             for e in AuditEvent.objects.filter(seq__gt=since).order_by("seq")
