@@ -29,10 +29,11 @@ only, fsync off), in a fresh ``CREDERE_HOME``:
    uploader POSTs the preview (``/api/v1/imports/items?preview=true``), the import
    (``/api/v1/imports/items``) and the statement (``/api/v1/cash/statements?company=DE01``). Each
    may be answered at once (200/201 with the report) or in the background (202 with ``status_url``,
-   then polled until finished); both are handled. Once the worker runs a big task (a matching run,
-   or a background import, preview or statement) for ``--kill-after`` seconds, it is killed with
-   SIGKILL and a new one is started ``--restart-pause`` seconds later, as a supervisor would (``credere
-   demo`` waits 2 s); if it never does, an idle worker is killed once the files are in.
+   then polled until finished); both are handled. Once the worker has run a matching run (or, with
+   ``--kill-during upload``, a background preview, import or statement import; ``any``: the first of
+   these) for ``--kill-after`` seconds, it is killed with SIGKILL and a new one is started
+   ``--restart-pause`` seconds later, as a supervisor would (``credere demo`` waits 2 s); if it never
+   does, an idle worker is killed once the files are in.
 4. **End**: the load stops when every big job has answered, the worker has been killed and started
    again, and nothing is left queued, running or running for a dead worker; or, if work is left
    running for the killed worker (a task still ``RUNNING`` for it, a matching run still ``running``),
@@ -96,8 +97,9 @@ WEB_ROLES = ["credit_manager", "credit_analyst", "collector", "cash_clerk", "aud
 DEMO_READERS = ["analyst", "collector", "auditor", "sales"]
 DEMO_WEB = ["manager", "analyst", "collector", "clerk", "auditor"]
 WEB_PAGES = ["/dashboard/", "/customers/", "/items/", "/aging/", "/imports/", "/cash/statements/"]
-#: Worker tasks that count as "big" for the kill (module paths of the tasks).
-BIG_TASKS = ("match_payments", "import_statement_upload", "process_upload")
+#: Worker tasks the kill waits for (--kill-during), by the task's function name.
+KILL_DURING = {"match": ("match_payments",), "upload": ("import_statement_upload", "process_upload"),
+               "any": ("match_payments", "import_statement_upload", "process_upload")}
 FINAL = {"preview": {"previewed", "done", "failed", "cancelled", "needs_mapping"},
          "import": {"done", "failed", "cancelled", "needs_mapping"},
          "statement": {"done", "failed"}}
@@ -149,41 +151,32 @@ def _credere(env: dict[str, str], *args: str) -> str:
 
 
 def _users(env: dict[str, str], a: argparse.Namespace) -> tuple[str, list[str], list[tuple[str, str]]]:
-    """The uploader's token, the readers' tokens, the web logins; made with ``credere user``."""
-
-    def token(user: str, name: str) -> str:
-        return _credere(env, "user", "token", user, "--name", name, "--operator").strip().splitlines()[-1]
-
-    def create(user: str, role: str, password: str | None = None) -> None:
-        _credere(env, "user", "create", user, "--role", role, "--operator",
-                 *(["--password", password] if password else []))
-
-    readers = [DEMO_READERS[i % len(DEMO_READERS)] for i in range(a.reader_users)] if a.full_demo else \
-        [f"bench-reader-{i + 1}" for i in range(a.reader_users)]
+    """The uploader's token, the readers' tokens and the web logins, made with ``credere user create`` and
+    ``credere user token`` (with --full-demo the demo's users exist already)."""
     if a.full_demo:
+        loader = "manager"
+        readers = [DEMO_READERS[i % len(DEMO_READERS)] for i in range(a.reader_users)]
         web = [(DEMO_WEB[i % len(DEMO_WEB)], f"demo-{DEMO_WEB[i % len(DEMO_WEB)]}") for i in range(a.web_users)]
-        jobs = [lambda: token("manager", "load-uploader"), *[lambda u=u, i=i: token(u, f"load-reader-{i}")
-                                                             for i, u in enumerate(readers)]]
+        users: list[tuple[str, str, str | None]] = []
     else:
+        loader = "bench-loader"
+        readers = [f"bench-reader-{i + 1}" for i in range(a.reader_users)]
         web = [(f"bench-web-{i + 1}", f"Tulip-orbit-{4471 + i}-lantern") for i in range(a.web_users)]
+        users = [(loader, "credit_manager", None),
+                 *[(user, READER_ROLES[i % len(READER_ROLES)], None) for i, user in enumerate(readers)],
+                 *[(user, WEB_ROLES[i % len(WEB_ROLES)], password) for i, (user, password) in enumerate(web)]]
 
-        def loader() -> str:
-            create("bench-loader", "credit_manager")
-            return token("bench-loader", "load-uploader")
+    def create(user: str, role: str, password: str | None) -> str:
+        return _credere(env, "user", "create", user, "--role", role, "--operator",
+                        *(["--password", password] if password else []))
 
-        def reader(i: int, user: str) -> str:
-            create(user, READER_ROLES[i % len(READER_ROLES)])
-            return token(user, "load-reader")
+    def token(user: str) -> str:
+        return _credere(env, "user", "token", user, "--name", "load-and-fault", "--operator").strip().splitlines()[-1]
 
-        def web_user(i: int, user: str, password: str) -> str:
-            create(user, WEB_ROLES[i % len(WEB_ROLES)], password)
-            return ""
-
-        jobs = [loader, *[lambda i=i, u=u: reader(i, u) for i, u in enumerate(readers)],
-                *[lambda i=i, u=u, p=p: web_user(i, u, p) for i, (u, p) in enumerate(web)]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:  # each command starts Django: ~3 s
-        results = list(pool.map(lambda job: job(), jobs))
-    return results[0], [t for t in results[1:1 + len(readers)]], web
+        list(pool.map(lambda u: create(*u), users))
+        tokens = list(pool.map(token, [loader, *readers]))
+    return tokens[0], tokens[1:], web
 
 
 def _item_rows(accounts: list[str], rows: int, prefix: str, seed: int, today: dt.date) -> list[dict[str, str]]:
@@ -363,7 +356,8 @@ class Processes:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         n = len(self.workers) + 1
-        proc = subprocess.Popen([sys.executable, "-m", "credere", "worker"], env=self.setup.env, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "credere", "worker"], cwd=ROOT,
+                                env={**self.setup.env, "PYTHONUNBUFFERED": "1"},  # its log as it goes
                                 stdout=self._open(f"worker-{n}.log"), stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc
@@ -418,6 +412,8 @@ class Load:
         #: (group, label, status or None, seconds, at)
         self.calls: list[tuple[str, str, int | None, float, float]] = []
         self.problems: list[str] = []  # 5xx, connection errors, unexpected answers: what, where, a bit of the body
+        self.lags: list[float] = []  # how late the client's own 50 ms sleeps wake up (its CPU starvation)
+        self.resets: list[str] = []  # GETs sent again once after the connection was reset (not counted as errors)
         self.kill: dict[str, Any] = {}
         self.base_run = 0  # the last matching run before the load
         self.elapsed = 0.0
@@ -442,14 +438,22 @@ class Load:
              expect: tuple[int, ...] = (200,), **kwargs: Any) -> requests.Response | None:
         started = time.perf_counter()
         at = self.now()
-        try:
-            r = session.request(method, self.base + path, timeout=kwargs.pop("timeout", 300), allow_redirects=False,
-                                **kwargs)
-        except requests.RequestException as exc:
-            with self.lock:
-                self.calls.append((group, label or path, None, time.perf_counter() - started, at))
-                self.problems.append(f"{at:7.1f} s  {method} {path}: {type(exc).__name__}: {exc}")
-            return None
+        timeout = kwargs.pop("timeout", 300)
+        for attempt in (1, 2):
+            try:
+                r = session.request(method, self.base + path, timeout=timeout, allow_redirects=False, **kwargs)
+                break
+            except requests.RequestException as exc:
+                reset = isinstance(exc, requests.ConnectionError) and re.search(r"reset|aborted|closed", str(exc))
+                if method == "GET" and attempt == 1 and reset and "timed out" not in str(exc):
+                    # a kept-alive connection the server closed as it was reused: a browser sends the GET again
+                    with self.lock:
+                        self.resets.append(f"{at:7.1f} s  {method} {path}: {exc}")
+                    continue
+                with self.lock:
+                    self.calls.append((group, label or path, None, time.perf_counter() - started, at))
+                    self.problems.append(f"{at:7.1f} s  {method} {path}: {type(exc).__name__}: {exc}")
+                return None
         seconds = time.perf_counter() - started
         with self.lock:
             self.calls.append((group, label or path.split("?")[0], r.status_code, seconds, at))
@@ -524,7 +528,7 @@ class Load:
         job.state = "posting"
         with job.path.open("rb") as f:
             r = self.call(s, "upload", "POST", job.url, label=f"POST {job.name}", expect=(200, 201, 202),
-                          files={"file": (job.path.name, f, job.content_type)}, timeout=(10, 3600))
+                          files={"file": (job.path.name, f, job.content_type)}, timeout=(600, 3600))
         if r is None or r.status_code not in (200, 201, 202):
             job.finished, job.http_status, job.state = self.now(), r.status_code if r is not None else None, "refused"
             job.error = r.text[:500] if r is not None else "no answer"
@@ -554,12 +558,13 @@ class Load:
     # ------------------------------------------------------------------ the fault: the worker killed once
 
     def fault(self) -> None:
-        """Kill the worker once it has run a big task for --kill-after seconds (or, if it never does, once the
-        uploads are in and it is idle), and start a new one --restart-pause seconds later."""
+        """Kill the worker once it has run a task of --kill-during for --kill-after seconds (or, if it never does,
+        once the uploads are in and it is idle), and start a new one --restart-pause seconds later."""
         first_seen: dict[str, float] = {}
         while not self.stop.wait(0.5) and not self.kill:
             worker = self.procs.workers[-1]
-            running = [t for t in self.peek.tasks() if t["status"] == "RUNNING" and t["task"] in BIG_TASKS]
+            running = [t for t in self.peek.tasks()
+                       if t["status"] == "RUNNING" and t["task"] in KILL_DURING[self.a.kill_during]]
             for t in running:
                 first_seen.setdefault(t["id"], self.now())
             ripe = [t for t in running if self.now() - first_seen[t["id"]] >= self.a.kill_after]
@@ -569,7 +574,8 @@ class Load:
             worker_id = self.peek.worker_id(worker.pid)
             doing = (", ".join(f"task {t['task']} ({t['id'][:8]}, running for "
                                f"{self.now() - first_seen[t['id']]:.0f} s)" for t in ripe)
-                     or "nothing (idle: no big task was seen running long enough)")
+                     or f"nothing (idle: no {'/'.join(KILL_DURING[self.a.kill_during])} task was seen running "
+                        f"{self.a.kill_after:g} s)")
             runs = self.peek.running_runs()
             worker.send_signal(signal.SIGKILL)
             worker.wait()
@@ -584,6 +590,13 @@ class Load:
             self.kill["restarted_at"] = self.now()
             self.kill["new_pid"] = new.pid
             _log(f"new worker {new.pid} started at {self.kill['restarted_at']:.1f} s")
+
+    def lag(self) -> None:
+        """The client shares the 2 cores with the server: how late a 50 ms sleep of its own wakes up."""
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            time.sleep(0.05)
+            self.lags.append(time.perf_counter() - started - 0.05)
 
     # ------------------------------------------------------------------ the run
 
@@ -603,7 +616,7 @@ class Load:
         jobs = [threading.Thread(target=self.run_job, args=(job, i * self.a.stagger), daemon=True)
                 for i, job in enumerate(self.jobs)]
         fault = threading.Thread(target=self.fault, daemon=True)
-        for t in [*threads, *jobs, fault]:
+        for t in [*threads, *jobs, fault, threading.Thread(target=self.lag, daemon=True)]:
             t.start()
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {self.setup.loader_token}"
@@ -763,12 +776,17 @@ def report(load: Load, reason: str, wrong: list[str], figures: dict[str, Any], a
     logins = [sec for g, label, status, sec, _a in load.calls if g == "login" and label == "sign in"]
     print(f"   API readers: {len(readers):,} answers 200, {_ms(readers)}")
     print(f"   web pages:   {len(web):,} answers 200, {_ms(web)}; sign-ins {len(logins)}, {_ms(logins)}")
+    if load.lags:
+        print(f"   the client's own lag (a 50 ms sleep woke late by): {_ms(load.lags)}, max "
+              f"{max(load.lags) * 1000:,.0f} ms")
     by_label: dict[str, list[float]] = {}
     for g, label, status, sec, _a in load.calls:
         if g in ("reader", "web") and status == 200:
             by_label.setdefault(f"{'API' if g == 'reader' else 'page'} {label}", []).append(sec)
     for label, values in sorted(by_label.items()):
         print(f"      {label:<28} {len(values):>6,}  {_ms(values)}")
+    slowest = sorted((c for c in load.calls if c[0] in ("reader", "web", "login")), key=lambda c: -c[3])[:5]
+    print("   slowest: " + "; ".join(f"{label} {sec:.1f} s (sent at {at:.0f} s)" for _g, label, _s, sec, at in slowest))
     for job in load.jobs:
         rep = _report_of(job)
         took = f"{job.finished - job.started:.1f} s" if job.done else "not finished"
@@ -787,6 +805,10 @@ def report(load: Load, reason: str, wrong: list[str], figures: dict[str, Any], a
         print(f"   worker {k['pid']} killed (SIGKILL) at {k['at']:.1f} s while running {k['doing']}; matching runs "
               f"running then: {k['runs_running'] or 'none'}; new worker {k.get('new_pid')} at "
               f"{k.get('restarted_at', 0):.1f} s")
+        log = load.setup.here / f"worker-{len(load.procs.workers)}.log"
+        recovered = [line for line in (log.read_text(errors="replace").splitlines() if log.exists() else [])
+                     if line.startswith("recovered:")]
+        print("   the new worker recovered on starting: " + ("; ".join(recovered) or "nothing"))
     runs = figures.get("runs", [])
     print(f"   matching runs of the load: {len(runs)}" + "".join(
         f"\n      run {r['id']}: {r['status']}, {r['payments']:,} payments, {r['applied']:,} applied, "
@@ -795,6 +817,8 @@ def report(load: Load, reason: str, wrong: list[str], figures: dict[str, Any], a
     every = not any(r["status"] == "running" for r in runs) and not figures.get("runs_in_db")
     print(f"   every matching run finished: {'yes' if every else 'NO'}; tasks left in the queue: "
           f"{len(figures.get('tasks_left', []))}")
+    if load.resets:
+        print(f"   GETs sent again after a connection reset: {len(load.resets)} (the first: {load.resets[0].strip()})")
     if load.problems:
         print(f"   problems ({len(load.problems)}), the first 15:")
         for p in load.problems[:15]:
@@ -864,14 +888,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--web-pause", type=float, default=0.5, help="Seconds between a web user's pages (0.5)")
     p.add_argument("--stagger", type=float, default=2.0,
                    help="Seconds between the three uploads: preview, import, statement (default 2)")
+    p.add_argument("--kill-during", choices=sorted(KILL_DURING), default="match",
+                   help="What the worker must be running when it is killed: a matching run (match, the default), "
+                        "a background preview, import or statement import (upload), or the first of these (any)")
     p.add_argument("--kill-after", type=float, default=3.0,
-                   help="Kill the worker once it has run a big task this many seconds (default 3)")
+                   help="Kill the worker once it has run that task this many seconds (default 3)")
     p.add_argument("--restart-pause", type=float, default=2.0,
                    help="Seconds before the new worker starts, as credere demo's supervisor waits (default 2)")
     p.add_argument("--recovery-wait", type=float, default=150.0,
                    help="How long work left running for the killed worker may stay so, when nothing else is left, "
                         "before the load stops (default 150 s: past the 2-minute lapse of a worker lease)")
-    p.add_argument("--max-minutes", type=float, default=8.0, help="Longest load, in minutes (default 8)")
+    p.add_argument("--max-minutes", type=float, default=12.0,
+                   help="Longest load, in minutes (default 12: at full size the single worker previews, imports, "
+                        "imports the statement and matches it one after the other, about 9 minutes on 2 cores)")
     p.add_argument("--poll", type=float, default=1.0, help="Seconds between status polls of a background upload (1)")
     p.add_argument("--full-demo", action="store_true",
                    help="Set up with 'credere demo --no-serve' (credit control, the demo users and passwords) "
@@ -895,6 +924,8 @@ def _source(base: Path, live: bool) -> tuple[Path, str]:
     if live:
         return ROOT / "src", what + " (the working tree)"
     shutil.copytree(ROOT / "src", base / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # compiled once here: every credere process would compile it again (PYTHONDONTWRITEBYTECODE may be set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(base / "src")], check=False, capture_output=True)
     return base / "src", what + " (a snapshot)"
 
 
