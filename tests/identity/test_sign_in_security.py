@@ -126,3 +126,41 @@ def test_a_token_s_use_is_written_at_most_once_a_minute(admin, django_assert_num
     ApiToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
     user_for_token(secret)
     assert ApiToken.objects.get().last_used_at > first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_s_use_does_not_wait_for_a_lock_another_write_holds(admin):
+    """A long write (a big statement import) holding the lock must not hold up reads with a token: the use is
+    a note that a later request makes as well, so it gives up after a tenth of a second."""
+    import time
+
+    from django.db import connection
+
+    _, secret = issue_token(actor=None, user=admin, name="erp")
+    ApiToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    before = ApiToken.objects.get().last_used_at
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        params = connection.get_connection_params()
+        other = psycopg.connect(**{k: v for k, v in params.items() if k in ("host", "port", "user", "dbname",
+                                                                           "password")})
+        other.execute("SELECT 1 FROM identity_apitoken FOR UPDATE")  # the row is locked until other commits
+    else:
+        import sqlite3
+
+        name = connection.settings_dict["NAME"]
+        if "memory" in str(name):
+            pytest.skip("needs a database file a second connection can lock")
+        other = sqlite3.connect(name)
+        other.execute("BEGIN IMMEDIATE")  # the database's one write lock
+    try:
+        started = time.monotonic()
+        assert user_for_token(secret) == admin
+        assert time.monotonic() - started < 5  # (it would wait 30 s for the lock)
+    finally:
+        other.rollback()
+        other.close()
+    assert ApiToken.objects.get().last_used_at == before  # skipped, not waited for
+    user_for_token(secret)
+    assert ApiToken.objects.get().last_used_at > before  # the next request notes it

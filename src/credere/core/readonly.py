@@ -50,3 +50,28 @@ def refusing_writes() -> Iterator[None]:
 def locked[Q: QuerySet[Any]](queryset: Q, *, lock: bool) -> Q:
     """``queryset.select_for_update()`` when ``lock`` (an import), the plain queryset otherwise (a preview)."""
     return queryset.select_for_update() if lock else queryset
+
+
+@contextmanager
+def without_waiting(milliseconds: int = 100) -> Iterator[None]:
+    """An optional write (a note that the next request can make as well) that gives up instead of waiting
+    for a lock another transaction holds: on the embedded database the one write lock (a 20 MB statement
+    import holds it for a minute), on PostgreSQL the row's lock. Raises ``DatabaseError`` when it gives up;
+    the caller suppresses it. Opens its own transaction."""
+    from django.db import transaction
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 30000")  # the setting's (settings.DATABASES init_command)
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
+        yield

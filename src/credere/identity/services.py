@@ -15,6 +15,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from credere.audit.services import record
+from credere.core.readonly import without_waiting
 from credere.identity.authz import authorize
 from credere.identity.models import ApiToken
 from credere.identity.roles import ROLES
@@ -164,8 +165,9 @@ def user_for_token(secret: str) -> Any | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
-        # a read stays a read: the use is written at most once a minute per token (and never waits for a lock
-        # held by a long write: a busy database skips the note, the next request makes it)
-        with contextlib.suppress(DatabaseError), transaction.atomic():
+        # a read stays a read: the use is written at most once a minute per token, and never waits more than
+        # a tenth of a second for a lock held by a long write (a busy database skips the note; a later request
+        # makes it)
+        with contextlib.suppress(DatabaseError), without_waiting(100):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
