@@ -35,23 +35,17 @@ class CountsOut(Schema):
     counts: dict[str, int]
 
 
-def _file(data: dict[str, Any], fmt: str) -> HttpResponse:
-    response = HttpResponse(privacy_export.render(data, fmt), content_type=privacy_export.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{privacy_export.file_name(data, fmt)}"'
-    return response
-
-
 @router.get("/customers/{account_number}/export")
 def export_customer(request: HttpRequest, account_number: str, format: Literal["json", "html"] = "json"
                     ) -> HttpResponse:
     """Everything held about a customer's people and payers, with the audit trail's changes to it."""
-    return _file(privacy.export_customer(actor=acting_user(request), account_number=account_number), format)
+    return privacy_export.download(privacy.export_customer(actor=acting_user(request), account_number=account_number), format)
 
 
 @router.get("/people/export")
 def export_person(request: HttpRequest, email: str, format: Literal["json", "html"] = "json") -> HttpResponse:
     """Everything held about one person, found by the e-mail address of their contact entries."""
-    return _file(privacy.export_person(actor=acting_user(request), email=email), format)
+    return privacy_export.download(privacy.export_person(actor=acting_user(request), email=email), format)
 
 
 @router.post("/customers/{account_number}/erase", response=CountsOut)

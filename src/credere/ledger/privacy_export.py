@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 FORMATS = {"json": "application/json", "html": "text/html; charset=utf-8"}
@@ -43,3 +44,10 @@ def render(data: dict[str, Any], fmt: str) -> bytes:
 def file_name(data: dict[str, Any], fmt: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in data["subject"])
     return f"personal-data-{safe}.{fmt}"
+
+
+def download(data: dict[str, Any], fmt: str) -> HttpResponse:
+    """The export as a file to download (the API's and the pages' answer)."""
+    response = HttpResponse(render(data, fmt), content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{file_name(data, fmt)}"'
+    return response

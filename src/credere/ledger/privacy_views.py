@@ -15,12 +15,6 @@ from credere.web.access import page
 from credere.web.forms import FormErrors
 
 
-def _file(data: dict[str, object], fmt: str) -> HttpResponse:
-    response = HttpResponse(privacy_export.render(data, fmt), content_type=privacy_export.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{privacy_export.file_name(data, fmt)}"'
-    return response
-
-
 def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "nothing was held"
 
@@ -33,7 +27,7 @@ def customer_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
     errors = FormErrors(known=frozenset({"reason", "confirm"}))
     fmt = request.GET.get("export")
     if fmt in privacy_export.FORMATS:
-        return _file(privacy.export_customer(actor=request.user, account_number=customer.account_number), fmt)
+        return privacy_export.download(privacy.export_customer(actor=request.user, account_number=customer.account_number), fmt)
     reason, erase_name = "", False
     if request.method == "POST":
         reason = (request.POST.get("reason") or "").strip()
@@ -65,7 +59,7 @@ def person_personal_data(request: HttpRequest) -> HttpResponse:
     if email:
         try:
             if fmt in privacy_export.FORMATS:
-                return _file(privacy.export_person(actor=request.user, email=email), fmt)
+                return privacy_export.download(privacy.export_person(actor=request.user, email=email), fmt)
             contacts = selectors.contacts_by_email(email)
         except BusinessError as exc:
             errors.add_error(exc)

@@ -134,10 +134,7 @@ def erase_customer(*, actor: Any, account_number: str, reason: str, name: bool =
     authorize(actor, "manage_personal_data")
     reason = _reason(reason)
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().filter(account_number=account_number).first()
-        if customer is None:
-            _customer(account_number)  # the not-found error
-            raise AssertionError  # pragma: no cover
+        customer = Customer.objects.select_for_update().get(pk=_customer(account_number).pk)
         counts: dict[str, int] = {}
         contacts = list(customer.contacts.all())
         objects = [("ledger.contact", str(c.pk)) for c in contacts]
