@@ -19,12 +19,14 @@ COMMANDS: dict[str, str] = {
     "user": "Create users, assign roles, issue and revoke API tokens",
     "allocate": "Allocate a payment or credit note to an open item, or reverse one",
     "cash": "Cash application: import bank statements, match payments, the matching policy",
+    "model": "The default model: train it, evaluate it, score a company's financial statements",
     "demo-statement": "Write a demo bank statement (camt.053 or MT940) paying the demo ledger's open invoices",
 }
 
 
 #: Commands that work on files without the database: they create no directory, key file or database.
-NO_DATABASE = (("cash", "parse"), ("cash", "match-files"))
+NO_DATABASE = (("cash", "parse"), ("cash", "match-files"), ("model", "train"), ("model", "evaluate"),
+               ("model", "score"), ("model", "template"))
 
 
 def _usage() -> str:

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "credere.cashapp",
     "credere.approvals",
     "credere.credit",
+    "credere.onboarding",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Onboarding: credit applications, enrichment, financial analysis, the default model, scorecards, decisions."""

@@ -1,0 +1,1 @@
+"""Reads of the onboarding context, shared by its API, pages and commands."""
