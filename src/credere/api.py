@@ -37,7 +37,7 @@ api = NinjaAPI(
     title="Credere API",
     version="1",
     description=(
-        "Receivables ledger, reports, imports, cash application, users and the audit trail. Authenticate with "
+        "Receivables ledger, reports, imports, cash application, credit control, onboarding, users and the audit trail. Authenticate with "
         "`Authorization: Bearer <token>` (create one with `credere user token`). "
         "Errors always have the body `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}}`."
     ),
@@ -57,6 +57,7 @@ def _mount() -> None:
     from credere.imports.api import router as imports_router
     from credere.ledger.api import router as ledger_router
     from credere.ledger.privacy_api import router as privacy_router
+    from credere.onboarding.api import router as onboarding_router
     from credere.reporting.api import router as reporting_router
 
     api.add_router("/", ledger_router)
@@ -68,6 +69,7 @@ def _mount() -> None:
     api.add_router("/credit", credit_router)
     api.add_router("/approvals", approvals_router)
     api.add_router("/privacy", privacy_router)
+    api.add_router("/onboarding", onboarding_router)
 
 
 _mount()

@@ -190,6 +190,15 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("CREDERE_EMAIL_FROM", "credere@localhost")
 #: where people reach Credere: links in e-mails (the alert digest) are made from it
 CREDERE_BASE_URL = os.environ.get("CREDERE_BASE_URL", "http://localhost:8000").rstrip("/")
+#: Where documents people give us (applications' uploads) are kept: outside the web root, never served inline.
+CREDERE_DOCUMENT_DIR = Path(os.environ.get("CREDERE_DOCUMENT_DIR", HOME / "documents"))
+#: The languages the credit application form offers (the applicant chooses).
+CREDERE_APPLICATION_LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+#: What an applicant agrees to (kept with the application, with the time).
+CREDERE_APPLICATION_CONSENT = os.environ.get(
+    "CREDERE_APPLICATION_CONSENT",
+    "I confirm that the information given is complete and true, and I agree that it is checked, including with "
+    "credit bureaus, company registers and sanctions lists, and kept to decide and manage our credit terms.")
 
 # --------------------------------------------------------------------------- web application and login
 

@@ -26,6 +26,8 @@ class Kind:
     subject_url: Callable[[str], str] | None = None
     #: hours a request may wait before it is escalated to the next authority up (None: no SLA)
     sla_hours: Callable[[], int | None] | None = None
+    #: what a rejected or withdrawn request does to its subject: ``on_closed(request, actor)`` (None: nothing)
+    on_closed: Callable[[Any, Any], None] | None = None
 
     def sla(self) -> int | None:
         return self.sla_hours() if self.sla_hours is not None else None

@@ -69,6 +69,8 @@ def decide(*, actor: Any, request_id: int, approve: bool, note: str = "") -> App
                reason=request.decision_note or verdict.reason)
         if approve:
             kind.apply(request, actor)
+        elif kind.on_closed is not None:
+            kind.on_closed(request, actor)
     return request
 
 
@@ -89,4 +91,7 @@ def withdraw(*, actor: Any, request_id: int, note: str = "") -> ApprovalRequest:
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         record(actor=actor, action="approval.withdrawn", obj=request, before=before, after=snapshot(request),
                reason=request.decision_note)
+        kind = kinds.get(request.kind)
+        if kind.on_closed is not None:
+            kind.on_closed(request, actor)
     return request

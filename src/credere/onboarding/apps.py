@@ -6,3 +6,8 @@ class OnboardingConfig(AppConfig):
     label = "onboarding"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Onboarding"
+
+    def ready(self) -> None:
+        from credere.onboarding import registrations
+
+        registrations.register()

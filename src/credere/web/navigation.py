@@ -41,6 +41,9 @@ SECTIONS: tuple[NavSection, ...] = (
         NavItem("payments", "Payments", "web:payments", "cash", ("view_ledger",)),
         NavItem("imports", "Imports", "web:imports", "upload", ("view_ledger",)),
     )),
+    NavSection("Onboarding", (
+        NavItem("applications", "Applications", "web:applications", "file", ("view_credit",)),
+    )),
     NavSection("Credit control", (
         NavItem("credit-limits", "Limits and use", "web:credit-limits", "gauge", ("view_credit",)),
         NavItem("credit-portfolio", "Portfolio", "web:credit-portfolio", "chart", ("view_credit",)),

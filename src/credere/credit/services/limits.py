@@ -94,14 +94,25 @@ def request_limit(*, actor: Any, customer: Customer, amount: Any, currency: str,
 
 
 def apply_approved_limit(request: Any, actor: Any) -> None:
-    """What approving a limit request does: the new limit replaces the one in force (audited) — now,
-    or on its ``valid_from`` day when that is later (until then it is *scheduled*, and replaces any
-    limit scheduled before it for the same scope)."""
+    """What approving a limit request does: :func:`grant_limit` with the request's payload."""
     p = request.payload
-    customer = Customer.objects.get(pk=p["customer"])
+    grant_limit(actor=actor, customer=Customer.objects.get(pk=p["customer"]), for_group=p["for_group"],
+                company_id=p["company"], currency=p["currency"], amount=Decimal(p["amount"]),
+                valid_from=dt.date.fromisoformat(p["valid_from"]) if p.get("valid_from") else None,
+                expires_on=dt.date.fromisoformat(p["expires_on"]) if p.get("expires_on") else None,
+                approval_id=request.pk, reason=f"approval request {request.pk}: {request.reason}")
+
+
+def grant_limit(*, actor: Any, customer: Customer, currency: str, amount: Decimal, approval_id: int | None,
+                reason: str, company_id: int | None = None, for_group: bool = False,
+                valid_from: dt.date | None = None, expires_on: dt.date | None = None) -> CreditLimit:
+    """Put a limit that has been approved (a limit request, a credit application) in force: it replaces
+    the one in force (audited) — now, or on its ``valid_from`` day when that is later (until then it is
+    *scheduled*, and replaces any limit scheduled before it for the same scope). The caller's approval is
+    the authority: this checks none."""
     today = timezone.localdate()
-    starts = max(dt.date.fromisoformat(p["valid_from"]), today) if p.get("valid_from") else today
-    scope = {"customer": customer, "for_group": p["for_group"], "company_id": p["company"]}
+    starts = max(valid_from, today) if valid_from else today
+    scope = {"customer": customer, "for_group": for_group, "company_id": company_id}
     with transaction.atomic():
         replaced = [CreditLimit.Status.SCHEDULED] if starts > today else [CreditLimit.Status.ACTIVE,
                                                                          CreditLimit.Status.SCHEDULED]
@@ -111,13 +122,27 @@ def apply_approved_limit(request: Any, actor: Any) -> None:
             limit.ended_on = starts if limit.valid_from <= today else today
             limit.save(update_fields=["status", "ended_on"])
         new = CreditLimit.objects.create(
-            **scope, currency=p["currency"], amount=Decimal(p["amount"]), valid_from=starts,
+            **scope, currency=currency, amount=amount, valid_from=starts,
             status=CreditLimit.Status.SCHEDULED if starts > today else CreditLimit.Status.ACTIVE,
-            expires_on=dt.date.fromisoformat(p["expires_on"]) if p["expires_on"] else None,
-            approval_id=request.pk, approved_by=actor_name(actor))
+            expires_on=expires_on, approval_id=approval_id, approved_by=actor_name(actor))
         record(actor=actor, action="credit_limit.scheduled" if starts > today else "credit_limit.set", obj=new,
-               after=snapshot(new), reason=f"approval request {request.pk}: {request.reason}")
+               after=snapshot(new), reason=reason)
         standing.refresh_after_commit([customer.pk])
+    return new
+
+
+def assign_risk_class(*, actor: Any, customer: Customer, risk_class: str, reason: str) -> RiskClassAssignment:
+    """Record a risk class decided elsewhere (an approved credit application); the caller checked the right."""
+    policy = policy_in_force()
+    if risk_class not in policy.settings["risk_classes"]:
+        raise _field("risk_class", f"choose one of {', '.join(policy.settings['risk_classes'])}")
+    with transaction.atomic():
+        row = RiskClassAssignment.objects.create(customer=customer, risk_class=risk_class,
+                                                 effective_from=timezone.localdate(), reason=reason.strip()[:500],
+                                                 set_by=actor_name(actor))
+        record(actor=actor, action="risk_class.set", obj=row, after=snapshot(row), reason=row.reason)
+        standing.refresh_after_commit([customer.pk])
+    return row
 
 
 def activate_scheduled(*, on: dt.date | None = None) -> list[CreditLimit]:

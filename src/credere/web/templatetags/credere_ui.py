@@ -139,3 +139,12 @@ def get_item(mapping: Any, key: Any) -> Any:
     if isinstance(mapping, dict):
         return mapping.get(key, ())
     return ()
+
+
+@register.filter
+def probability(value: float | None) -> str:
+    """A probability (0–1) as a percentage a person reads: ``0.55 %``, ``12.3 %``; ``—`` when unknown."""
+    if value is None:
+        return "—"
+    pct_value = float(value) * 100
+    return f"{pct_value:.2f} %" if pct_value < 10 else f"{pct_value:.1f} %"
