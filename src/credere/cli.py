@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "user": "Create users, assign roles, issue and revoke API tokens",
     "allocate": "Allocate a payment or credit note to an open item, or reverse one",
     "cash": "Cash application: import bank statements, match payments, the matching policy",
+    "onboarding": "Credit applications, sanctions screening and the onboarding policy",
     "model": "The default model: train it, evaluate it, score a company's financial statements",
     "demo-statement": "Write a demo bank statement (camt.053 or MT940) paying the demo ledger's open invoices",
 }
