@@ -158,3 +158,53 @@ def test_an_invitation_prefills_the_form(client_for, seller, smtp, client):
     started = client.post(reverse("apply-invitation", args=[link]))
     form = client.get(started["Location"]).content.decode()
     assert "Lumen Optik AG" in form and "Lea Licht" in form
+
+
+@pytest.mark.django_db
+def test_the_policy_page_previews_saves_and_tries_a_rule(client_for, seller, good_answers, statements, smtp):
+    application, _ = service.start(company=seller)
+    service.save_answers(application=application, raw=good_answers)
+    service.set_statements(application=application, currency="EUR", years=statements)
+    service.submit(application=application)
+    manager = client_for("credit_manager")
+    page = manager.get(reverse("web:onboarding-policy"))
+    body = page.content.decode()
+    assert page.status_code == 200 and "Clear case" in body and "score &gt;= 65" in body
+    form = _policy_form(body)
+    form["class_bands"] = "95=A\n80=B\n60=C\n40=D\n0=E"
+    previewed = manager.post(reverse("web:onboarding-policy"), {**form, "action": "preview"})
+    text = previewed.content.decode()
+    assert previewed.status_code == 200 and "What the change would have decided" in text
+    assert application.reference in text
+    refused = manager.post(reverse("web:onboarding-policy"), {**form, "action": "save", "note": ""})
+    assert refused.status_code == 422
+    saved = manager.post(reverse("web:onboarding-policy"), {**form, "action": "save", "note": "harder bands"})
+    assert saved.status_code == 302
+    from credere.onboarding.policy import policy_in_force
+
+    assert policy_in_force().version == 1 and policy_in_force().settings["class_bands"][0] == [95, "A"]
+    bad = manager.post(reverse("web:onboarding-policy"), {**form, "rule-0-when": "open('/etc/passwd')",
+                                                          "action": "preview"})
+    assert bad.status_code == 422 and "is not allowed" in bad.content.decode()
+    tried = manager.post(reverse("web:onboarding-policy"), {"action": "test", "test_when": "score >= 10",
+                                                            "test_application": application.reference})
+    assert "Holds" in tried.content.decode() and "years_in_business" in tried.content.decode()
+    analyst = client_for("credit_analyst")
+    assert analyst.post(reverse("web:onboarding-policy"), {**form, "action": "save", "note": "x"}).status_code == 403
+
+
+def _policy_form(html):
+    """The policy form's fields as the page renders them (inputs, selects and textareas)."""
+    import re
+    from html import unescape
+
+    form = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        form[name] = unescape(value)
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        form[name] = unescape(body)
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r"<option selected>([^<]*)</option>", body)
+        form[name] = chosen.group(1) if chosen else ""
+    form.pop("csrfmiddlewaretoken", None)
+    return form

@@ -8,6 +8,7 @@ sentence a person can act on. A country python-stdnum has no module for is accep
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -21,10 +22,13 @@ REGISTRATION: dict[str, tuple[str, ...]] = {
     "AT": ("stdnum.at.businessid",), "BE": ("stdnum.be.vat",), "CH": ("stdnum.ch.uid",), "CZ": ("stdnum.cz.dic",),
     "DE": ("stdnum.de.handelsregisternummer",), "DK": ("stdnum.dk.cvr",), "EE": ("stdnum.ee.registrikood",),
     "ES": ("stdnum.es.cif",), "FI": ("stdnum.fi.ytunnus",), "FR": ("stdnum.fr.siren", "stdnum.fr.siret"),
-    "IE": ("stdnum.ie.vat",), "IT": ("stdnum.it.iva",), "NL": ("stdnum.nl.kvk",), "NO": ("stdnum.no.orgnr",),
+    "NL": ("stdnum.nl.kvk",), "NO": ("stdnum.no.orgnr",),
     "PL": ("stdnum.pl.krs", "stdnum.pl.regon"), "PT": ("stdnum.pt.nif",), "SE": ("stdnum.se.orgnr",),
     "SI": ("stdnum.si.maticna",), "US": ("stdnum.us.ein",),
 }
+
+
+_GERMAN_REGISTER = re.compile(r"^(HRA|HRB|GnR|PR|VR|GsR)\s*\d{1,6}\s*[A-Z]?$", re.IGNORECASE)
 
 
 class IdentifierError(ValueError):
@@ -82,6 +86,9 @@ def registration(number: str, country: str) -> Checked:
             return Checked(str(module.validate(text)), True)
         except ValidationError as exc:
             errors.append(str(exc))
+    if country == "DE" and _GERMAN_REGISTER.match(text):
+        # the register's number without its court, as people often write it: kept, the court asked for later
+        return Checked(" ".join(text.split()), False, "the register court is not given (e.g. Amtsgericht Berlin)")
     raise IdentifierError(f"not a valid registration number of {country}: {errors[0]}")
 
 

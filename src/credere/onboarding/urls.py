@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from credere.onboarding import views, views_public
+from credere.onboarding import views, views_policy, views_public
 
 urlpatterns = [
     path("onboarding/applications/", views.queue, name="applications"),
     path("onboarding/applications/<int:pk>/", views.application_page, name="application"),
     path("onboarding/invite/", views.invite, name="application-invite"),
+    path("onboarding/policy/", views_policy.policy_page, name="onboarding-policy"),
     path("onboarding/documents/<int:pk>/", views.document, name="application-document"),
 ]
 

@@ -64,7 +64,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             Col("legal_name", "Company", link=_link, lead=True, priority=PRIMARY),
             Col("country", "Country", "code"),
             Col("requested_limit", "Limit asked for", "money", currency_key="currency"),
-            Col("score", "Score", "int"),
+            Col("score", "Score", "int", priority=PRIMARY),
             Col("risk_class", "Class", "code", priority=PRIMARY),
             Col("recommended_limit", "Recommended", "money", currency_key="currency"),
             Col("status", "Status", "badge", display=lambda s: CreditApplication.Status(s).label,

@@ -43,6 +43,7 @@ SECTIONS: tuple[NavSection, ...] = (
     )),
     NavSection("Onboarding", (
         NavItem("applications", "Applications", "web:applications", "file", ("view_credit",)),
+        NavItem("onboarding-policy", "Onboarding policy", "web:onboarding-policy", "filter", ("view_credit",)),
     )),
     NavSection("Credit control", (
         NavItem("credit-limits", "Limits and use", "web:credit-limits", "gauge", ("view_credit",)),

@@ -148,3 +148,9 @@ def probability(value: float | None) -> str:
         return "—"
     pct_value = float(value) * 100
     return f"{pct_value:.2f} %" if pct_value < 10 else f"{pct_value:.1f} %"
+
+
+@register.filter
+def count_key(result: Any, key: str) -> int:
+    """How many of a preview's changes differ in ``key`` (``result.count(key)``)."""
+    return int(result.count(key))

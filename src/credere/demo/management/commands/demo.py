@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from credere.core.cli import progress
 from credere.demo.credit import seed_credit
+from credere.demo.onboarding import seed_onboarding
 from credere.demo.loader import has_ledger_data, load
 from credere.identity.roles import ROLES
 from credere.identity.services import create_user
@@ -171,3 +172,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {credit.limits:,} limits (approved through the approval matrix), {credit.covers} "
                               f"insured, {credit.checks} orders checked ({credit.held} held), {credit.alerts} alerts, "
                               f"{credit.reviews} reviews due")
+            self.stdout.write("Credit applications: prospects applying, decided automatically or referred...")
+            from django.test.utils import override_settings
+
+            # the demo's prospects have invented addresses: their e-mails go nowhere (the history says "sent")
+            with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}):
+                onboarding = seed_onboarding(analyst=analyst, seed=DEMO_SEED, year=as_of.year)
+            self.stdout.write(f"  {onboarding.applications} applications: {onboarding.approved} approved, "
+                              f"{onboarding.referred} referred, {onboarding.declined} declined, one draft")
