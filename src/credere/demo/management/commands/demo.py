@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from credere.core.cli import progress
 from credere.demo.credit import seed_credit
-from credere.demo.onboarding import seed_onboarding
 from credere.demo.loader import has_ledger_data, load
+from credere.demo.onboarding import seed_onboarding
 from credere.identity.roles import ROLES
 from credere.identity.services import create_user
 
