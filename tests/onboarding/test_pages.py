@@ -74,10 +74,16 @@ def test_submitting_an_incomplete_form_names_the_fields(client, company):
 
 @pytest.mark.django_db
 def test_the_form_speaks_german_and_french(client, company):
+    start = client.get(reverse("apply-start", args=["DE01"]) + "?lang=fr").content.decode()
+    assert "Commencer la demande" in start
     url = client.post(reverse("apply-start", args=["DE01"]), {"language": "de"})["Location"]
-    assert "Firmenname" in client.get(url).content.decode() or "Name" in client.get(url).content.decode()
+    german = client.get(url).content.decode()
+    assert "Firmenname" in german and "Antrag senden" in german and "Umsatzerlöse" in german
+    saved = client.post(url, {"action": "submit", "legal_name": "Halb GmbH"}).content.decode()
+    assert "Pflichtangabe" in saved
     client.post(url, {"action": "language", "language": "fr"})
     assert CreditApplication.objects.get().language == "fr"
+    assert "Raison sociale" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
