@@ -7,15 +7,20 @@ import pytest
 
 from support.audit import lift_audit_triggers
 from support.mail import smtp  # noqa: F401 (fixtures for every test)
+from support.recorded import recorded_services  # noqa: F401 (fixtures for every test)
 from support.portfolio import _fresh_cache, client_for, portfolio, role_users  # noqa: F401 (fixtures for every test)
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings, tmp_path):
     """Real hashing costs ~0.5 s per user on a small machine; tests do not need its strength. Each test has
-    its own audit checkpoint directory (a checkpoint vouches for one database's trail)."""
+    its own audit checkpoint directory (a checkpoint vouches for one database's trail). Outside services
+    (VIES, GLEIF, bureaus) are off."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CREDERE_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    # no test reaches the internet: outside services are off unless a test serves recorded answers itself
+    settings.CREDERE_VIES_URL = settings.CREDERE_GLEIF_URL = ""
+    settings.CREDERE_BUREAUS = []
 
 
 @pytest.fixture

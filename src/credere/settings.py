@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -194,6 +195,12 @@ CREDERE_BASE_URL = os.environ.get("CREDERE_BASE_URL", "http://localhost:8000").r
 CREDERE_DOCUMENT_DIR = Path(os.environ.get("CREDERE_DOCUMENT_DIR", HOME / "documents"))
 #: The languages the credit application form offers (the applicant chooses).
 CREDERE_APPLICATION_LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+#: Outside services that check applicants (an empty address turns one off): the EU's VIES for VAT numbers,
+#: GLEIF for LEI records, and credit bureaus (JSON, see credere.adapters.enrichment.bureau).
+CREDERE_VIES_URL = os.environ.get("CREDERE_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api")
+CREDERE_GLEIF_URL = os.environ.get("CREDERE_GLEIF_URL", "https://api.gleif.org/api/v1")
+CREDERE_BUREAUS = json.loads(os.environ.get("CREDERE_BUREAUS", "[]") or "[]")
+CREDERE_ENRICHMENT_TIMEOUT = float(os.environ.get("CREDERE_ENRICHMENT_TIMEOUT", "5"))
 #: What an applicant agrees to (kept with the application, with the time).
 CREDERE_APPLICATION_CONSENT = os.environ.get(
     "CREDERE_APPLICATION_CONSENT",

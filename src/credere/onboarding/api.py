@@ -118,6 +118,9 @@ def _application(a: CreditApplication, *, detail: bool = False) -> dict[str, Any
                             for d in a.documents.all()]
         out["sanctions"] = [{"screened_name": h.screened_name, "matched_name": h.matched_name, "score": h.score,
                              "status": h.status, "reasons": h.reasons} for h in a.hits.all()]
+        out["enrichment"] = [{"provider": p.provider, "version": p.version, "status": p.status,
+                              "pulled_at": p.pulled_at.isoformat(), "summary": p.summary, "error": p.error}
+                             for p in a.pulls.all()]
         out["history"] = [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "text": e.text}
                           for e in a.events.all()]
     return out

@@ -277,3 +277,31 @@ class ScreeningHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.screened_name} ~ {self.matched_name} ({self.score})"
+
+
+class EnrichmentPull(models.Model):
+    """One answer of an outside service about an application (VIES, GLEIF, a credit bureau): what was asked,
+    when, by whom, the answer as received and what Credere read from it. Refreshing adds a pull."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "Answered"
+        NOT_FOUND = "not_found", "Not found"
+        ERROR = "error", "Could not be reached"
+
+    application = models.ForeignKey(CreditApplication, on_delete=models.CASCADE, related_name="pulls")
+    provider = models.CharField(max_length=40)
+    version = models.CharField(max_length=40, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    request = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    raw = models.TextField(blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+    pulled_by = models.CharField(max_length=150)
+    pulled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pulled_at", "-id"]
+        indexes = [models.Index(fields=["application", "provider", "pulled_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.get_status_display().lower()}"

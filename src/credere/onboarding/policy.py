@@ -39,6 +39,11 @@ FACTS: dict[str, str] = {
     "sanctions_hits": "Possible sanctions matches not cleared (always refers when above 0)",
     "existing_customer": "true for a customer asking for more",
     "days_late_avg": "An existing customer's average days late over 12 months (null for new)",
+    "vat_registered": "VIES says the VAT number is registered: true, false, or null (not checked or no answer)",
+    "lei_status": "GLEIF's status of the LEI: \"ACTIVE\", \"INACTIVE\", \"NOT FOUND\" or \"\" (none given)",
+    "bureau_score": "The credit bureau's score (null: no report)",
+    "bureau_rating": "The credit bureau's rating as it writes it (\"\" : no report)",
+    "bureau_negative_events": "Negative events in the bureau's report (null: no report)",
 }
 
 LOW_RISK = ["AT", "AU", "BE", "CA", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "IE", "IS", "IT", "JP",
@@ -61,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
         # average days late up to → points, lowest first
         "behaviour_points": [["0", 15], ["5", 12], ["15", 8], ["30", 3], [None, 0]],
         "new_customer_behaviour_points": 8,
+        # credit bureau score at least -> points, highest first (negative events: 0)
+        "bureau_points": [[80, 10], [60, 7], [40, 4], [0, 0]],
+        "no_bureau_points": 5,
     },
     "class_bands": [[80, "A"], [65, "B"], [50, "C"], [35, "D"], [0, "E"]],
     "limit_rules": {
@@ -87,6 +95,10 @@ DEFAULTS: dict[str, Any] = {
          "reason": "Limits above 50,000 are decided by a person"},
         {"name": "Young company", "when": "years_in_business < 2", "outcome": "refer",
          "reason": "In business for less than two years"},
+        {"name": "VAT number not registered", "when": "vat_registered == false", "outcome": "refer",
+         "reason": "VIES does not know the VAT number"},
+        {"name": "Negative bureau events", "when": "bureau_negative_events > 0", "outcome": "refer",
+         "reason": "The credit bureau reports negative events"},
         {"name": "Distress zone", "when": "altman_zone == \"distress\"", "outcome": "refer",
          "reason": "The Altman Z''-score is in the distress zone"},
         {"name": "Clear case", "when": "score >= 65", "outcome": "approve",
@@ -101,7 +113,8 @@ HELP: dict[str, str] = {
     "currency": "Currency of the policy's amounts (caps, rules' amounts).",
     "scorecard": "Points per component: pd_points [[PD % up to, points]…], age_points [[years at least, points]…], "
                  "reference_points, country_points with low_risk_countries / high_risk_countries, industry_points "
-                 "by NACE section, identity_points, behaviour_points [[days late up to, points]…].",
+                 "by NACE section, identity_points, behaviour_points [[days late up to, points]…], bureau_points "
+                 "[[bureau score at least, points]…] and no_bureau_points.",
     "class_bands": "Score at least → risk class, highest first.",
     "limit_rules": "By risk class: equity_pct, working_capital_pct, monthly_multiple (any of them), cap and "
                    "cap_without_statements; the smallest applies, never more than asked for.",
@@ -156,9 +169,9 @@ def _check_scorecard(sc: Any, problems: dict[str, str]) -> None:
         problems[f"scorecard.{key}"] = "is not a part of the scorecard"
     for key in ("pd_points", "behaviour_points"):
         _bands(sc.get(key, defaults[key]), f"scorecard.{key}", problems, allow_none=True)
-    for key in ("age_points", "reference_points"):
+    for key in ("age_points", "reference_points", "bureau_points"):
         _bands(sc.get(key, defaults[key]), f"scorecard.{key}", problems)
-    for key in ("no_statements_points", "identity_points", "new_customer_behaviour_points"):
+    for key in ("no_statements_points", "identity_points", "new_customer_behaviour_points", "no_bureau_points"):
         try:
             _number(sc.get(key, defaults[key]))
         except ValueError as exc:

@@ -134,6 +134,7 @@ def application_page(request: HttpRequest, pk: int) -> HttpResponse:
         "assessed": assessed, "assess_error": assess_error, "analysis": assessed.analysis if assessed else None,
         "decision": decision, "decisions": application.decisions.all()[:10],
         "hits": application.hits.select_related("entry__sanctions_list"),
+        "pulls": application.pulls.all()[:20],
         "documents": application.documents.all(), "events": application.events.all(),
         "errors": errors, "posted": posted, "may_act": may_act,
         "may_screen": can(request.user, "request_limits"), "risk_classes": policy.risk_classes,
@@ -201,6 +202,14 @@ def _act(request: HttpRequest, application: CreditApplication, posted: dict[str,
                                          note=posted["note"])
             messages.success(request, "Match confirmed: the application is declined." if action == "confirm"
                              else "Hit cleared.")
+            return here
+        if action == "enrich":
+            authorize(request.user, "request_limits")
+            from credere.onboarding.services import enrichment
+
+            pulls = enrichment.enrich(application, actor=request.user)
+            messages.success(request, "Checked again: " + (", ".join(f"{p.provider} {p.get_status_display().lower()}"
+                                                                    for p in pulls) or "no service is configured"))
             return here
         if action == "rescreen":
             authorize(request.user, "request_limits")

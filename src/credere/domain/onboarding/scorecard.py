@@ -15,6 +15,7 @@ Points, by component (the policy's defaults; a component's maximum is its best b
 ``industry``    by NACE section
 ``identity``    every identifier given is valid (registration number, VAT/tax id, IBAN)
 ``behaviour``   an existing customer's average days late over the last year (new: a fixed number)
+``bureau``      a credit bureau's score, by band (none: a fixed number; negative events: none)
 ==============  =====================================================================================
 
 Limit: per risk class, the smallest of the bases the class uses — a share of equity, a share of working
@@ -38,6 +39,7 @@ COMPONENTS: dict[str, str] = {
     "industry": "Industry",
     "identity": "Identity checks",
     "behaviour": "Payment behaviour",
+    "bureau": "Credit bureau",
 }
 
 
@@ -58,6 +60,8 @@ class Facts:
     identity_problems: tuple[str, ...]
     days_late_avg: Decimal | None  # existing customers only
     existing_customer: bool
+    bureau_score: Decimal | None = None  # None: no bureau report
+    bureau_negative_events: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,19 @@ def score(facts: Facts, settings: Mapping[str, Any]) -> Assessment:
         parts.append(Component("behaviour", COMPONENTS["behaviour"], int(sc["new_customer_behaviour_points"]), b_max,
                                "No payment history with us" if not facts.existing_customer
                                else "No payments in the last 12 months"))
+    # credit bureau
+    bp = sc.get("bureau_points", [[80, 10], [60, 7], [40, 4], [0, 0]])
+    bu_max = _max_points(bp)
+    if facts.bureau_score is None:
+        parts.append(Component("bureau", COMPONENTS["bureau"], int(sc.get("no_bureau_points", 5)), bu_max,
+                               "No credit bureau report"))
+    elif facts.bureau_negative_events:
+        parts.append(Component("bureau", COMPONENTS["bureau"], 0, bu_max,
+                               f"Bureau score {facts.bureau_score}, {facts.bureau_negative_events} negative "
+                               f"event{'s' if facts.bureau_negative_events != 1 else ''}"))
+    else:
+        parts.append(Component("bureau", COMPONENTS["bureau"], _bands_desc(facts.bureau_score, bp), bu_max,
+                               f"Bureau score {facts.bureau_score}"))
     total = sum(p.points for p in parts)
     maximum = sum(p.maximum for p in parts) or 1
     value = int((Decimal(total) * 100 / Decimal(maximum)).to_integral_value(rounding=ROUND_DOWN))

@@ -89,7 +89,12 @@ def assess(application: CreditApplication, policy: Policy | None = None, *, on: 
     days_late = None
     if existing and application.customer is not None:
         days_late = average_days_late(paid_items(application.customer, on - dt.timedelta(days=365), on))
+    from credere.onboarding.services import enrichment
+
+    enriched = enrichment.facts(application)
     identity_problems = _identity(answers)
+    if enriched["vat_registered"] is False:
+        identity_problems.append("VIES: the VAT number is not registered")
     monthly = Decimal(answers["expected_monthly_volume"]) if answers.get("expected_monthly_volume") else None
     years = answers.get("years_in_business")
     facts_in = Facts(
@@ -101,7 +106,8 @@ def assess(application: CreditApplication, policy: Policy | None = None, *, on: 
         years_in_business=int(str(years)) if str(years or "").isdigit() else None,
         trade_references=questions.good_references(answers), country=application.country,
         industry_section=questions.industry_section(answers), identity_ok=not identity_problems,
-        identity_problems=tuple(identity_problems), days_late_avg=days_late, existing_customer=existing)
+        identity_problems=tuple(identity_problems), days_late_avg=days_late, existing_customer=existing,
+        bureau_score=enriched["bureau_score"], bureau_negative_events=enriched["bureau_negative_events"])
     assessment = score(facts_in, policy.settings)
     facts: dict[str, Any] = {
         "score": assessment.score, "risk_class": assessment.risk_class,
@@ -122,6 +128,9 @@ def assess(application: CreditApplication, policy: Policy | None = None, *, on: 
         "country": application.country, "industry_section": facts_in.industry_section,
         "legal_form": str(answers.get("legal_form") or ""), "identity_ok": facts_in.identity_ok,
         "sanctions_hits": application.sanctions_hits, "existing_customer": existing, "days_late_avg": days_late,
+        "vat_registered": enriched["vat_registered"], "lei_status": enriched["lei_status"],
+        "bureau_score": enriched["bureau_score"], "bureau_rating": enriched["bureau_rating"],
+        "bureau_negative_events": enriched["bureau_negative_events"],
     }
     outcome = decision_rules.decide(policy.rules, facts, known=list(FACTS))
     return Assessed(facts=facts, assessment=assessment, analysis=analysis, outcome=outcome, policy=policy)
@@ -161,8 +170,9 @@ def _store(application: CreditApplication, assessed: Assessed, *, automatic: boo
 
 def decide_automatically(application: CreditApplication) -> Decision:
     """On submission: assess, then approve, decline or refer as the rules say (a sanctions match refers)."""
-    from credere.onboarding.services import mail, screening
+    from credere.onboarding.services import enrichment, mail, screening
 
+    enrichment.enrich(application)
     screening.screen_application(application)
     application.refresh_from_db()
     assessed = assess(application)

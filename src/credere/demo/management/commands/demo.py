@@ -176,7 +176,9 @@ class Command(BaseCommand):
             from django.test.utils import override_settings
 
             # the demo's prospects have invented addresses: their e-mails go nowhere (the history says "sent")
-            with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}):
+            # and their invented VAT numbers and names are not sent to VIES or GLEIF
+            with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}},
+                                   CREDERE_VIES_URL="", CREDERE_GLEIF_URL="", CREDERE_BUREAUS=[]):
                 onboarding = seed_onboarding(analyst=analyst, seed=DEMO_SEED, year=as_of.year)
             self.stdout.write(f"  {onboarding.applications} applications: {onboarding.approved} approved, "
                               f"{onboarding.referred} referred, {onboarding.declined} declined, one draft")
