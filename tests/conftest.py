@@ -7,8 +7,8 @@ import pytest
 
 from support.audit import lift_audit_triggers
 from support.mail import smtp  # noqa: F401 (fixtures for every test)
-from support.recorded import recorded_services  # noqa: F401 (fixtures for every test)
 from support.portfolio import _fresh_cache, client_for, portfolio, role_users  # noqa: F401 (fixtures for every test)
+from support.recorded import recorded_services  # noqa: F401 (fixtures for every test)
 
 
 @pytest.fixture(autouse=True)
