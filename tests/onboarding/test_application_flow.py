@@ -45,7 +45,8 @@ def test_a_clear_case_is_approved_into_the_ledger(company, good_answers, stateme
     assert RiskClassAssignment.objects.get(customer=customer).risk_class == decision.risk_class
     # the applicant is told, with their link
     assert smtp.messages and "approved" in smtp.messages[-1][1]["Subject"]
-    assert token in smtp.messages[-1][1].get_payload(decode=True).decode()
+    text = next(p for p in smtp.messages[-1][1].walk() if p.get_content_type() == "text/plain")
+    assert token in text.get_payload(decode=True).decode()
     assert service.by_token(token).pk == application.pk
 
 

@@ -236,6 +236,23 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@page("view_credit")
+def letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision letter the applicant received (PDF)."""
+    from credere.onboarding.letters import LetterError, decision_letter, filename
+
+    application = reads.application(pk)
+    if application is None:
+        return _not_found(request, f"credit application {pk}")
+    try:
+        content = decision_letter(application)
+    except LetterError as exc:
+        return render(request, "web/404.html", {"message": f"No decision letter: {exc}."}, status=404)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(application)}"'
+    return response
+
+
 @page("request_limits")
 def invite(request: HttpRequest) -> HttpResponse:
     companies = list(Company.objects.order_by("code"))

@@ -280,7 +280,7 @@ def _status(request: HttpRequest, application: CreditApplication, token: str) ->
     steps = [("received", _("Received")), ("in_review", _("In review")), ("decided", _("Decided"))]
     current = {"received": 0, "in_review": 1, "info_requested": 1, "awaiting_approval": 1}.get(application.status, 2)
     return render(request, "onboarding/public/status.html", {
-        "application": application, "decision": decision, "events": application.events.filter(public=True),
+        "application": application, "token": token, "decision": decision, "events": application.events.filter(public=True),
         "notice": notice, "error": error, "steps": steps, "current": current, "languages": LANGUAGES,
         "document_kinds": ApplicationDocument.Kind.choices,
         "question": application.events.filter(public=True, kind="question").last()
@@ -329,3 +329,26 @@ def new_link(request: HttpRequest) -> HttpResponse:
                           "no longer work.")})
         return render(request, "onboarding/public/new_link.html", {"language": language, "languages": LANGUAGES})
 
+
+
+@never_cache
+def letter(request: HttpRequest, token: str) -> HttpResponse:
+    """The decision letter (PDF, as an attachment)."""
+    from credere.onboarding.letters import LetterError, decision_letter, filename
+
+    if (limited := _limited(request)) is not None:
+        return limited
+    try:
+        application = service.by_token(token)
+    except service.NotFound as exc:
+        return _wrong_link(request, str(exc))
+    with translation.override(application.language):
+        try:
+            content = decision_letter(application)
+        except LetterError:
+            return render(request, "onboarding/public/message.html", {
+                "title": _("No letter yet"), "text": _("The letter is ready once your application is decided.")},
+                status=404)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(application)}"'
+    return response

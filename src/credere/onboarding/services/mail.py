@@ -21,13 +21,17 @@ def link(token: str) -> str:
     return settings.CREDERE_BASE_URL + reverse("apply-status", args=[token])
 
 
-def _send(application: CreditApplication, subject: str, body: str) -> bool:
+def _send(application: CreditApplication, subject: str, body: str,
+          attachment: tuple[str, bytes, str] | None = None) -> bool:
     if not application.contact_email:
         ApplicationEvent.objects.create(application=application, actor="Credere", kind="mail_failed",
                                         text=f"Not sent (no e-mail address): {subject}")
         return False
     try:
-        EmailMessage(subject=subject, body=body, to=[application.contact_email]).send()
+        message = EmailMessage(subject=subject, body=body, to=[application.contact_email])
+        if attachment is not None:
+            message.attach(*attachment)
+        message.send()
     except OSError as exc:
         log.warning("application %s: mail not sent: %s", application.reference, exc)
         ApplicationEvent.objects.create(application=application, actor="Credere", kind="mail_failed",
@@ -59,6 +63,17 @@ def send_question(application_id: int, question: str) -> bool:
     return _send(application, subject, body)
 
 
+def _letter(application: CreditApplication) -> tuple[str, bytes, str] | None:
+    from credere.onboarding.letters import LetterError, decision_letter, filename
+
+    try:
+        return filename(application), decision_letter(application), "application/pdf"
+    except LetterError as exc:
+        ApplicationEvent.objects.create(application=application, actor="Credere", kind="letter_failed",
+                                        text=f"The decision letter was not attached: {exc}")
+        return None
+
+
 def send_decision(application_id: int) -> bool:
     application = CreditApplication.objects.select_related("company", "customer").get(pk=application_id)
     decision = application.decisions.first()
@@ -79,4 +94,4 @@ def send_decision(application_id: int) -> bool:
             body = _("Hello,\n\nthank you for your application. We cannot offer %(name)s credit terms at "
                      "present; we can still supply you against payment in advance.\n\nDetails: %(link)s\n") % {
                 "name": application.legal_name, "link": link(token)}
-    return _send(application, subject, body)
+    return _send(application, subject, body, _letter(application))
