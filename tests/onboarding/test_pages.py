@@ -214,3 +214,27 @@ def _policy_form(html):
         form[name] = chosen.group(1) if chosen else ""
     form.pop("csrfmiddlewaretoken", None)
     return form
+
+
+@pytest.mark.django_db
+def test_a_customer_is_invited_to_apply_for_more_from_its_page(client_for, seller, good_answers, statements, smtp,
+                                                              client):
+    application, _ = service.start(company=seller)
+    service.save_answers(application=application, raw=good_answers)
+    service.set_statements(application=application, currency="EUR", years=statements)
+    service.submit(application=application)
+    application.refresh_from_db()
+    customer = application.customer
+    analyst = client_for("credit_analyst")
+    page = analyst.get(reverse("web:customer", args=[customer.pk])).content.decode()
+    assert application.reference in page and "Invite to apply for a higher limit" in page
+    invite = analyst.get(reverse("web:application-invite") + f"?customer={customer.account_number}").content.decode()
+    assert f'value="{customer.account_number}"' in invite and customer.name in invite
+    response = analyst.post(reverse("web:application-invite"), {"company": "DE01", "customer": customer.account_number,
+                                                                "prospect_name": customer.name, "language": "en"})
+    link = response.content.decode().split("/apply/i/")[1].split("/")[0]
+    started = client.post(reverse("apply-invitation", args=[link]))
+    increase = CreditApplication.objects.exclude(pk=application.pk).get()
+    assert increase.kind == "increase" and increase.customer == customer
+    form = client.get(started["Location"]).content.decode()
+    assert customer.name in form and "DE136695976" in form

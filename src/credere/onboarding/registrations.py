@@ -13,6 +13,7 @@ from credere.onboarding.policy import policy_in_force
 
 
 def register() -> None:
+    from credere.onboarding import panels
     from credere.onboarding.services import decisions, privacy
 
     kinds.register(kinds.Kind(
@@ -22,3 +23,4 @@ def register() -> None:
         sla_hours=lambda: int(policy_in_force().settings["decision_sla_hours"])))
     links.register("onboarding.creditapplication", lambda pk: reverse("web:application", args=[pk]))
     privacy.register()
+    panels.register()

@@ -260,6 +260,16 @@ def invite(request: HttpRequest) -> HttpResponse:
                                          "customer"}))
     posted: dict[str, str] = {}
     link = ""
+    if request.method == "GET" and request.GET.get("customer"):
+        from credere.ledger.models import Customer
+
+        known = Customer.objects.filter(account_number=request.GET["customer"]).first()
+        if known is not None:
+            contact = known.contacts.exclude(email="").first()
+            posted = {"customer": known.account_number, "prospect_name": known.name,
+                      "language": known.language if known.language in dict(settings.CREDERE_APPLICATION_LANGUAGES)
+                      else "en", "email": contact.email if contact else "",
+                      "contact_name": contact.name if contact else ""}
     if request.method == "POST":
         posted = {k: str(request.POST.get(k, "")).strip() for k in ("company", "prospect_name", "email",
                                                                      "contact_name", "language", "customer")}
