@@ -32,12 +32,18 @@ def test_demo_sets_up_once_and_a_second_run_changes_nothing(capsys):
         assert f"{username}" in out and password in out
     assert "http://127.0.0.1:8000/" in out
     counts, users, events = ledger_counts(), User.objects.count(), AuditEvent.objects.count()
-    assert counts["customers"] == 15
+    # the generated portfolio, and the prospects whose credit applications were approved
+    from credere.onboarding.models import CreditApplication
+
+    approved = CreditApplication.objects.filter(status="approved").count()
+    assert counts["customers"] == 15 + approved and CreditApplication.objects.count() == 10
+    assert "applications:" in out
     # credit control is set up through its services: classes, limits approved, standings, checks
     from credere.credit.models import CreditCheck, CreditLimit, CreditStanding, RiskClassAssignment
 
-    assert RiskClassAssignment.objects.count() == 15 and CreditLimit.objects.exists()
-    assert AuditEvent.objects.filter(action="approval.approved").count() == CreditLimit.objects.count()
+    assert RiskClassAssignment.objects.count() == 15 + approved and CreditLimit.objects.exists()
+    approved_limits = CreditLimit.objects.filter(approval_id__isnull=False).count()
+    assert AuditEvent.objects.filter(action="approval.approved").count() == approved_limits
     assert CreditStanding.objects.filter(limit_amount__isnull=False).count() == CreditLimit.objects.count()
     assert CreditCheck.objects.count() == 12 and "limits (approved through the approval matrix)" in out
 

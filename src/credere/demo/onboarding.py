@@ -129,5 +129,9 @@ def seed_onboarding(*, analyst: Any, seed: int, year: int) -> OnboardingSetup:
         decisions.propose(actor=analyst, application_id=r.pk, limit=r.recommended_limit or Decimal(10000),
                           terms_days=r.recommended_terms_days or 30, risk_class=r.risk_class or "C",
                           note="Three good references; statements in line with the industry.")
+    from credere.credit.services import standing
+
+    standing.refresh([c for c in type(application).objects.filter(status="approved").values_list("customer_id",
+                                                                                              flat=True) if c])
     connection.close_if_unusable_or_obsolete()
     return OnboardingSetup(made, counts["approved"], counts["referred"], counts["declined"])

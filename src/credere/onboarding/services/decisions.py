@@ -250,8 +250,9 @@ def _approve(application: CreditApplication, decision: Decision, *, actor: Any, 
         record(actor=actor, action="customer.updated", obj=customer, before=before, after=snapshot(customer),
                reason=reason)
     assign_risk_class(actor=actor, customer=customer, risk_class=decision.risk_class, reason=reason)
+    # the customer's limit across our companies, as credit control's limits are by default
     grant_limit(actor=actor, customer=customer, currency=decision.currency, amount=decision.limit,
-                approval_id=approval_id, reason=reason, company_id=application.company_id)
+                approval_id=approval_id, reason=reason)
     application.status = CreditApplication.Status.APPROVED
     application.decided_at = timezone.now()
     application.save()
