@@ -53,6 +53,12 @@ def test_policy_preview_save_and_a_rule_test(referred):
     with pytest.raises(CommandError, match="note"):
         run("policy", "--set", 'limit_step="5000"', "--user", "mia")
     assert "version 1 in force" in run("policy", "--set", 'limit_step="5000"', "--note", "rounder", "--user", "mia")
+    later = run("policy", "--set", 'limit_step="10000"', "--note", "next year", "--effective-from",
+                "2030-01-01T00:00:00", "--user", "mia")
+    assert "version 2 in force from 2030-01-01" in later
+    from credere.onboarding.policy import policy_in_force
+
+    assert policy_in_force().version == 1  # version 2 waits for its day
     with pytest.raises(CommandError):
         run("policy", "--set", 'limit_step="5000"', "--note", "x", "--user", "anna")  # an analyst cannot
     held = run("rule-test", "requested_limit > recommended_limit", referred.reference, "--user", "anna")

@@ -98,10 +98,12 @@ def nav_labels(page: Page) -> list[str]:
 
 
 EXPECTED_NAV = {
-    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use",
+    "administrator": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Applications",
+                      "Onboarding policy", "Limits and use",
                       "Portfolio", "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements",
                       "Workbench", "Matching policy", "Audit log", "Users and tokens", "Personal data"],
-    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Limits and use", "Portfolio",
+    "auditor": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Applications",
+                "Onboarding policy", "Limits and use", "Portfolio",
                 "Held orders", "Reviews", "Alerts", "Approvals", "Credit policy", "Statements", "Workbench",
                 "Matching policy", "Audit log"],
     "cash_clerk": ["Dashboard", "Aging", "Customers", "Open items", "Payments", "Imports", "Statements",

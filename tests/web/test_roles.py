@@ -39,6 +39,7 @@ def test_pages_open_only_for_the_roles_that_may_use_them(role, portfolio, client
 
 NAV = {
     "Dashboard": ALL, "Aging": ALL, "Customers": ALL, "Open items": ALL, "Payments": ALL, "Imports": ALL,
+    "Applications": CREDIT, "Onboarding policy": CREDIT,
     "Limits and use": CREDIT, "Portfolio": CREDIT, "Held orders": CREDIT, "Reviews": CREDIT, "Alerts": CREDIT,
     "Approvals": CREDIT, "Credit policy": CREDIT,
     "Statements": ALL, "Workbench": ALL, "Matching policy": ALL, "Audit log": AUDIT, "Users and tokens": ADMIN,

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -83,6 +84,7 @@ class InvitationIn(Schema):
 class PolicyIn(Schema):
     settings: dict[str, Any]
     note: str = ""
+    effective_from: datetime.datetime | None = None  # a later moment; default: now
 
 
 def _decision(d: Decision | None) -> dict[str, Any] | None:
@@ -254,7 +256,8 @@ def get_policy(request: HttpRequest) -> dict[str, Any]:
 
 @router.put("/policy", response=dict[str, Any], summary="Change the onboarding policy (a new version, audited)")
 def put_policy(request: HttpRequest, data: PolicyIn) -> dict[str, Any]:
-    version = policy_service.set_policy(actor=acting_user(request), settings=data.settings, note=data.note)
+    version = policy_service.set_policy(actor=acting_user(request), settings=data.settings, note=data.note,
+                                        effective_from=data.effective_from)
     return {"version": version.version, "settings": version.settings, "effective_from":
             version.effective_from.isoformat()}
 

@@ -284,7 +284,8 @@ class Policy:
 def policy_in_force(at: Any = None) -> Policy:
     """The version in force at ``at`` (now by default); the defaults before any was saved."""
     at = at or timezone.now()
-    row = OnboardingPolicyVersion.objects.filter(effective_from__lte=at).order_by("-version").first()
+    # the version that came into force last (a version saved for a later day takes over on that day)
+    row = OnboardingPolicyVersion.objects.filter(effective_from__lte=at).order_by("-effective_from", "-version").first()
     if row is None:
         return Policy(None, clean({}))
     return Policy(row.version, clean(row.settings))

@@ -115,8 +115,10 @@ def policy_page(request: HttpRequest) -> HttpResponse:
             if not errors:
                 try:
                     if action == "save":
-                        version = policy_service.set_policy(actor=request.user, settings=changed, note=note)
-                        messages.success(request, f"Onboarding policy version {version.version} is in force.")
+                        version = policy_service.set_policy(actor=request.user, settings=changed, note=note,
+                                                            effective_from=_effective(request, errors))
+                        messages.success(request, f"Onboarding policy version {version.version} is in force from "
+                                                  f"{version.effective_from:%Y-%m-%d %H:%M}.")
                         return redirect("web:onboarding-policy")
                     result = preview(changed)
                 except BusinessError as exc:
@@ -129,6 +131,21 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         "versions": OnboardingPolicyVersion.objects.all()[:20],
         "recent": CreditApplication.objects.exclude(status="draft").order_by("-submitted_at")[:20],
     }, status=422 if errors else 200)
+
+
+def _effective(request: HttpRequest, errors: FormErrors) -> Any:
+    """The optional moment a new version comes into force (the form's local date and time)."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    text = request.POST.get("effective_from", "").strip()
+    if not text:
+        return None
+    moment = parse_datetime(text)
+    if moment is None:
+        raise BusinessError("effective_from: a date and time", fields=[{"field": "effective_from",
+                                                                        "message": "a date and time"}])
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _posted_values(post: Any, changed: dict[str, Any]) -> dict[str, Any]:

@@ -89,6 +89,8 @@ class Command(BaseCommand):
         p.add_argument("--set", action="append", default=[], metavar="KEY=JSON")
         p.add_argument("--preview", action="store_true")
         p.add_argument("--note", default="")
+        p.add_argument("--effective-from", default="", metavar="ISO_DATETIME",
+                       help="the moment the new version comes into force (default: now)")
         p = add("rule-test", "Whether a rule's condition holds for an application, with the facts it reads")
         p.add_argument("when")
         p.add_argument("reference")
@@ -223,8 +225,20 @@ class Command(BaseCommand):
                                   + ", ".join(f"{k} {c.before[k]} → {c.after[k]}" for k in c.before
                                               if c.before[k] != c.after[k]))
             return
-        version = policy_service.set_policy(actor=actor, settings=changes, note=o["note"])
-        self.stdout.write(f"onboarding policy version {version.version} in force")
+        effective = None
+        if o["effective_from"]:
+            from django.utils.dateparse import parse_datetime
+
+            effective = parse_datetime(o["effective_from"])
+            if effective is None:
+                raise CommandError(f"--effective-from: '{o['effective_from']}' is not a date and time "
+                                   "(2027-01-01T00:00:00+01:00)")
+            if effective.tzinfo is None:
+                from django.utils import timezone
+
+                effective = timezone.make_aware(effective)
+        version = policy_service.set_policy(actor=actor, settings=changes, note=o["note"], effective_from=effective)
+        self.stdout.write(f"onboarding policy version {version.version} in force from {version.effective_from:%Y-%m-%d %H:%M}")
 
     def _rule_test(self, actor: Any, o: dict[str, Any]) -> None:
         authorize(actor, "view_credit")
