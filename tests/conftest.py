@@ -77,3 +77,19 @@ def payment(admin, company, customer):
 
     return record_payment(actor=admin, company=company, customer=customer, reference="BANK-1",
                           received_on=dt.date(2026, 2, 5), currency="EUR", amount=Decimal("600.00"))[0]
+
+
+@pytest.fixture
+def commit(db):
+    """Run what waits for the test's transaction to commit (it never does), as a commit would:
+    ``commit()`` after a service call makes its on-commit work (standings, refreshes) happen."""
+    from django.db import connection
+
+    def run() -> None:
+        while connection.run_on_commit:
+            pending = list(connection.run_on_commit)
+            connection.run_on_commit.clear()
+            for _sids, callback, _robust in pending:
+                callback()
+
+    return run

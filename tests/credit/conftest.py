@@ -14,19 +14,3 @@ def _on_the_portfolio_date(request):
     tick = "page" in request.fixturenames
     with time_machine.travel(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), tick=tick):
         yield
-
-
-@pytest.fixture
-def commit(db):
-    """Run what waits for the test's transaction to commit (it never does), as a commit would:
-    ``commit()`` after a service call makes its on-commit work (standings, refreshes) happen."""
-    from django.db import connection
-
-    def run() -> None:
-        while connection.run_on_commit:
-            pending = list(connection.run_on_commit)
-            connection.run_on_commit.clear()
-            for _sids, callback, _robust in pending:
-                callback()
-
-    return run

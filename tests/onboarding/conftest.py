@@ -47,21 +47,6 @@ def statements():
 
 
 @pytest.fixture
-def commit(db):
-    """Run what waits for the test's transaction to commit (e-mails, standings), as a commit would."""
-    from django.db import connection
-
-    def run() -> None:
-        while connection.run_on_commit:
-            pending = list(connection.run_on_commit)
-            connection.run_on_commit.clear()
-            for _sids, callback, _robust in pending:
-                callback()
-
-    return run
-
-
-@pytest.fixture
 def seller(role_users):
     """Our company (created by the role users' administrator, for tests that sign in as role users)."""
     from credere.ledger.services.master_data import upsert_company

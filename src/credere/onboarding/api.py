@@ -29,6 +29,7 @@ from credere.core.errors import BusinessError
 from credere.domain.financials import StatementError, statement
 from credere.identity.authz import authorize
 from credere.ledger.params import parse_company, parse_customer
+from credere.ledger.services.validation import field_error
 from credere.onboarding import answers as questions
 from credere.onboarding.models import CreditApplication, Decision
 from credere.onboarding.policy import FACTS, HELP, policy_in_force
@@ -138,8 +139,19 @@ def _by_reference(reference: str) -> CreditApplication:
 def _company(code: str) -> Any:
     company = parse_company(code)
     if company is None:
-        raise BusinessError("company: give our company's code", fields=[{"field": "company", "message": "required"}])
+        raise field_error("company", "give our company's code")
     return company
+
+
+def _checked(rows: list[dict[str, Any]]) -> list[Any]:
+    """Each year's statement checked; the error names the year's index and the line."""
+    out = []
+    for n, values in enumerate(rows):
+        try:
+            out.append(statement(values))
+        except StatementError as exc:
+            raise field_error(f"statements.{n}.{exc.field}", exc.message) from None
+    return out
 
 
 def _field_errors(errors: dict[str, str], prefix: str) -> BusinessError:
@@ -157,12 +169,7 @@ def create_application(request: HttpRequest, data: ApplicationIn) -> tuple[int, 
     _answers, errors = questions.check(data.answers, final=True)
     if errors:
         raise _field_errors(errors, "answers.")
-    for n, values in enumerate(data.statements):
-        try:
-            statement(values)
-        except StatementError as exc:
-            raise BusinessError(f"statements.{n}.{exc.field}: {exc.message}",
-                                fields=[{"field": f"statements.{n}.{exc.field}", "message": exc.message}]) from None
+    _checked(data.statements)
     application, token = service.start(company=company, language=data.language, customer=customer)
     service.save_answers(application=application, raw=data.answers)
     if data.statements:
@@ -230,21 +237,13 @@ def invite(request: HttpRequest, data: InvitationIn) -> tuple[int, dict[str, Any
              summary="Ratios, Altman Z'' and the default model's PD with its reasons, from statements")
 def financial_analysis(request: HttpRequest, data: StatementsIn) -> dict[str, Any]:
     authorize(acting_user(request), "view_credit")
-    checked = []
-    for n, values in enumerate(data.statements):
-        try:
-            checked.append(statement(values))
-        except StatementError as exc:
-            raise BusinessError(f"statements.{n}.{exc.field}: {exc.message}",
-                                fields=[{"field": f"statements.{n}.{exc.field}", "message": exc.message}]) from None
+    checked = _checked(data.statements)
     if not checked:
-        raise BusinessError("statements: give at least one year",
-                            fields=[{"field": "statements", "message": "give at least one year"}])
+        raise field_error("statements", "give at least one year")
     try:
         return analyse(checked, currency=data.currency.upper()).as_dict()
     except StatementError as exc:
-        raise BusinessError(f"statements: {exc.message}",
-                            fields=[{"field": "statements", "message": exc.message}]) from None
+        raise field_error("statements", f"{exc.message}") from None
 
 
 @router.get("/policy", response=dict[str, Any], summary="The onboarding policy in force, what each setting means")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -61,3 +62,10 @@ def decision_letter(application: CreditApplication) -> bytes:
 
 def filename(application: CreditApplication) -> str:
     return f"{application.reference}-decision.pdf"
+
+
+def pdf_response(content: bytes, name: str) -> HttpResponse:
+    """The letter as a download (never shown inline)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -17,12 +17,14 @@ from credere.core.errors import BusinessError
 from credere.identity.authz import authorize, can
 from credere.identity.privacy import shown
 from credere.ledger.models import Company
+from credere.ledger.services.validation import field_error
 from credere.onboarding import answers as questions
 from credere.onboarding.models import ApplicationDocument, CreditApplication, ScreeningHit
 from credere.onboarding.policy import policy_in_force
 from credere.onboarding.selectors import applications as reads
 from credere.onboarding.services import applications as app_service
 from credere.onboarding.services import decisions as decision_service
+from credere.onboarding.services import mail
 from credere.onboarding.services import screening as screening_service
 from credere.web.access import page
 from credere.web.datatable import DETAIL, PRIMARY, Col, DataTable
@@ -141,16 +143,9 @@ def application_page(request: HttpRequest, pk: int) -> HttpResponse:
         "status_tone": STATUS_TONES.get(application.status, "neutral"),
         "late": application.due_at is not None and application.due_at < timezone.now()
         and application.status in reads.TO_DECIDE,
-        "staff": _staff(), "link": (settings.CREDERE_BASE_URL + reverse("apply-status", args=[
+        "staff": reads.deciders(), "link": (settings.CREDERE_BASE_URL + reverse("apply-status", args=[
             application.token_sealed])) if can(request.user, "request_limits") and application.token_sealed else "",
     }, status=422 if errors else 200)
-
-
-def _staff() -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(is_active=True, groups__permissions__codename="request_limits")
-                .distinct().order_by("username").values_list("username", flat=True))
 
 
 def _act(request: HttpRequest, application: CreditApplication, posted: dict[str, str],
@@ -188,8 +183,7 @@ def _act(request: HttpRequest, application: CreditApplication, posted: dict[str,
 
                 to = get_user_model().objects.filter(username=posted["assignee"], is_active=True).first()
                 if to is None:
-                    raise BusinessError("assignee: no such user", fields=[{"field": "assignee",
-                                                                           "message": "no such user"}])
+                    raise field_error("assignee", "no such user")
             decision_service.assign(actor=request.user, application_id=application.pk, to=to)
             return here
         if action in ("clear", "confirm"):
@@ -239,7 +233,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 @page("view_credit")
 def letter(request: HttpRequest, pk: int) -> HttpResponse:
     """The decision letter the applicant received (PDF)."""
-    from credere.onboarding.letters import LetterError, decision_letter, filename
+    from credere.onboarding.letters import LetterError, decision_letter, filename, pdf_response
 
     application = reads.application(pk)
     if application is None:
@@ -248,9 +242,7 @@ def letter(request: HttpRequest, pk: int) -> HttpResponse:
         content = decision_letter(application)
     except LetterError as exc:
         return render(request, "web/404.html", {"message": f"No decision letter: {exc}."}, status=404)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename(application)}"'
-    return response
+    return pdf_response(content, filename(application))
 
 
 @page("request_limits")
@@ -293,7 +285,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 errors.add_error(exc)
             else:
                 link = settings.CREDERE_BASE_URL + reverse("apply-invitation", args=[token])
-                sent = _send_invitation(invitation, link)
+                sent = mail.send_invitation(invitation, link)
                 messages.success(request, f"Invitation for {invitation.prospect_name} created"
                                           + (f" and sent to {invitation.email}." if sent else ". Send them the link."))
     return render(request, "onboarding/invite.html", {
@@ -301,23 +293,3 @@ def invite(request: HttpRequest) -> HttpResponse:
         "languages": settings.CREDERE_APPLICATION_LANGUAGES,
         "public_links": [(c, settings.CREDERE_BASE_URL + reverse("apply-start", args=[c.code])) for c in companies],
     }, status=422 if errors else 200)
-
-
-def _send_invitation(invitation: Any, link: str) -> bool:
-    from django.core.mail import EmailMessage
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
-    if not invitation.email:
-        return False
-    with translation.override(invitation.language):
-        subject = _("Your credit application with %(company)s") % {"company": invitation.company.name}
-        body = _("Hello %(name)s,\n\nplease apply for credit terms with %(company)s here:\n\n%(link)s\n\n"
-                 "The link is personal and works for 30 days.\n") % {
-            "name": invitation.contact_name or invitation.prospect_name, "company": invitation.company.name,
-            "link": link}
-    try:
-        EmailMessage(subject=subject, body=body, to=[invitation.email]).send()
-    except OSError:
-        return False
-    return True

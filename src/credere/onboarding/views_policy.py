@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from credere.core.errors import BusinessError
 from credere.domain.onboarding.rules import OUTCOMES, RuleError
 from credere.identity.authz import authorize, can
+from credere.ledger.services.validation import field_error
 from credere.onboarding.models import CreditApplication, OnboardingPolicyVersion
 from credere.onboarding.policy import FACTS, HELP, policy_in_force
 from credere.onboarding.selectors.policy_preview import preview, test_rule
@@ -143,8 +144,7 @@ def _effective(request: HttpRequest, errors: FormErrors) -> Any:
         return None
     moment = parse_datetime(text)
     if moment is None:
-        raise BusinessError("effective_from: a date and time", fields=[{"field": "effective_from",
-                                                                        "message": "a date and time"}])
+        raise field_error("effective_from", "a date and time")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 

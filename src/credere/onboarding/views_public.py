@@ -61,6 +61,24 @@ def _wrong_link(request: HttpRequest, message: str) -> HttpResponse:
                                                               "request_link": True}, status=404)
 
 
+def _open(request: HttpRequest, token: str) -> tuple[Any, HttpResponse | None]:
+    """The application a link opens, or the answer that refuses it (rate limit, wrong or expired link)."""
+    if (limited := _limited(request)) is not None:
+        return None, limited
+    try:
+        return service.by_token(token), None
+    except service.NotFound as exc:
+        return None, _wrong_link(request, str(exc))
+
+
+def _scripted(request: HttpRequest) -> HttpResponse | None:
+    """A form with the field people never see filled in comes from a script: thanked, nothing started."""
+    if request.POST.get("website_url"):
+        return render(request, "onboarding/public/message.html",
+                      {"title": _("Thank you"), "text": _("Your request has been received.")})
+    return None
+
+
 def _language(request: HttpRequest, default: str = "en") -> str:
     wanted = request.POST.get("language") or request.GET.get("lang") or default
     return wanted if wanted in LANGUAGES else "en"
@@ -79,9 +97,8 @@ def start(request: HttpRequest, company_code: str) -> HttpResponse:
         except service.NotFound:
             return _wrong_link(request, _("There is no such application form."))
         if request.method == "POST":
-            if request.POST.get("website_url"):  # a field people never see: only scripts fill it in
-                return render(request, "onboarding/public/message.html",
-                              {"title": _("Thank you"), "text": _("Your request has been received.")})
+            if (scripted := _scripted(request)) is not None:
+                return scripted
             if not allow(f"apply:start:{client_address(request)}", STARTS_PER_HOUR, 3600):
                 return render(request, "onboarding/public/message.html",
                               {"title": _("Too many applications"),
@@ -105,9 +122,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request, invite.language)
     with translation.override(language):
         if request.method == "POST":
-            if request.POST.get("website_url"):
-                return render(request, "onboarding/public/message.html",
-                              {"title": _("Thank you"), "text": _("Your request has been received.")})
+            if (scripted := _scripted(request)) is not None:
+                return scripted
             application, app_token = service.start(company=invite.company, language=language, invitation=invite)
             return redirect("apply-status", token=app_token)
         return render(request, "onboarding/public/start.html",
@@ -188,12 +204,9 @@ def _countries(language: str) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def application_page(request: HttpRequest, token: str) -> HttpResponse:
     """The draft to fill in and send, or — once sent — its status, questions and decision."""
-    if (limited := _limited(request)) is not None:
-        return limited
-    try:
-        application = service.by_token(token)
-    except service.NotFound as exc:
-        return _wrong_link(request, str(exc))
+    application, refused = _open(request, token)
+    if refused is not None:
+        return refused
     if request.method == "POST" and request.POST.get("action") == "language":
         application.language = _language(request, application.language)
         application.save(update_fields=["language", "updated_at"])
@@ -293,12 +306,9 @@ def _status(request: HttpRequest, application: CreditApplication, token: str) ->
 
 @never_cache
 def statement_template_file(request: HttpRequest, token: str) -> HttpResponse:
-    if (limited := _limited(request)) is not None:
-        return limited
-    try:
-        application = service.by_token(token)
-    except service.NotFound as exc:
-        return _wrong_link(request, str(exc))
+    application, refused = _open(request, token)
+    if refused is not None:
+        return refused
     last = timezone.localdate().year - 1
     content = statement_template.write(years=(last, last - 1, last - 2), currency=application.currency or "",
                                        company=application.legal_name)
@@ -334,14 +344,11 @@ def new_link(request: HttpRequest) -> HttpResponse:
 @never_cache
 def letter(request: HttpRequest, token: str) -> HttpResponse:
     """The decision letter (PDF, as an attachment)."""
-    from credere.onboarding.letters import LetterError, decision_letter, filename
+    from credere.onboarding.letters import LetterError, decision_letter, filename, pdf_response
 
-    if (limited := _limited(request)) is not None:
-        return limited
-    try:
-        application = service.by_token(token)
-    except service.NotFound as exc:
-        return _wrong_link(request, str(exc))
+    application, refused = _open(request, token)
+    if refused is not None:
+        return refused
     with translation.override(application.language):
         try:
             content = decision_letter(application)
@@ -349,6 +356,4 @@ def letter(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "onboarding/public/message.html", {
                 "title": _("No letter yet"), "text": _("The letter is ready once your application is decided.")},
                 status=404)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename(application)}"'
-    return response
+    return pdf_response(content, filename(application))

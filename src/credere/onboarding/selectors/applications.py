@@ -52,3 +52,11 @@ def counts() -> dict[str, int]:
     now = timezone.now()
     qs = CreditApplication.objects.filter(status__in=TO_DECIDE)
     return {"open": qs.count(), "overdue": qs.filter(due_at__lt=now).count()}
+
+
+def deciders() -> list[str]:
+    """Active users who may act on applications (their names, for "give to")."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(is_active=True, groups__permissions__codename="request_limits")
+                .distinct().order_by("username").values_list("username", flat=True))

@@ -25,6 +25,7 @@ from credere.audit.services import record, snapshot
 from credere.core.errors import BusinessError, Conflict
 from credere.domain.financials import as_dict
 from credere.ledger.models import Company, Customer
+from credere.ledger.services.validation import field_error
 from credere.onboarding import answers as questions
 from credere.onboarding.models import ApplicationDocument, ApplicationEvent, CreditApplication, Invitation
 from credere.onboarding.policy import policy_in_force
@@ -81,11 +82,9 @@ def invite(*, actor: Any, company: Company, prospect_name: str, email: str = "",
     authorize(actor, "request_limits")
     name = (prospect_name or (customer.name if customer else "")).strip()
     if not name:
-        raise BusinessError("prospect_name: say whom you invite", fields=[{"field": "prospect_name",
-                                                                           "message": "say whom you invite"}])
+        raise field_error("prospect_name", "say whom you invite")
     if language not in dict(settings.CREDERE_APPLICATION_LANGUAGES):
-        raise BusinessError(f"language: one of {', '.join(dict(settings.CREDERE_APPLICATION_LANGUAGES))}",
-                            fields=[{"field": "language", "message": "not offered"}])
+        raise field_error("language", f"one of {', '.join(dict(settings.CREDERE_APPLICATION_LANGUAGES))}")
     token, digest = new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -185,10 +184,15 @@ def full_answers(application: CreditApplication) -> dict[str, Any]:
             "references": people.get("references", []), "consent": application.consent_at is not None}
 
 
+def _editable(application: CreditApplication, by: str) -> None:
+    """The applicant changes only a draft (staff may add statements to an application in review)."""
+    if application.status not in EDITABLE and by == APPLICANT:
+        raise Conflict("The application has been sent: it cannot be changed any more", code="submitted")
+
+
 def save_answers(*, application: CreditApplication, raw: dict[str, Any]) -> dict[str, str]:
     """Keep what was entered (right or wrong) and return the errors by field; only a draft changes."""
-    if application.status not in EDITABLE:
-        raise Conflict("The application has been sent: it cannot be changed any more", code="submitted")
+    _editable(application, APPLICANT)
     answers, errors = questions.check(raw, final=False)
     plain = {k: v for k, v in answers.items() if k not in (*questions.PERSONAL, "owners", "references", "consent")}
     application.answers = plain
@@ -214,13 +218,11 @@ def save_answers(*, application: CreditApplication, raw: dict[str, Any]) -> dict
 
 def attach_statements(*, application: CreditApplication, content: bytes, name: str, by: str = APPLICANT) -> None:
     """Read a filled-in statement template into the application (and keep the file)."""
-    if application.status not in EDITABLE and by == APPLICANT:
-        raise Conflict("The application has been sent: it cannot be changed any more", code="submitted")
+    _editable(application, by)
     try:
         filled = statement_template.read(content)
     except statement_template.TemplateError as exc:
-        raise BusinessError(f"statements_file: {exc}",
-                            fields=[{"field": "statements_file", "message": str(exc)}]) from None
+        raise field_error("statements_file", f"{exc}") from None
     with transaction.atomic():
         store_document(application=application, kind=ApplicationDocument.Kind.STATEMENTS, name=name,
                        content=content, by=by)
@@ -237,20 +239,18 @@ def set_statements(*, application: CreditApplication, currency: str, years: list
     from credere.domain.financials import StatementError, statement
     from credere.domain.financials import years as ordered
 
-    if application.status not in EDITABLE and by == APPLICANT:
-        raise Conflict("The application has been sent: it cannot be changed any more", code="submitted")
+    _editable(application, by)
     checked = []
     for n, values in enumerate(years):
         try:
             checked.append(statement(values))
         except StatementError as exc:
             field = f"statements.{n}.{exc.field}"
-            raise BusinessError(f"{field}: {exc.message}", fields=[{"field": field, "message": exc.message}]) from None
+            raise field_error(field, exc.message) from None
     try:
         checked = ordered(checked)
     except StatementError as exc:
-        raise BusinessError(f"statements: {exc.message}",
-                            fields=[{"field": "statements", "message": exc.message}]) from None
+        raise field_error("statements", f"{exc.message}") from None
     application.statements = {"currency": currency.upper(), "source": "form",
                               "years": [as_dict(s) for s in checked]} if checked else {}
     application.save(update_fields=["statements", "updated_at"])
@@ -264,19 +264,16 @@ def store_document(*, application: CreditApplication, kind: str, name: str, cont
                    by: str = APPLICANT) -> ApplicationDocument:
     """Keep a file outside the web root under its hash, after checking what it really is."""
     if kind not in ApplicationDocument.Kind.values:
-        raise BusinessError("kind: not a kind of document", fields=[{"field": "kind", "message": "not offered"}])
+        raise field_error("kind", "not a kind of document")
     if not content:
-        raise BusinessError("file: the file is empty", fields=[{"field": "file", "message": "empty"}])
+        raise field_error("file", "the file is empty")
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise BusinessError(f"file: at most {MAX_DOCUMENT_BYTES // 1024 // 1024} MB",
-                            fields=[{"field": "file", "message": "too large"}])
+        raise field_error("file", f"at most {MAX_DOCUMENT_BYTES // 1024 // 1024} MB")
     found = next(((ctype, ext) for magic, ctype, ext in SIGNATURES if content.startswith(magic)), None)
     if found is None:
-        raise BusinessError("file: PDF, PNG, JPEG or XLSX files only",
-                            fields=[{"field": "file", "message": "PDF, PNG, JPEG or XLSX files only"}])
+        raise field_error("file", "PDF, PNG, JPEG or XLSX files only")
     if application.documents.count() >= MAX_DOCUMENTS:
-        raise BusinessError(f"file: at most {MAX_DOCUMENTS} documents per application",
-                            fields=[{"field": "file", "message": "too many documents"}])
+        raise field_error("file", f"at most {MAX_DOCUMENTS} documents per application")
     digest = hashlib.sha256(content).hexdigest()
     relative = Path("applications") / str(application.pk) / f"{digest}{found[1]}"
     target = _document_dir() / relative
@@ -327,7 +324,7 @@ def answer_question(*, application: CreditApplication, text: str) -> None:
     if application.status != CreditApplication.Status.INFO_REQUESTED:
         raise Conflict("No question is waiting for an answer", code="no_question")
     if not (text or "").strip():
-        raise BusinessError("answer: write your answer", fields=[{"field": "answer", "message": "required"}])
+        raise field_error("answer", "write your answer")
     with transaction.atomic():
         application.status = CreditApplication.Status.IN_REVIEW
         application.save(update_fields=["status", "updated_at"])

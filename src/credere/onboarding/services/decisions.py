@@ -29,6 +29,7 @@ from credere.identity.authz import authorize
 from credere.ledger.models import Customer, PaymentTerms
 from credere.ledger.services.fx import convert
 from credere.ledger.services.master_data import plan_customer
+from credere.ledger.services.validation import field_error
 from credere.onboarding import answers as questions
 from credere.onboarding.models import ApplicationEvent, CreditApplication, Decision
 from credere.onboarding.policy import FACTS, Policy, policy_in_force
@@ -292,21 +293,20 @@ def propose(*, actor: Any, application_id: int, limit: Any, terms_days: int, ris
     authorize(actor, "request_limits")
     policy = policy_in_force()
     if risk_class not in policy.risk_classes:
-        raise BusinessError(f"risk_class: one of {', '.join(policy.risk_classes)}",
-                            fields=[{"field": "risk_class", "message": "not a risk class"}])
+        raise field_error("risk_class", f"one of {', '.join(policy.risk_classes)}")
     if not (note or "").strip():
-        raise BusinessError("note: say why (the approver reads it)", fields=[{"field": "note", "message": "required"}])
+        raise field_error("note", "say why (the approver reads it)")
     if not 0 <= int(terms_days) <= 365:
-        raise BusinessError("terms_days: from 0 to 365", fields=[{"field": "terms_days", "message": "0–365"}])
+        raise field_error("terms_days", "from 0 to 365")
     with transaction.atomic():
         application = _open(application_id, *REVIEWABLE)
         try:
             amount = quantize(Decimal(str(limit)), application.currency)
         except Exception:
-            raise BusinessError("limit: not an amount", fields=[{"field": "limit", "message": "not an amount"}]) \
+            raise field_error("limit", "not an amount") \
                 from None
         if amount < 0:
-            raise BusinessError("limit: cannot be negative", fields=[{"field": "limit", "message": "negative"}])
+            raise field_error("limit", "cannot be negative")
         assessed = assess(application, policy)
         decision = _store(application, assessed, automatic=False, by=actor_name(actor), outcome="approve",
                           limit=amount, terms=int(terms_days), risk_class=risk_class, note=note)
@@ -362,7 +362,7 @@ def on_rejected(request: Any, actor: Any) -> None:
 def decline(*, actor: Any, application_id: int, note: str) -> CreditApplication:
     authorize(actor, "request_limits")
     if not (note or "").strip():
-        raise BusinessError("note: say why (kept with the decision)", fields=[{"field": "note", "message": "required"}])
+        raise field_error("note", "say why (kept with the decision)")
     from credere.onboarding.services import mail
 
     with transaction.atomic():
@@ -384,7 +384,7 @@ def request_information(*, actor: Any, application_id: int, question: str) -> Cr
 
     authorize(actor, "request_limits")
     if not (question or "").strip():
-        raise BusinessError("question: write what you need", fields=[{"field": "question", "message": "required"}])
+        raise field_error("question", "write what you need")
     with transaction.atomic():
         application = _open(application_id, *REVIEWABLE)
         application.status = CreditApplication.Status.INFO_REQUESTED
@@ -399,7 +399,7 @@ def request_information(*, actor: Any, application_id: int, question: str) -> Cr
 def comment(*, actor: Any, application_id: int, text: str) -> None:
     authorize(actor, "view_credit")
     if not (text or "").strip():
-        raise BusinessError("text: write the comment", fields=[{"field": "text", "message": "required"}])
+        raise field_error("text", "write the comment")
     with transaction.atomic():
         application = _open(application_id)
         ApplicationEvent.objects.create(application=application, actor=actor_name(actor), kind="comment",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from credere.onboarding.models import ApplicationEvent, CreditApplication
+from credere.onboarding.models import ApplicationEvent, CreditApplication, Invitation
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +95,21 @@ def send_decision(application_id: int) -> bool:
                      "present; we can still supply you against payment in advance.\n\nDetails: %(link)s\n") % {
                 "name": application.legal_name, "link": link(token)}
     return _send(application, subject, body, _letter(application))
+
+
+def send_invitation(invitation: Invitation, link: str) -> bool:
+    """The personal application link, to the prospect, in their language; False when not sent."""
+    if not invitation.email:
+        return False
+    with translation.override(invitation.language):
+        subject = _("Your credit application with %(company)s") % {"company": invitation.company.name}
+        body = _("Hello %(name)s,\n\nplease apply for credit terms with %(company)s here:\n\n%(link)s\n\n"
+                 "The link is personal and works for 30 days.\n") % {
+            "name": invitation.contact_name or invitation.prospect_name, "company": invitation.company.name,
+            "link": link}
+    try:
+        EmailMessage(subject=subject, body=body, to=[invitation.email]).send()
+    except OSError as exc:
+        log.warning("invitation %s: mail not sent: %s", invitation.pk, exc)
+        return False
+    return True

@@ -14,6 +14,7 @@ from credere.audit.services import actor_name, record
 from credere.core.errors import BusinessError
 from credere.credit.policy import policy_in_force as credit_policy
 from credere.identity.authz import authorize
+from credere.ledger.services.validation import field_error
 from credere.onboarding.models import OnboardingPolicyVersion
 from credere.onboarding.policy import PolicyError, clean, policy_in_force
 
@@ -29,7 +30,7 @@ def checked(settings: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         message = (f"risk classes {', '.join(unknown)} are not the credit policy's ({', '.join(sorted(known))}): "
                    "an approved customer gets one of those")
-        raise BusinessError(f"class_bands: {message}", fields=[{"field": "class_bands", "message": message}])
+        raise field_error("class_bands", f"{message}")
     return cleaned
 
 
@@ -39,12 +40,10 @@ def set_policy(*, actor: Any, settings: dict[str, Any], note: str,
     authorize(actor, "edit_credit_policy")
     cleaned = checked(settings)
     if not (note or "").strip():
-        raise BusinessError("note: say why the policy changes (it is kept with the version)",
-                            fields=[{"field": "note", "message": "say why the policy changes"}])
+        raise field_error("note", "say why the policy changes (it is kept with the version)")
     now = timezone.now()
     if effective_from is not None and effective_from < now - dt.timedelta(minutes=1):
-        raise BusinessError("effective_from: cannot be in the past (decisions already made keep their version)",
-                            fields=[{"field": "effective_from", "message": "cannot be in the past"}])
+        raise field_error("effective_from", "cannot be in the past (decisions already made keep their version)")
     current = policy_in_force()
     with transaction.atomic():
         number = (OnboardingPolicyVersion.objects.select_for_update().aggregate(m=Max("version"))["m"] or 0) + 1

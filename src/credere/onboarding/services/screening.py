@@ -16,6 +16,7 @@ from credere.audit.services import actor_name, record, snapshot
 from credere.core.errors import BusinessError, Conflict
 from credere.domain.screening import DEFAULT_THRESHOLD, ScreeningEntry, ScreeningIndex
 from credere.identity.authz import authorize
+from credere.ledger.services.validation import field_error
 from credere.onboarding.models import ApplicationEvent, CreditApplication, SanctionsEntry, SanctionsList, ScreeningHit
 
 SOURCES = {"eu-fsf": "eu", "ofac-sdn-xml": "ofac", "ofac-sdn-csv": "ofac", "uk-sanctions-list": "uk",
@@ -29,7 +30,7 @@ def import_list(*, actor: Any, content: bytes, name: str = "") -> SanctionsList:
     try:
         parsed = sanctions.parse_any(content)
     except sanctions.SanctionsFormatError as exc:
-        raise BusinessError(f"file: {exc}", fields=[{"field": "file", "message": str(exc)}]) from None
+        raise field_error("file", f"{exc}") from None
     source = SOURCES.get(parsed.format, parsed.format)
     with transaction.atomic():
         previous = list(SanctionsList.objects.select_for_update().filter(source=source, active=True))
@@ -109,8 +110,7 @@ def decide_hit(*, actor: Any, hit_id: int, confirm: bool, note: str) -> Screenin
 
     authorize(actor, "request_limits")
     if not (note or "").strip():
-        raise BusinessError("note: say why (kept with the decision)", fields=[{"field": "note",
-                                                                                "message": "required"}])
+        raise field_error("note", "say why (kept with the decision)")
     with transaction.atomic():
         hit = ScreeningHit.objects.select_for_update().select_related("application").filter(pk=hit_id).first()
         if hit is None:

@@ -165,9 +165,9 @@ class Command(BaseCommand):
                                            contact_name=o["contact"], language=o["language"], customer=customer)
         url = settings.CREDERE_BASE_URL + reverse("apply-invitation", args=[token])
         if invitation.email:
-            from credere.onboarding.views import _send_invitation
+            from credere.onboarding.services.mail import send_invitation
 
-            sent = _send_invitation(invitation, url)
+            sent = send_invitation(invitation, url)
             self.stdout.write(f"sent to {invitation.email}" if sent else "not sent (mail server?)")
         self.stdout.write(url)
 
