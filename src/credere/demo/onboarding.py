@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-
 from credere.demo.generator.identifiers import company_ids
 from credere.ledger.models import Company
 from credere.onboarding.services import applications as service
@@ -133,5 +131,4 @@ def seed_onboarding(*, analyst: Any, seed: int, year: int) -> OnboardingSetup:
 
     standing.refresh([c for c in type(application).objects.filter(status="approved").values_list("customer_id",
                                                                                               flat=True) if c])
-    connection.close_if_unusable_or_obsolete()
     return OnboardingSetup(made, counts["approved"], counts["referred"], counts["declined"])
