@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -300,7 +301,8 @@ def _status(request: HttpRequest, application: CreditApplication, token: str) ->
         if application.status == CreditApplication.Status.INFO_REQUESTED else None,
         "terms_words": (_("payment in advance") if decision and decision.terms_days == 0 else
                         _("payment within %(days)s days") % {"days": decision.terms_days} if decision else ""),
-        "limit_shown": f"{decision.limit:,.2f}" if decision else "",
+        "limit_shown": format_decimal(decision.limit, format="#,##0.00", locale=application.language)
+        if decision else "",
     })
 
 
