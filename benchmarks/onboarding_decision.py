@@ -16,6 +16,9 @@ list's size. Then:
    default model's PD and contributions, the scorecard, the rules — no database), and an authenticated API
    read (``GET /api/v1/onboarding/policy``): how far the stored, audited decision is from its arithmetic
    and from the framework's floor.
+VIES and a credit bureau are answered by local fakes (the tests' recorded answers), so every decision
+asks them as in production.
+
 2. **Concurrent**: ``credere serve`` (gunicorn, as in production) and ``--concurrent`` clients posting one
    application each at the same moment: wall time, p50 / p95, every one answered 201 with a decision, none
    lost, no duplicate reference.
@@ -185,6 +188,36 @@ def sequential(count: int, listed: int) -> dict[str, Any]:
             "read_p50": statistics.median(reads) * 1000, "outcomes": dict(outcomes)}
 
 
+def fake_services() -> tuple[Any, str]:
+    """VIES and a credit bureau answering from recorded answers on loopback (the tests' files)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    data = ROOT / "tests" / "data" / "enrichment"
+    vies_body, bureau_body = (data / "vies_registered.json").read_bytes(), (data / "bureau_report.json").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, body: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self._send(vies_body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._send(bureau_body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -262,6 +295,13 @@ def main() -> None:
                     "CREDERE_DATA_KEY": env.get("CREDERE_DATA_KEY", "")})
         if not env["CREDERE_DATA_KEY"]:
             env.pop("CREDERE_DATA_KEY")
+        fakes, base = fake_services()
+        env["CREDERE_VIES_URL"] = base + "/vies"
+        env["CREDERE_GLEIF_URL"] = ""
+        env["CREDERE_BUREAUS"] = json.dumps([{
+            "name": "bench", "kind": "http", "url": base + "/bureau?vat={vat_id}",
+            "fields": {"score": "/report/score", "rating": "/report/rating",
+                       "negative_events": "/report/negativeEvents"}}])
         if a.database_url:
             env["DATABASE_URL"] = a.database_url
             subprocess.run([sys.executable, "-m", "credere", "flush", "--no-input"], env=env, capture_output=True)
@@ -270,7 +310,8 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--child", "--sequential", str(a.sequential), "--listed",
                               str(a.listed)], env=env, check=True, capture_output=True, text=True).stdout
         seq = json.loads(next(x for x in out.splitlines() if x.startswith("RESULT"))[7:])
-        print(f"database: {seq['db'].rsplit('.', 1)[-1]}; sanctions lists: 3 samples + {a.listed:,} generated parties")
+        print(f"database: {seq['db'].rsplit('.', 1)[-1]}; sanctions lists: 3 samples + {a.listed:,} generated parties; "
+              "VIES and a credit bureau served by local fakes")
         print(f"1. sequential, {seq['n']} applications with 3 years of statements, through the API in process")
         print(f"   decision p50 {seq['p50']:.1f} ms, p95 {seq['p95']:.1f} ms   (target: p95 < 300 ms)")
         print(f"   baseline, same run: the pure decision (statements, model, scorecard, rules) p50 "
@@ -282,6 +323,7 @@ def main() -> None:
         print(f"   all answered in {con['wall']:.1f} s; p50 {con['p50']:.0f} ms, p95 {con['p95']:.0f} ms; "
               f"{con['ok']}/{con['n']} decided (HTTP {con['statuses']}); unique references: {con['unique']}")
         print(f"   outcomes: {con['outcomes']}")
+        fakes.shutdown()
 
 
 if __name__ == "__main__":
